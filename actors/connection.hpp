@@ -1,0 +1,72 @@
+#pragma once
+/// @file
+/// The connection actor: one per client id. It owns the MQTT session state
+/// (`session`) and, while the client is connected, its transport. A
+/// persistent session outlives its connection in this same actor (queueing
+/// QoS 1/2 for the offline client) until it expires; a takeover attaches the
+/// new transport to the same actor, so subscriptions never move.
+
+#include <caf/event_based_actor.hpp>
+
+#include "actors/context.hpp"
+#include "actors/messages.hpp"
+#include "actors/session.hpp"
+#include "broker/net/out_queue.hpp"
+
+namespace iotb::actors {
+
+class connection : public caf::event_based_actor, private session_env {
+ public:
+  connection(caf::actor_config& cfg, context_ptr ctx, std::string client_id, std::uint64_t key);
+  ~connection() override;
+
+  caf::behavior make_behavior() override;
+  [[nodiscard]] const char* name() const override { return "connection"; }
+
+ private:
+  // -- session_env ----------------------------------------------------------
+  net::out_queue& out() override { return out_; }
+  std::size_t route(const message_ptr& m) override;
+  bool subscribe(const std::string& filter, const mqtt::subscribe_options& opts,
+                 std::uint32_t sub_id) override;
+  bool unsubscribe(const std::string& filter) override;
+  void retained(const std::string& filter,
+                const std::function<void(const message_ptr&)>& f) override;
+  bool can_publish(std::string_view topic) override;
+  bool can_subscribe(std::string_view filter) override;
+  std::uint64_t next_message_id() override { return ctx_->ids.next(); }
+  std::chrono::steady_clock::time_point now() override {
+    return std::chrono::steady_clock::now();
+  }
+  void dropped(const char* why) override;
+
+  // -- handlers -------------------------------------------------------------
+  void on_attach(const attach_request_ptr& req);
+  void on_packets(std::uint32_t gen, const batch_ptr& batch);
+  void on_closed(std::uint32_t gen, const close_ptr& info);
+  /// Ends the current connection; `why` goes to the log.
+  void end_connection(const char* why);
+  /// The session itself ends (expiry 0 at disconnect, or expired).
+  void end_session();
+  void publish_will(const message_ptr& m);
+  void after_handler();
+  void flush();
+
+  context_ptr ctx_;
+  session session_;
+  std::shared_ptr<session_flags> flags_;
+  net::transport_ptr transport_;
+  net::out_queue out_;
+  std::string peer_;
+  std::uint32_t gen_ = 0;        ///< connection generation (ignores stale events)
+  std::uint64_t epoch_ = 0;      ///< session manager's attach epoch
+  std::uint32_t attaches_ = 0;
+  std::uint32_t will_gen_ = 0;   ///< cancels a pending will timer
+  std::uint32_t expire_gen_ = 0; ///< cancels a pending expiry timer
+  message_ptr pending_will_;
+  bool write_blocked_ = false;
+  bool ending_ = false;          ///< detach requested
+  unsigned deferred_ = 0;
+};
+
+}  // namespace iotb::actors

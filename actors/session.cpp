@@ -1,0 +1,447 @@
+#include "actors/session.hpp"
+
+#include <algorithm>
+
+#include "broker/log/log.hpp"
+
+namespace iotb::actors {
+
+using namespace iotb::mqtt;
+
+namespace {
+
+constexpr std::uint32_t expiry_never = 0xFFFFFFFF;
+
+qos min_qos(qos a, qos b) { return a < b ? a : b; }
+
+bool is_shared(std::string_view filter) { return filter.starts_with("$share/"); }
+
+}  // namespace
+
+session::session(const config& cfg, session_env& env, std::string client_id, std::uint64_t key)
+    : cfg_(cfg), env_(env), client_id_(std::move(client_id)), key_(key) {}
+
+void session::on_connect(const connect& c, const auth::identity& who, bool existed,
+                         bool assigned_id) {
+  bool present = existed && !c.clean_start;
+  if (!present)
+    clear();
+  who_ = who;
+  ver_ = c.ver;
+  online_ = true;
+  close_reason_ = "";
+  keep_alive_ = std::min(c.keep_alive, cfg_.max_keep_alive);
+  bool keep_alive_cut = keep_alive_ != c.keep_alive;
+  bool expiry_cut = false;
+  if (ver_ == version::v5) {
+    auto requested = c.props.session_expiry_interval.value_or(0);
+    expiry_ = std::min(requested, cfg_.max_session_expiry);
+    expiry_cut = expiry_ != requested;
+    client_receive_max_ = c.props.receive_maximum.value_or(65535);
+    client_max_packet_ = c.props.maximum_packet_size.value_or(0);
+    client_alias_max_ = c.props.topic_alias_maximum.value_or(0);
+    problem_info_ = c.props.request_problem_information.value_or(1) != 0;
+  } else {
+    expiry_ = c.clean_start ? 0 : cfg_.max_session_expiry;
+    client_receive_max_ = 65535;
+    client_max_packet_ = 0;
+    client_alias_max_ = 0;
+    problem_info_ = true;
+  }
+  will_ = c.will_msg;
+  alias_in_.assign(std::size_t{cfg_.topic_alias_maximum} + 1, std::string{});
+  alias_out_.clear();
+  next_alias_out_ = 1;
+
+  connack ack;
+  ack.session_present = present;
+  if (ver_ == version::v5) {
+    ack.props.receive_maximum = cfg_.receive_maximum;
+    ack.props.maximum_packet_size = cfg_.max_packet_size;
+    ack.props.topic_alias_maximum = cfg_.topic_alias_maximum;
+    ack.props.retain_available = 1;
+    ack.props.wildcard_subscription_available = 1;
+    ack.props.subscription_identifier_available = 1;
+    ack.props.shared_subscription_available = 1;
+    if (keep_alive_cut)
+      ack.props.server_keep_alive = keep_alive_;
+    if (expiry_cut)
+      ack.props.session_expiry_interval = expiry_;
+    if (assigned_id)
+      ack.props.assigned_client_identifier = client_id_;
+  }
+  env_.out().emit([&](buffer& b) { encode(ack, ver_, b); });
+
+  // Resume: in-flight messages first (DUP), in their original order; then
+  // the queue as the window allows.
+  for (std::size_t i = 0; i < inflight_.size();) {
+    auto before = inflight_.size();
+    auto& f = inflight_[i];
+    if (f.released)
+      send_ack(packet_type::pubrel, f.packet_id, reason::success);
+    else
+      send_publish(f.p, f.packet_id, true);  // may drop it (too large)
+    if (inflight_.size() == before)
+      ++i;
+  }
+  pump();
+}
+
+verdict session::on_packet(packet& p) {
+  switch (p.index()) {
+    case 2:
+      return on_publish(std::get<publish>(p));
+    case 3:
+      return on_ack(std::get<pub_ack>(p));
+    case 4:
+      return on_subscribe(std::get<subscribe>(p));
+    case 6:
+      return on_unsubscribe(std::get<unsubscribe>(p));
+    case 8:
+      env_.out().emit([](buffer& b) { encode(pingresp{}, b); });
+      return verdict::keep;
+    case 10:
+      return on_disconnect(std::get<disconnect>(p));
+    case 0:
+      return protocol_violation(reason::protocol_error, "second CONNECT");
+    case 11:
+      // No enhanced authentication method was agreed at CONNECT.
+      return protocol_violation(reason::protocol_error, "AUTH without an authentication method");
+    default:
+      return protocol_violation(reason::protocol_error, "packet type not allowed from a client");
+  }
+}
+
+verdict session::protocol_violation(reason r, const char* why) {
+  close_reason_ = why;
+  send_disconnect(r, why);
+  return verdict::close;
+}
+
+void session::send_disconnect(reason r, const char* reason_string) {
+  if (ver_ != version::v5)
+    return;
+  disconnect d;
+  d.code = r;
+  if (reason_string && problem_info_ && *reason_string)
+    d.props.reason_string = reason_string;
+  env_.out().emit([&](buffer& b) { encode(d, ver_, b); });
+}
+
+void session::send_ack(packet_type t, std::uint16_t id, reason r) {
+  pub_ack a;
+  a.type = t;
+  a.packet_id = id;
+  a.code = r;
+  env_.out().emit([&](buffer& b) { encode(a, ver_, b); });
+}
+
+verdict session::on_publish(publish& p) {
+  if (ver_ == version::v5 && p.props.topic_alias) {
+    auto alias = *p.props.topic_alias;
+    if (alias == 0 || alias > cfg_.topic_alias_maximum)
+      return protocol_violation(reason::topic_alias_invalid, "topic alias out of range");
+    if (p.topic.empty()) {
+      if (alias_in_[alias].empty())
+        return protocol_violation(reason::protocol_error, "unknown topic alias");
+      p.topic = alias_in_[alias];
+    } else {
+      alias_in_[alias] = p.topic;
+    }
+  }
+  if (p.q == qos::exactly_once && inbound_qos2_.contains(p.packet_id)) {
+    // Retransmission of a message we already routed: acknowledge only.
+    send_ack(packet_type::pubrec, p.packet_id, reason::success);
+    return verdict::keep;
+  }
+  if (p.q == qos::exactly_once && inbound_qos2_.size() >= cfg_.receive_maximum)
+    return protocol_violation(reason::receive_maximum_exceeded,
+                              "more unacknowledged QoS 2 messages than receive maximum");
+  auto ack_type = p.q == qos::exactly_once ? packet_type::pubrec : packet_type::puback;
+  if (ver_ == version::v5 && p.props.payload_format_indicator.value_or(0) == 1 &&
+      !valid_utf8(p.payload)) {
+    if (p.q == qos::at_most_once)
+      return protocol_violation(reason::payload_format_invalid, "payload is not UTF-8");
+    send_ack(ack_type, p.packet_id, reason::payload_format_invalid);
+    return verdict::keep;
+  }
+  if (!env_.can_publish(p.topic)) {
+    IOTB_LOG(info, "acl") << "client=" << client_id_ << " publish to '" << p.topic
+                          << "' denied";
+    if (p.q != qos::at_most_once)
+      send_ack(ack_type, p.packet_id,
+               ver_ == version::v5 ? reason::not_authorized : reason::success);
+    return verdict::keep;
+  }
+  auto m = std::make_shared<message>();
+  m->topic = std::move(p.topic);
+  m->payload = std::move(p.payload);
+  m->props = std::move(p.props);
+  m->props.topic_alias.reset();
+  m->props.subscription_identifiers.clear();
+  m->id = env_.next_message_id();
+  m->origin = key_;
+  m->q = p.q;
+  m->retain = p.retain;
+  m->received = env_.now();
+  auto reached = env_.route(m);
+  if (p.q == qos::at_least_once) {
+    send_ack(packet_type::puback, p.packet_id,
+             reached == 0 && ver_ == version::v5 ? reason::no_matching_subscribers
+                                                : reason::success);
+  } else if (p.q == qos::exactly_once) {
+    inbound_qos2_.insert(p.packet_id);
+    send_ack(packet_type::pubrec, p.packet_id,
+             reached == 0 && ver_ == version::v5 ? reason::no_matching_subscribers
+                                                : reason::success);
+  }
+  return verdict::keep;
+}
+
+verdict session::on_ack(const pub_ack& a) {
+  auto it = std::find_if(inflight_.begin(), inflight_.end(),
+                         [&](const outflight& f) { return f.packet_id == a.packet_id; });
+  switch (a.type) {
+    case packet_type::puback:
+      if (it != inflight_.end() && it->p.q == qos::at_least_once) {
+        inflight_.erase(it);
+        pump();
+      }
+      return verdict::keep;
+    case packet_type::pubrec:
+      if (it == inflight_.end() || it->p.q != qos::exactly_once) {
+        send_ack(packet_type::pubrel, a.packet_id, reason::packet_identifier_not_found);
+        return verdict::keep;
+      }
+      if (static_cast<std::uint8_t>(a.code) >= 0x80) {
+        inflight_.erase(it);  // the receiver refused it: done
+        pump();
+        return verdict::keep;
+      }
+      it->released = true;
+      it->p.msg = nullptr;  // the payload is no longer needed
+      send_ack(packet_type::pubrel, a.packet_id, reason::success);
+      return verdict::keep;
+    case packet_type::pubcomp:
+      if (it != inflight_.end() && it->released) {
+        inflight_.erase(it);
+        pump();
+      }
+      return verdict::keep;
+    case packet_type::pubrel: {
+      auto found = inbound_qos2_.erase(a.packet_id) > 0;
+      send_ack(packet_type::pubcomp, a.packet_id,
+               found ? reason::success : reason::packet_identifier_not_found);
+      return verdict::keep;
+    }
+    default:
+      return protocol_violation(reason::protocol_error, "unexpected acknowledgement");
+  }
+}
+
+verdict session::on_subscribe(const subscribe& s) {
+  suback ack;
+  ack.packet_id = s.packet_id;
+  auto sub_id = s.props.subscription_identifier.value_or(0);
+  struct retained_job {
+    std::string filter;
+    qos granted;
+  };
+  std::vector<retained_job> jobs;
+  for (auto& f : s.filters) {
+    if (!env_.can_subscribe(f.filter)) {
+      IOTB_LOG(info, "acl") << "client=" << client_id_ << " subscribe to '" << f.filter
+                            << "' denied";
+      ack.codes.push_back(reason::not_authorized);
+      continue;
+    }
+    bool is_new = env_.subscribe(f.filter, f.opts, sub_id);
+    subs_[f.filter] = sub_record{f.opts, sub_id};
+    ack.codes.push_back(static_cast<reason>(f.opts.max_qos));
+    bool send_retained = !is_shared(f.filter) &&
+                         (f.opts.retain_handling == 0 || (f.opts.retain_handling == 1 && is_new));
+    if (send_retained)
+      jobs.push_back({f.filter, f.opts.max_qos});
+  }
+  env_.out().emit([&](buffer& b) { encode(ack, ver_, b); });
+  for (auto& j : jobs) {
+    env_.retained(j.filter, [&](const message_ptr& m) {
+      on_deliver(m, min_qos(m->q, j.granted), true, sub_id);
+    });
+  }
+  return verdict::keep;
+}
+
+verdict session::on_unsubscribe(const unsubscribe& u) {
+  unsuback ack;
+  ack.packet_id = u.packet_id;
+  for (auto& f : u.filters) {
+    bool existed = subs_.erase(f) > 0;
+    if (existed)
+      env_.unsubscribe(f);
+    ack.codes.push_back(existed ? reason::success : reason::no_subscription_existed);
+  }
+  env_.out().emit([&](buffer& b) { encode(ack, ver_, b); });
+  return verdict::keep;
+}
+
+verdict session::on_disconnect(const disconnect& d) {
+  if (ver_ == version::v5 && d.props.session_expiry_interval) {
+    if (expiry_ == 0 && *d.props.session_expiry_interval != 0)
+      return protocol_violation(reason::protocol_error,
+                                "session expiry set on DISCONNECT after 0 at CONNECT");
+    expiry_ = std::min(*d.props.session_expiry_interval, cfg_.max_session_expiry);
+  }
+  if (d.code != reason::disconnect_with_will)
+    will_.reset();
+  close_reason_ = "client sent DISCONNECT";
+  online_ = false;
+  return verdict::close;
+}
+
+void session::on_connection_lost() { online_ = false; }
+
+std::optional<std::pair<message_ptr, std::uint32_t>> session::take_will() {
+  if (!will_)
+    return std::nullopt;
+  auto m = make_will();
+  auto delay = will_->props.will_delay_interval.value_or(0);
+  will_.reset();
+  if (delay > expiry_)
+    delay = expiry_;
+  return std::make_pair(std::move(m), delay);
+}
+
+message_ptr session::make_will() const {
+  auto m = std::make_shared<message>();
+  m->topic = will_->topic;
+  m->payload = will_->payload;
+  m->props = will_->props;
+  m->props.will_delay_interval.reset();
+  m->id = env_.next_message_id();
+  m->origin = key_;
+  m->q = will_->q;
+  m->retain = will_->retain;
+  m->received = env_.now();
+  return m;
+}
+
+void session::clear() {
+  for (auto& [filter, rec] : subs_)
+    env_.unsubscribe(filter);
+  subs_.clear();
+  inflight_.clear();
+  queue_.clear();
+  inbound_qos2_.clear();
+  last_packet_id_ = 0;
+}
+
+void session::on_deliver(const message_ptr& m, qos granted, bool retain, std::uint32_t sub_id) {
+  auto left = m->remaining_expiry(env_.now());
+  if (left && *left == 0) {
+    env_.dropped("expired");
+    return;
+  }
+  pending p{m, granted, retain, sub_id};
+  if (granted == qos::at_most_once) {
+    if (!online_)
+      return;
+    if (env_.out().size() > cfg_.max_output_buffer) {
+      env_.dropped("slow consumer (QoS 0)");
+      return;
+    }
+    send_publish(p, 0, false);
+    return;
+  }
+  if (online_ && queue_.empty() && start_delivery(p))
+    return;
+  if (queue_.size() >= cfg_.max_queued_messages) {
+    env_.dropped("queue full");
+    return;
+  }
+  queue_.push_back(std::move(p));
+}
+
+bool session::start_delivery(const pending& p) {
+  auto window = std::min<std::size_t>(client_receive_max_, cfg_.max_inflight);
+  if (inflight_.size() >= window || env_.out().size() > cfg_.max_output_buffer)
+    return false;
+  auto id = next_packet_id();
+  inflight_.push_back(outflight{p, id, false});
+  send_publish(p, id, false);
+  return true;
+}
+
+void session::pump() {
+  if (!online_)
+    return;
+  while (!queue_.empty()) {
+    auto& p = queue_.front();
+    auto left = p.msg->remaining_expiry(env_.now());
+    if (left && *left == 0) {
+      env_.dropped("expired");
+      queue_.pop_front();
+      continue;
+    }
+    if (!start_delivery(p))
+      return;
+    queue_.pop_front();
+  }
+}
+
+std::uint16_t session::next_packet_id() {
+  // The window is far below 65535, so a free id is always near.
+  for (;;) {
+    last_packet_id_ = static_cast<std::uint16_t>(last_packet_id_ == 65535 ? 1 : last_packet_id_ + 1);
+    auto used = std::any_of(inflight_.begin(), inflight_.end(),
+                            [&](const outflight& f) { return f.packet_id == last_packet_id_; });
+    if (!used)
+      return last_packet_id_;
+  }
+}
+
+void session::send_publish(const pending& p, std::uint16_t packet_id, bool dup) {
+  const auto& m = *p.msg;
+  publish_view v;
+  v.topic = m.topic;
+  v.payload = m.payload;
+  v.q = p.q;
+  v.dup = dup;
+  v.retain = p.retain;
+  v.packet_id = packet_id;
+  if (ver_ == version::v5) {
+    v.props = &m.props;
+    if (p.sub_id != 0) {
+      v.sub_ids = &p.sub_id;
+      v.sub_id_count = 1;
+    }
+    if (m.props.message_expiry_interval)
+      v.expiry_override = m.remaining_expiry(env_.now());
+    if (client_alias_max_ > 0) {
+      auto it = alias_out_.find(m.topic);
+      if (it != alias_out_.end()) {
+        v.topic_alias = it->second;
+        v.topic = {};
+      } else if (next_alias_out_ <= client_alias_max_) {
+        v.topic_alias = next_alias_out_;
+        alias_out_.emplace(m.topic, next_alias_out_++);
+      }
+    }
+    if (client_max_packet_ != 0 && encoded_size(v, ver_) > client_max_packet_) {
+      // MQTT 5 §3.1.2.25: discard, and treat QoS 1/2 as completed.
+      env_.dropped("larger than the client's maximum packet size");
+      if (packet_id != 0) {
+        auto it = std::find_if(inflight_.begin(), inflight_.end(),
+                               [&](const outflight& f) { return f.packet_id == packet_id; });
+        if (it != inflight_.end())
+          inflight_.erase(it);
+      }
+      return;
+    }
+  }
+  auto msg = p.msg;
+  env_.out().emit([&](buffer& b) { encode(v, ver_, b, false); });
+  env_.out().append_ref(msg, m.payload.data(), m.payload.size());
+}
+
+}  // namespace iotb::actors

@@ -1,0 +1,174 @@
+#pragma once
+/// @file
+/// The MQTT session state machine of one client id: everything MQTT 3.1,
+/// 3.1.1 and 5.0 say about a session, with no actor or socket in it. The
+/// connection actor feeds it packets and deliveries; it answers through
+/// `session_env` (queue bytes, route a message, change subscriptions).
+/// Unit-tested with a fake environment (session.test.cpp).
+///
+/// Thread-safety: none; owned by one actor.
+
+#include <chrono>
+#include <cstdint>
+#include <deque>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <unordered_set>
+#include <vector>
+
+#include "broker/auth/authenticator.hpp"
+#include "broker/config/config.hpp"
+#include "broker/core/message.hpp"
+#include "broker/mqtt/codec.hpp"
+#include "broker/net/out_queue.hpp"
+
+namespace iotb::actors {
+
+/// What the session needs from the world around it.
+class session_env {
+ public:
+  virtual ~session_env() = default;
+  /// Bytes for the client (flushed by the environment when convenient).
+  virtual net::out_queue& out() = 0;
+  /// Delivers `m` to matching subscribers and updates the retained store
+  /// when `m->retain`. @returns the number of subscriptions reached.
+  virtual std::size_t route(const message_ptr& m) = 0;
+  /// Adds or replaces a subscription. @returns true when it is new.
+  virtual bool subscribe(const std::string& filter, const mqtt::subscribe_options& opts,
+                         std::uint32_t sub_id) = 0;
+  /// Removes a subscription. @returns true when it existed.
+  virtual bool unsubscribe(const std::string& filter) = 0;
+  /// Calls `f` for each retained message matching `filter`.
+  virtual void retained(const std::string& filter,
+                        const std::function<void(const message_ptr&)>& f) = 0;
+  /// ACL checks.
+  virtual bool can_publish(std::string_view topic) = 0;
+  virtual bool can_subscribe(std::string_view filter) = 0;
+  /// A fresh broker-unique message id.
+  virtual std::uint64_t next_message_id() = 0;
+  /// The current time (injectable for tests).
+  virtual std::chrono::steady_clock::time_point now() = 0;
+  /// Counts a dropped outbound message (reason for metrics and logs).
+  virtual void dropped(const char* why) = 0;
+};
+
+/// Outcome of handling a packet.
+enum class verdict : std::uint8_t {
+  keep,         ///< carry on
+  close,        ///< close the connection (a DISCONNECT may have been queued)
+};
+
+/// The session of one client id.
+class session {
+ public:
+  session(const config& cfg, session_env& env, std::string client_id, std::uint64_t key);
+
+  /// A (re)connection. Queues CONNACK, then any in-flight messages (DUP) and
+  /// queued ones. `existed`: a session for this client id was alive.
+  void on_connect(const mqtt::connect& c, const auth::identity& who, bool existed,
+                  bool assigned_id);
+
+  /// One packet from the client.
+  [[nodiscard]] verdict on_packet(mqtt::packet& p);
+
+  /// A message routed to this session through a subscription.
+  void on_deliver(const message_ptr& m, mqtt::qos granted, bool retain, std::uint32_t sub_id);
+
+  /// The connection ended without a normal DISCONNECT (or with 0x04).
+  /// Queues nothing. Afterwards `will_due()` tells whether a will is pending.
+  void on_connection_lost();
+
+  /// The output buffer drained: send queued messages the window allows.
+  void on_writable() { pump(); }
+
+  /// Queues a server DISCONNECT (MQTT 5 only; nothing for 3.x).
+  void send_disconnect(mqtt::reason r, const char* reason_string = nullptr);
+
+  /// Tears down all subscriptions (session end or clean start).
+  void clear();
+
+  /// The will to publish when the connection was lost, and its delay in
+  /// seconds (already capped by the session expiry). Cleared by the call.
+  [[nodiscard]] std::optional<std::pair<message_ptr, std::uint32_t>> take_will();
+
+  [[nodiscard]] bool online() const noexcept { return online_; }
+  [[nodiscard]] const auth::identity& who() const noexcept { return who_; }
+  [[nodiscard]] const std::string& client_id() const noexcept { return client_id_; }
+  [[nodiscard]] std::uint64_t key() const noexcept { return key_; }
+  [[nodiscard]] mqtt::version version() const noexcept { return ver_; }
+  /// Seconds the session outlives its connection (0xFFFFFFFF: forever).
+  [[nodiscard]] std::uint32_t expiry() const noexcept { return expiry_; }
+  [[nodiscard]] std::uint16_t keep_alive() const noexcept { return keep_alive_; }
+  [[nodiscard]] std::size_t inflight() const noexcept { return inflight_.size(); }
+  [[nodiscard]] std::size_t queued() const noexcept { return queue_.size(); }
+  [[nodiscard]] std::size_t subscriptions() const noexcept { return subs_.size(); }
+  /// Why the last `verdict::close` happened (static text, for the log).
+  [[nodiscard]] const char* close_reason() const noexcept { return close_reason_; }
+
+ private:
+  struct pending {
+    message_ptr msg;
+    mqtt::qos q;
+    bool retain;
+    std::uint32_t sub_id;
+  };
+  struct outflight {
+    pending p;
+    std::uint16_t packet_id;
+    bool released = false;  ///< QoS 2: PUBREC received, PUBREL sent
+  };
+  struct sub_record {
+    mqtt::subscribe_options opts;
+    std::uint32_t sub_id;
+  };
+
+  verdict on_publish(mqtt::publish& p);
+  verdict on_ack(const mqtt::pub_ack& a);
+  verdict on_subscribe(const mqtt::subscribe& s);
+  verdict on_unsubscribe(const mqtt::unsubscribe& u);
+  verdict on_disconnect(const mqtt::disconnect& d);
+  verdict protocol_violation(mqtt::reason r, const char* why);
+  void send_ack(mqtt::packet_type t, std::uint16_t id, mqtt::reason r);
+  void send_publish(const pending& p, std::uint16_t packet_id, bool dup);
+  bool start_delivery(const pending& p);
+  void pump();
+  std::uint16_t next_packet_id();
+  message_ptr make_will() const;
+
+  const config& cfg_;
+  session_env& env_;
+  std::string client_id_;
+  std::uint64_t key_;
+  auth::identity who_;
+  mqtt::version ver_ = mqtt::version::v311;
+  bool online_ = false;
+  std::uint32_t expiry_ = 0;
+  std::uint16_t keep_alive_ = 0;
+  bool problem_info_ = true;  ///< MQTT 5 request problem information
+
+  // Limits announced by the client.
+  std::uint16_t client_receive_max_ = 65535;
+  std::uint32_t client_max_packet_ = 0;  ///< 0: no limit beyond the protocol's
+  std::uint16_t client_alias_max_ = 0;
+
+  std::optional<mqtt::will> will_;
+  std::unordered_map<std::string, sub_record> subs_;
+
+  // Outbound QoS 1/2.
+  std::deque<outflight> inflight_;
+  std::deque<pending> queue_;
+  std::uint16_t last_packet_id_ = 0;
+
+  // Inbound QoS 2 packet ids awaiting PUBREL.
+  std::unordered_set<std::uint16_t> inbound_qos2_;
+
+  // Topic aliases (per connection).
+  std::vector<std::string> alias_in_;
+  std::unordered_map<std::string, std::uint16_t> alias_out_;
+  std::uint16_t next_alias_out_ = 1;
+
+  const char* close_reason_ = "";
+};
+
+}  // namespace iotb::actors

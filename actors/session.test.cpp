@@ -1,0 +1,347 @@
+#include "actors/session.hpp"
+
+#include <gtest/gtest.h>
+
+#include <map>
+
+using namespace iotb;
+using namespace iotb::actors;
+using namespace iotb::mqtt;
+
+namespace {
+
+/// A fake environment: records routes and subscriptions, decodes output.
+class fake_env : public session_env {
+ public:
+  net::out_queue q;
+  std::vector<message_ptr> routed;
+  std::map<std::string, subscribe_options> subs;
+  std::vector<message_ptr> retained_msgs;
+  std::vector<std::string> drops;
+  std::chrono::steady_clock::time_point clock{std::chrono::seconds{1000}};
+  std::uint64_t ids = 1;
+  std::size_t reach = 1;
+
+  net::out_queue& out() override { return q; }
+  std::size_t route(const message_ptr& m) override {
+    routed.push_back(m);
+    return reach;
+  }
+  bool subscribe(const std::string& f, const subscribe_options& o, std::uint32_t) override {
+    return subs.insert_or_assign(f, o).second;
+  }
+  bool unsubscribe(const std::string& f) override { return subs.erase(f) > 0; }
+  void retained(const std::string&, const std::function<void(const message_ptr&)>& f) override {
+    for (auto& m : retained_msgs)
+      f(m);
+  }
+  bool can_publish(std::string_view t) override { return !t.starts_with("$SYS"); }
+  bool can_subscribe(std::string_view f) override { return f != "forbidden"; }
+  std::uint64_t next_message_id() override { return ids++; }
+  std::chrono::steady_clock::time_point now() override { return clock; }
+  void dropped(const char* why) override { drops.emplace_back(why); }
+
+  /// Decodes and removes everything queued for the client.
+  std::vector<packet> take(version v) {
+    std::vector<std::uint8_t> bytes;
+    iovec iov[64];
+    auto n = q.gather(iov, 64);
+    for (std::size_t i = 0; i < n; ++i) {
+      auto* p = static_cast<const std::uint8_t*>(iov[i].iov_base);
+      bytes.insert(bytes.end(), p, p + iov[i].iov_len);
+    }
+    q.consume(q.size());
+    std::vector<packet> out;
+    std::span<const std::uint8_t> in{bytes};
+    while (!in.empty()) {
+      auto f = next_frame(in, 1 << 20);
+      EXPECT_TRUE(f.has_value());
+      if (!f)
+        break;
+      // Decode server packets as a client would see them.
+      auto p = decode_packet(f->header, f->body, v);
+      EXPECT_TRUE(p.has_value()) << (p ? "" : p.error().what);
+      if (p)
+        out.push_back(std::move(*p));
+      in = in.subspan(f->total);
+    }
+    return out;
+  }
+};
+
+message_ptr make_msg(std::string topic, std::string payload, qos q) {
+  auto m = std::make_shared<message>();
+  m->topic = std::move(topic);
+  m->payload = std::move(payload);
+  m->q = q;
+  m->received = std::chrono::steady_clock::time_point{std::chrono::seconds{1000}};
+  return m;
+}
+
+connect make_connect(version v, bool clean = true) {
+  connect c;
+  c.ver = v;
+  c.clean_start = clean;
+  c.keep_alive = 60;
+  c.client_id = "c1";
+  return c;
+}
+
+struct session_test : ::testing::Test {
+  config cfg;
+  fake_env env;
+  session s{cfg, env, "c1", 7};
+};
+
+}  // namespace
+
+TEST_F(session_test, connack_v5_announces_limits) {
+  auto c = make_connect(version::v5);
+  s.on_connect(c, {}, false, true);
+  auto out = env.take(version::v5);
+  ASSERT_EQ(out.size(), 1u);
+  auto& ack = std::get<connack>(out[0]);
+  EXPECT_EQ(ack.code, reason::success);
+  EXPECT_FALSE(ack.session_present);
+  EXPECT_EQ(ack.props.receive_maximum, cfg.receive_maximum);
+  EXPECT_EQ(ack.props.topic_alias_maximum, cfg.topic_alias_maximum);
+  EXPECT_EQ(ack.props.assigned_client_identifier, "c1");
+}
+
+TEST_F(session_test, qos1_publish_is_routed_and_acked) {
+  s.on_connect(make_connect(version::v311), {}, false, false);
+  env.take(version::v311);
+  packet p = publish{"a/b", "hi", qos::at_least_once, false, false, 5, {}};
+  EXPECT_EQ(s.on_packet(p), verdict::keep);
+  ASSERT_EQ(env.routed.size(), 1u);
+  EXPECT_EQ(env.routed[0]->topic, "a/b");
+  EXPECT_EQ(env.routed[0]->origin, 7u);
+  auto out = env.take(version::v311);
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(std::get<pub_ack>(out[0]).packet_id, 5);
+}
+
+TEST_F(session_test, inbound_qos2_routes_once) {
+  s.on_connect(make_connect(version::v5), {}, false, false);
+  env.take(version::v5);
+  packet p = publish{"a", "x", qos::exactly_once, false, false, 9, {}};
+  EXPECT_EQ(s.on_packet(p), verdict::keep);
+  packet dup = publish{"a", "x", qos::exactly_once, true, false, 9, {}};
+  EXPECT_EQ(s.on_packet(dup), verdict::keep);
+  EXPECT_EQ(env.routed.size(), 1u);
+  packet rel = pub_ack{packet_type::pubrel, 9, reason::success, {}};
+  EXPECT_EQ(s.on_packet(rel), verdict::keep);
+  auto out = env.take(version::v5);
+  ASSERT_EQ(out.size(), 3u);
+  EXPECT_EQ(std::get<pub_ack>(out[0]).type, packet_type::pubrec);
+  EXPECT_EQ(std::get<pub_ack>(out[1]).type, packet_type::pubrec);
+  EXPECT_EQ(std::get<pub_ack>(out[2]).type, packet_type::pubcomp);
+  EXPECT_EQ(std::get<pub_ack>(out[2]).code, reason::success);
+}
+
+TEST_F(session_test, outbound_window_queues_and_pumps) {
+  auto c = make_connect(version::v5);
+  c.props.receive_maximum = 2;
+  s.on_connect(c, {}, false, false);
+  env.take(version::v5);
+  for (int i = 0; i < 5; ++i)
+    s.on_deliver(make_msg("t", std::to_string(i), qos::at_least_once), qos::at_least_once, false,
+                 0);
+  EXPECT_EQ(s.inflight(), 2u);
+  EXPECT_EQ(s.queued(), 3u);
+  auto out = env.take(version::v5);
+  ASSERT_EQ(out.size(), 2u);
+  auto id = std::get<publish>(out[0]).packet_id;
+  packet ack = pub_ack{packet_type::puback, id, reason::success, {}};
+  EXPECT_EQ(s.on_packet(ack), verdict::keep);
+  out = env.take(version::v5);
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(std::get<publish>(out[0]).payload, "2");
+}
+
+TEST_F(session_test, outbound_qos2_full_flow) {
+  s.on_connect(make_connect(version::v311), {}, false, false);
+  env.take(version::v311);
+  s.on_deliver(make_msg("t", "p", qos::exactly_once), qos::exactly_once, false, 0);
+  auto out = env.take(version::v311);
+  ASSERT_EQ(out.size(), 1u);
+  auto id = std::get<publish>(out[0]).packet_id;
+  packet rec = pub_ack{packet_type::pubrec, id, reason::success, {}};
+  EXPECT_EQ(s.on_packet(rec), verdict::keep);
+  out = env.take(version::v311);
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(std::get<pub_ack>(out[0]).type, packet_type::pubrel);
+  packet comp = pub_ack{packet_type::pubcomp, id, reason::success, {}};
+  EXPECT_EQ(s.on_packet(comp), verdict::keep);
+  EXPECT_EQ(s.inflight(), 0u);
+}
+
+TEST_F(session_test, reconnect_resends_inflight_with_dup) {
+  s.on_connect(make_connect(version::v311, false), {}, false, false);
+  env.take(version::v311);
+  s.on_deliver(make_msg("t", "p", qos::at_least_once), qos::at_least_once, false, 0);
+  env.take(version::v311);
+  s.on_connection_lost();
+  s.on_deliver(make_msg("t", "q", qos::at_least_once), qos::at_least_once, false, 0);
+  s.on_deliver(make_msg("t", "zero", qos::at_most_once), qos::at_most_once, false, 0);
+  EXPECT_EQ(s.queued(), 1u);
+  s.on_connect(make_connect(version::v311, false), {}, true, false);
+  auto out = env.take(version::v311);
+  ASSERT_EQ(out.size(), 3u);
+  EXPECT_TRUE(std::get<connack>(out[0]).session_present);
+  EXPECT_TRUE(std::get<publish>(out[1]).dup);
+  EXPECT_EQ(std::get<publish>(out[1]).payload, "p");
+  EXPECT_FALSE(std::get<publish>(out[2]).dup);
+  EXPECT_EQ(std::get<publish>(out[2]).payload, "q");
+}
+
+TEST_F(session_test, clean_start_drops_state) {
+  s.on_connect(make_connect(version::v311, false), {}, false, false);
+  packet sub = subscribe{1, {{"a/#", {qos::at_least_once}}}, {}};
+  EXPECT_EQ(s.on_packet(sub), verdict::keep);
+  EXPECT_EQ(env.subs.size(), 1u);
+  s.on_connection_lost();
+  s.on_connect(make_connect(version::v311, true), {}, true, false);
+  EXPECT_TRUE(env.subs.empty());
+  auto out = env.take(version::v311);
+  EXPECT_FALSE(std::get<connack>(out.back()).session_present);
+}
+
+TEST_F(session_test, topic_alias_inbound) {
+  s.on_connect(make_connect(version::v5), {}, false, false);
+  env.take(version::v5);
+  publish first{"long/topic", "1", qos::at_most_once, false, false, 0, {}};
+  first.props.topic_alias = 3;
+  packet p1 = first;
+  EXPECT_EQ(s.on_packet(p1), verdict::keep);
+  publish second{"", "2", qos::at_most_once, false, false, 0, {}};
+  second.props.topic_alias = 3;
+  packet p2 = second;
+  EXPECT_EQ(s.on_packet(p2), verdict::keep);
+  ASSERT_EQ(env.routed.size(), 2u);
+  EXPECT_EQ(env.routed[1]->topic, "long/topic");
+  EXPECT_FALSE(env.routed[1]->props.topic_alias.has_value());
+  publish bad{"x", "3", qos::at_most_once, false, false, 0, {}};
+  bad.props.topic_alias = static_cast<std::uint16_t>(cfg.topic_alias_maximum + 1);
+  packet p3 = bad;
+  EXPECT_EQ(s.on_packet(p3), verdict::close);
+  auto out = env.take(version::v5);
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(std::get<disconnect>(out[0]).code, reason::topic_alias_invalid);
+}
+
+TEST_F(session_test, unknown_alias_is_protocol_error) {
+  s.on_connect(make_connect(version::v5), {}, false, false);
+  env.take(version::v5);
+  publish p{"", "2", qos::at_most_once, false, false, 0, {}};
+  p.props.topic_alias = 1;
+  packet pk = p;
+  EXPECT_EQ(s.on_packet(pk), verdict::close);
+  EXPECT_EQ(std::get<disconnect>(env.take(version::v5)[0]).code, reason::protocol_error);
+}
+
+TEST_F(session_test, topic_alias_outbound) {
+  auto c = make_connect(version::v5);
+  c.props.topic_alias_maximum = 1;
+  s.on_connect(c, {}, false, false);
+  env.take(version::v5);
+  s.on_deliver(make_msg("a/b", "1", qos::at_most_once), qos::at_most_once, false, 0);
+  s.on_deliver(make_msg("a/b", "2", qos::at_most_once), qos::at_most_once, false, 0);
+  s.on_deliver(make_msg("c", "3", qos::at_most_once), qos::at_most_once, false, 0);
+  auto out = env.take(version::v5);
+  ASSERT_EQ(out.size(), 3u);
+  auto& p1 = std::get<publish>(out[0]);
+  auto& p2 = std::get<publish>(out[1]);
+  auto& p3 = std::get<publish>(out[2]);
+  EXPECT_EQ(p1.topic, "a/b");
+  EXPECT_EQ(p1.props.topic_alias, 1);
+  EXPECT_EQ(p2.topic, "");
+  EXPECT_EQ(p2.props.topic_alias, 1);
+  EXPECT_EQ(p3.topic, "c");
+  EXPECT_FALSE(p3.props.topic_alias.has_value());
+}
+
+TEST_F(session_test, second_connect_is_protocol_error) {
+  s.on_connect(make_connect(version::v5), {}, false, false);
+  env.take(version::v5);
+  packet c = make_connect(version::v5);
+  EXPECT_EQ(s.on_packet(c), verdict::close);
+  EXPECT_EQ(std::get<disconnect>(env.take(version::v5)[0]).code, reason::protocol_error);
+}
+
+TEST_F(session_test, disconnect_cannot_raise_zero_expiry) {
+  s.on_connect(make_connect(version::v5), {}, false, false);
+  env.take(version::v5);
+  disconnect d;
+  d.props.session_expiry_interval = 60;
+  packet p = d;
+  EXPECT_EQ(s.on_packet(p), verdict::close);
+  EXPECT_EQ(std::get<disconnect>(env.take(version::v5)[0]).code, reason::protocol_error);
+}
+
+TEST_F(session_test, normal_disconnect_discards_will) {
+  auto c = make_connect(version::v5);
+  c.will_msg = will{"w", "gone", qos::at_most_once, false, {}};
+  s.on_connect(c, {}, false, false);
+  packet d = disconnect{};
+  EXPECT_EQ(s.on_packet(d), verdict::close);
+  EXPECT_FALSE(s.take_will().has_value());
+}
+
+TEST_F(session_test, will_delay_is_capped_by_session_expiry) {
+  auto c = make_connect(version::v5);
+  c.props.session_expiry_interval = 10;
+  c.will_msg = will{"w", "gone", qos::at_least_once, true, {}};
+  c.will_msg->props.will_delay_interval = 100;
+  s.on_connect(c, {}, false, false);
+  s.on_connection_lost();
+  auto w = s.take_will();
+  ASSERT_TRUE(w.has_value());
+  EXPECT_EQ(w->second, 10u);
+  EXPECT_EQ(w->first->topic, "w");
+  EXPECT_TRUE(w->first->retain);
+}
+
+TEST_F(session_test, subscribe_denied_and_retained_delivery) {
+  s.on_connect(make_connect(version::v5), {}, false, false);
+  env.take(version::v5);
+  env.retained_msgs.push_back(make_msg("r/1", "kept", qos::at_least_once));
+  packet sub = subscribe{3, {{"r/#", {qos::at_most_once}}, {"forbidden", {qos::at_most_once}}}, {}};
+  EXPECT_EQ(s.on_packet(sub), verdict::keep);
+  auto out = env.take(version::v5);
+  ASSERT_EQ(out.size(), 2u);
+  auto& ack = std::get<suback>(out[0]);
+  ASSERT_EQ(ack.codes.size(), 2u);
+  EXPECT_EQ(ack.codes[0], reason::success);
+  EXPECT_EQ(ack.codes[1], reason::not_authorized);
+  auto& r = std::get<publish>(out[1]);
+  EXPECT_TRUE(r.retain);
+  EXPECT_EQ(r.q, qos::at_most_once);  // min(message QoS, granted)
+}
+
+TEST_F(session_test, expired_messages_are_dropped) {
+  s.on_connect(make_connect(version::v5), {}, false, false);
+  env.take(version::v5);
+  auto m = std::make_shared<message>(*make_msg("t", "x", qos::at_least_once));
+  m->props.message_expiry_interval = 5;
+  env.clock += std::chrono::seconds{3};
+  s.on_deliver(m, qos::at_least_once, false, 0);
+  auto out = env.take(version::v5);
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(std::get<publish>(out[0]).props.message_expiry_interval, 2u);
+  env.clock += std::chrono::seconds{10};
+  s.on_deliver(m, qos::at_least_once, false, 0);
+  EXPECT_TRUE(env.take(version::v5).empty());
+  EXPECT_EQ(env.drops.size(), 1u);
+}
+
+TEST_F(session_test, client_maximum_packet_size_is_respected) {
+  auto c = make_connect(version::v5);
+  c.props.maximum_packet_size = 64;
+  s.on_connect(c, {}, false, false);
+  env.take(version::v5);
+  s.on_deliver(make_msg("t", std::string(100, 'x'), qos::at_least_once), qos::at_least_once,
+               false, 0);
+  EXPECT_TRUE(env.take(version::v5).empty());
+  EXPECT_EQ(s.inflight(), 0u);
+}

@@ -1,0 +1,88 @@
+#pragma once
+/// @file
+/// Broker configuration: embedded defaults, overridden by a config file
+/// (`--config FILE`), overridden by command-line flags. Every flag has a
+/// config-file key of the same name without the leading dashes
+/// (`max-packet-size = 1048576`).
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "broker/log/log.hpp"
+#include "broker/util/expected.hpp"
+
+namespace iotb {
+
+/// A listener address; port 0 disables the listener.
+struct endpoint {
+  std::string host;
+  std::uint16_t port = 0;
+  [[nodiscard]] bool enabled() const noexcept { return port != 0; }
+  /// True for 127.0.0.0/8, ::1 and "localhost".
+  [[nodiscard]] bool loopback() const noexcept;
+  [[nodiscard]] std::string to_string() const;
+};
+
+/// Everything the broker process can be told.
+struct config {
+  std::string data_dir = "./data";
+  endpoint mqtt{"127.0.0.1", 1883};
+  /// Anonymous clients: unset = only on loopback listeners (local mode),
+  /// true = on every listener, false = never.
+  std::optional<bool> allow_anonymous;
+  log::level log_level = log::level::info;
+  /// True when neither a config file nor a listener flag was given.
+  bool local_mode = true;
+
+  // MQTT limits (SPEC §6 defaults).
+  std::uint32_t max_packet_size = 256 * 1024;    ///< bytes, both directions
+  std::uint16_t receive_maximum = 100;           ///< unacked inbound QoS1/2
+  std::uint16_t max_inflight = 100;              ///< outbound window cap
+  std::uint32_t max_queued_messages = 1000;      ///< per offline/slow session
+  std::uint16_t topic_alias_maximum = 64;        ///< inbound aliases
+  std::uint16_t max_keep_alive = 65535;          ///< seconds; higher is cut
+  std::uint32_t max_session_expiry = 0xFFFFFFFF; ///< seconds; 0xFFFFFFFF never
+  std::uint32_t max_client_id_length = 256;      ///< bytes
+  std::size_t max_output_buffer = 4 * 1024 * 1024;  ///< per connection, bytes
+
+  // Threads (0 = one per core).
+  unsigned io_threads = 0;
+  unsigned workers = 0;
+  std::size_t max_throughput = 64;  ///< CAF scheduler fairness
+
+  /// True when an anonymous client may connect through `listener`.
+  [[nodiscard]] bool anonymous_allowed(const endpoint& listener) const noexcept;
+};
+
+/// Result of command-line parsing.
+struct cli_result {
+  config cfg;
+  bool show_help = false;
+  bool show_version = false;
+};
+
+/// Parses `host:port` (`[v6]:port` too).
+[[nodiscard]] expected<endpoint, std::string> parse_endpoint(std::string_view s);
+
+/// Applies one `key = value` setting (also used for `--key value` flags).
+/// @returns an error text naming the key when the key is unknown or the
+///          value invalid.
+[[nodiscard]] std::optional<std::string> apply_setting(config& cfg, std::string_view key,
+                                                       std::string_view value);
+
+/// Parses a config file's text: `key = value` lines, `#` comments, blank
+/// lines. @returns an error text with the line number on failure.
+[[nodiscard]] std::optional<std::string> apply_config_text(config& cfg, std::string_view text);
+
+/// Parses the broker's command line (after the program name), reading the
+/// config file named by `--config` first so that flags override it.
+[[nodiscard]] expected<cli_result, std::string> parse_command_line(
+    const std::vector<std::string_view>& args);
+
+/// The `--help` text.
+[[nodiscard]] std::string_view help_text() noexcept;
+
+}  // namespace iotb

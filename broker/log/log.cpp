@@ -1,0 +1,58 @@
+#include "broker/log/log.hpp"
+
+#include <unistd.h>
+
+#include <chrono>
+#include <ctime>
+#include <string>
+
+namespace iotb::log {
+
+namespace {
+
+std::atomic<level>& min_level() {
+  static std::atomic<level> lvl{level::info};
+  return lvl;
+}
+
+constexpr std::string_view names[] = {"TRACE", "DEBUG", "INFO ", "WARN ", "ERROR", "OFF  "};
+
+}  // namespace
+
+bool parse_level(std::string_view s, level& out) noexcept {
+  constexpr std::string_view keys[] = {"trace", "debug", "info", "warn", "error", "off"};
+  for (std::size_t i = 0; i < std::size(keys); ++i) {
+    if (s == keys[i]) {
+      out = static_cast<level>(i);
+      return true;
+    }
+  }
+  return false;
+}
+
+void set_level(level l) noexcept { min_level().store(l, std::memory_order_relaxed); }
+
+bool enabled(level l) noexcept { return l >= min_level().load(std::memory_order_relaxed); }
+
+line::line(level l, std::string_view component) {
+  using namespace std::chrono;
+  auto now = system_clock::now();
+  auto secs = system_clock::to_time_t(now);
+  auto ms = duration_cast<milliseconds>(now.time_since_epoch()).count() % 1000;
+  std::tm tm{};
+  gmtime_r(&secs, &tm);
+  char stamp[32];
+  std::strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%S", &tm);
+  char frac[8];
+  std::snprintf(frac, sizeof(frac), ".%03dZ ", static_cast<int>(ms));
+  out_ << stamp << frac << names[static_cast<int>(l)] << ' ' << component << ": ";
+}
+
+line::~line() {
+  out_ << '\n';
+  auto s = out_.str();
+  // One write per line: lines from different threads never interleave.
+  [[maybe_unused]] auto n = ::write(STDERR_FILENO, s.data(), s.size());
+}
+
+}  // namespace iotb::log

@@ -1,0 +1,116 @@
+// iotbroker: process entry point. Parses the command line, builds the shared
+// context, starts the actor system, the I/O pool and the listeners, then
+// waits for SIGINT/SIGTERM and shuts down gracefully.
+
+#include <pthread.h>
+#include <signal.h>
+
+#include <cstdio>
+#include <iostream>
+#include <thread>
+
+#include <caf/actor_system.hpp>
+#include <caf/actor_system_config.hpp>
+#include <caf/send.hpp>
+
+#include "actors/context.hpp"
+#include "actors/messages.hpp"
+#include "actors/session_manager.hpp"
+#include "broker/config/config.hpp"
+#include "broker/log/log.hpp"
+#include "broker/net/io_pool.hpp"
+#include "broker/net/tcp_listener.hpp"
+
+namespace {
+
+using namespace iotb;
+
+unsigned cores() { return std::max(1u, std::thread::hardware_concurrency()); }
+
+int run_broker(const config& cfg) {
+  // Signals are taken by sigwait in this thread only: block them before any
+  // other thread starts so that every thread inherits the mask.
+  sigset_t sigs;
+  sigemptyset(&sigs);
+  sigaddset(&sigs, SIGINT);
+  sigaddset(&sigs, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &sigs, nullptr);
+  signal(SIGPIPE, SIG_IGN);
+
+  auto ctx = std::make_shared<actors::broker_context>(cfg);
+  caf::actor_system_config acfg;
+  acfg.set("scheduler.max-threads", static_cast<size_t>(cfg.workers ? cfg.workers : cores()));
+  acfg.set("scheduler.max-throughput", cfg.max_throughput);
+  // Poll briefly, then sleep: the clients share these cores.
+  acfg.set("work-stealing.moderate-poll-attempts", size_t{50});
+  caf::actor_system sys{acfg};
+  ctx->manager = sys.spawn<actors::session_manager>(ctx);
+
+  net::io_pool pool{cfg.io_threads ? cfg.io_threads : cores()};
+  std::vector<std::shared_ptr<net::tcp_listener>> listeners;
+  if (cfg.mqtt.enabled()) {
+    net::transport_settings ts;
+    ts.max_packet_size = cfg.max_packet_size;
+    ts.anonymous_allowed = cfg.anonymous_allowed(cfg.mqtt);
+    ts.listener_name = "mqtt";
+    auto on_connect = [mgr = ctx->manager](net::transport_ptr t, mqtt::connect&& c) {
+      caf::anon_send(mgr, actors::connect_atom::value,
+                     std::make_shared<actors::connect_request>(
+                         actors::connect_request{std::move(t), std::move(c)}));
+    };
+    auto l = net::tcp_listener::open(pool, cfg.mqtt, ts, on_connect);
+    if (!l) {
+      IOTB_LOG(error, "main") << "cannot listen: " << l.error();
+      caf::anon_send_exit(ctx->manager, caf::exit_reason::user_shutdown);
+      return 1;
+    }
+    listeners.push_back(*l);
+    IOTB_LOG(info, "main") << "listening: mqtt " << cfg.mqtt.to_string() << " (anonymous "
+                           << (ts.anonymous_allowed ? "allowed" : "refused") << ")";
+  }
+  if (listeners.empty())
+    IOTB_LOG(warn, "main") << "no listener enabled";
+  if (cfg.local_mode)
+    IOTB_LOG(info, "main") << "local mode: no config file and no listener flags, so listeners "
+                              "bind 127.0.0.1 only and anonymous clients are allowed";
+  pool.start();
+  for (auto& l : listeners)
+    l->start();
+  IOTB_LOG(info, "main") << "iotbroker " << IOTBROKER_VERSION << " ready (io threads "
+                         << pool.size() << ", workers "
+                         << (cfg.workers ? cfg.workers : cores()) << ", data dir "
+                         << cfg.data_dir << ")";
+
+  int sig = 0;
+  sigwait(&sigs, &sig);
+  IOTB_LOG(info, "main") << "signal " << sig << ": shutting down";
+  for (auto& l : listeners)
+    l->stop();
+  caf::anon_send(ctx->manager, actors::shutdown_atom::value);
+  sys.await_all_actors_done();
+  pool.stop();
+  pool.join();
+  IOTB_LOG(info, "main") << "stopped";
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::vector<std::string_view> args(argv + 1, argv + argc);
+  auto cli = iotb::parse_command_line(args);
+  if (!cli) {
+    std::cerr << "iotbroker: " << cli.error() << "\n";
+    return 2;
+  }
+  if (cli->show_help) {
+    std::cout << iotb::help_text();
+    return 0;
+  }
+  if (cli->show_version) {
+    std::cout << "iotbroker " << IOTBROKER_VERSION << "\n";
+    return 0;
+  }
+  iotb::log::set_level(cli->cfg.log_level);
+  return run_broker(cli->cfg);
+}

@@ -1,0 +1,71 @@
+#include "broker/net/tcp_listener.hpp"
+
+#include <boost/asio/post.hpp>
+
+#include "broker/log/log.hpp"
+
+namespace iotb::net {
+
+using boost::asio::ip::tcp;
+
+expected<std::shared_ptr<tcp_listener>, std::string> tcp_listener::open(
+    io_pool& pool, const endpoint& ep, transport_settings settings, connect_handler on_connect) {
+  boost::system::error_code ec;
+  auto host = ep.host == "localhost" ? std::string{"127.0.0.1"} : ep.host;
+  auto addr = boost::asio::ip::make_address(host, ec);
+  if (ec)
+    return unexpected{ep.to_string() + ": bad address: " + ec.message()};
+  tcp::endpoint tep{addr, ep.port};
+  tcp::acceptor acc{pool.front()};
+  acc.open(tep.protocol(), ec);
+  if (!ec)
+    acc.set_option(tcp::acceptor::reuse_address(true), ec);
+  if (!ec)
+    acc.bind(tep, ec);
+  if (!ec)
+    acc.listen(boost::asio::socket_base::max_listen_connections, ec);
+  if (ec)
+    return unexpected{ep.to_string() + ": " + ec.message()};
+  auto port = acc.local_endpoint(ec).port();
+  auto l = std::make_shared<tcp_listener>(pool, std::move(acc), std::move(settings),
+                                          std::move(on_connect));
+  l->port_ = port;
+  return l;
+}
+
+tcp_listener::tcp_listener(io_pool& pool, tcp::acceptor acceptor, transport_settings settings,
+                           connect_handler on_connect)
+    : pool_(pool),
+      acceptor_(std::move(acceptor)),
+      settings_(std::make_shared<const transport_settings>(std::move(settings))),
+      on_connect_(std::move(on_connect)) {}
+
+void tcp_listener::start() {
+  boost::asio::post(acceptor_.get_executor(), [self = shared_from_this()] { self->accept(); });
+}
+
+void tcp_listener::stop() {
+  boost::asio::post(acceptor_.get_executor(), [self = shared_from_this()] {
+    boost::system::error_code ec;
+    self->acceptor_.close(ec);
+  });
+}
+
+void tcp_listener::accept() {
+  auto& ctx = pool_.next();
+  acceptor_.async_accept(ctx, [self = shared_from_this(), &ctx](
+                                  const boost::system::error_code& ec, tcp::socket sock) {
+    if (ec == boost::asio::error::operation_aborted || !self->acceptor_.is_open())
+      return;
+    if (ec) {
+      // E.g. EMFILE: log and keep accepting; the backlog holds the peer.
+      IOTB_LOG(warn, "net") << "accept on port " << self->port_ << " failed: " << ec.message();
+    } else {
+      auto t = std::make_shared<tcp_transport>(std::move(sock), self->settings_, self->on_connect_);
+      boost::asio::post(ctx, [t] { t->start(); });
+    }
+    self->accept();
+  });
+}
+
+}  // namespace iotb::net

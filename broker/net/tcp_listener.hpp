@@ -1,0 +1,43 @@
+#pragma once
+/// @file
+/// Accepts TCP connections and spreads them over the I/O pool.
+
+#include <memory>
+
+#include <boost/asio/ip/tcp.hpp>
+
+#include "broker/config/config.hpp"
+#include "broker/net/io_pool.hpp"
+#include "broker/net/tcp_transport.hpp"
+#include "broker/util/expected.hpp"
+
+namespace iotb::net {
+
+/// A listening socket. Lives on the pool's first context.
+class tcp_listener : public std::enable_shared_from_this<tcp_listener> {
+ public:
+  /// Binds `ep`. @returns an error text ("127.0.0.1:1883: address in use").
+  [[nodiscard]] static expected<std::shared_ptr<tcp_listener>, std::string> open(
+      io_pool& pool, const endpoint& ep, transport_settings settings, connect_handler on_connect);
+
+  /// Starts accepting (any thread).
+  void start();
+  /// Stops accepting (any thread).
+  void stop();
+  /// The bound port (useful when binding port... always the configured one).
+  [[nodiscard]] std::uint16_t port() const noexcept { return port_; }
+
+  tcp_listener(io_pool& pool, boost::asio::ip::tcp::acceptor acceptor,
+               transport_settings settings, connect_handler on_connect);
+
+ private:
+  void accept();
+
+  io_pool& pool_;
+  boost::asio::ip::tcp::acceptor acceptor_;
+  std::shared_ptr<const transport_settings> settings_;
+  connect_handler on_connect_;
+  std::uint16_t port_ = 0;
+};
+
+}  // namespace iotb::net

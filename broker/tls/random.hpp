@@ -1,0 +1,13 @@
+#pragma once
+/// @file
+/// Cryptographically strong random values (BoringSSL's RAND_bytes).
+
+#include <cstddef>
+#include <string>
+
+namespace iotb::tls {
+
+/// `n` random bytes as lowercase hex (2n characters). Thread-safe.
+[[nodiscard]] std::string random_hex(std::size_t n);
+
+}  // namespace iotb::tls

@@ -1,0 +1,109 @@
+"""Shared pytest fixtures: start the real iotbroker binary on a free
+loopback port with a temporary data directory, and stop it afterwards.
+
+The binary is $IOTB_BINARY (tools/test points it at the ASan build) or
+build/iotbroker. Run with Debian's /usr/bin/python3 (it has paho-mqtt).
+"""
+import os
+import signal
+import socket
+import subprocess
+import time
+
+import pytest
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_port(port, proc, timeout=20.0):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError("broker exited early with %s" % proc.returncode)
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
+                return
+        except OSError:
+            time.sleep(0.02)
+    raise TimeoutError("broker did not listen on %d" % port)
+
+
+class Broker:
+    """A running broker process."""
+
+    def __init__(self, tmp_path, extra_args=()):
+        tmp_path.mkdir(parents=True, exist_ok=True)
+        self.port = free_port()
+        self.data_dir = str(tmp_path / "data")
+        self.log_path = str(tmp_path / "broker.log")
+        binary = os.environ.get("IOTB_BINARY", os.path.join(ROOT, "build", "iotbroker"))
+        self.args = [binary, "--mqtt", "127.0.0.1:%d" % self.port, "--data-dir",
+                     self.data_dir, "--log-level", "debug", *extra_args]
+        self.log = open(self.log_path, "ab")
+        self.proc = subprocess.Popen(self.args, stdout=self.log, stderr=self.log)
+        wait_port(self.port, self.proc)
+
+    def pid(self):
+        return self.proc.pid
+
+    def rss_kib(self):
+        with open("/proc/%d/status" % self.proc.pid) as f:
+            for line in f:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1])
+        return 0
+
+    def alive(self):
+        return self.proc.poll() is None
+
+    def log_text(self):
+        with open(self.log_path, "rb") as f:
+            return f.read().decode("utf-8", "replace")
+
+    def stop(self, timeout=30):
+        """SIGTERM, wait, and return the exit code."""
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=timeout)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+                raise AssertionError("broker did not stop within %d s on SIGTERM" % timeout)
+        self.log.close()
+        return self.proc.returncode
+
+
+@pytest.fixture
+def broker(tmp_path):
+    b = Broker(tmp_path)
+    yield b
+    code = b.stop()
+    text = b.log_text()
+    assert "ERROR: AddressSanitizer" not in text, text[-4000:]
+    assert "runtime error:" not in text, text[-4000:]
+    assert code == 0, "broker exit code %s\n%s" % (code, text[-4000:])
+
+
+@pytest.fixture
+def broker_factory(tmp_path):
+    """Start brokers with extra arguments: broker_factory("--max-packet-size", "1000")."""
+    started = []
+
+    def make(*args):
+        b = Broker(tmp_path / ("b%d" % len(started)), args)
+        started.append(b)
+        return b
+
+    yield make
+    for b in started:
+        code = b.stop()
+        text = b.log_text()
+        assert "ERROR: AddressSanitizer" not in text, text[-4000:]
+        assert code == 0, "broker exit code %s\n%s" % (code, text[-4000:])
