@@ -51,6 +51,7 @@ int run_broker(const config& cfg) {
   if (cfg.mqtt.enabled()) {
     net::transport_settings ts;
     ts.max_packet_size = cfg.max_packet_size;
+    ts.connect_timeout = std::chrono::seconds{cfg.connect_timeout};
     ts.anonymous_allowed = cfg.anonymous_allowed(cfg.mqtt);
     ts.listener_name = "mqtt";
     auto on_connect = [mgr = ctx->manager](net::transport_ptr t, mqtt::connect&& c) {

@@ -118,6 +118,8 @@ std::optional<std::string> apply_setting(config& cfg, std::string_view key,
     return parse_uint(key, v, cfg.max_client_id_length, 23, 65535);
   } else if (key == "max-output-buffer") {
     return parse_uint(key, v, cfg.max_output_buffer, 4096, 1ull << 32);
+  } else if (key == "connect-timeout") {
+    return parse_uint(key, v, cfg.connect_timeout, 1, 3600);
   } else if (key == "io-threads") {
     return parse_uint(key, v, cfg.io_threads, 0, 256);
   } else if (key == "workers") {
@@ -228,6 +230,7 @@ Options:
   --max-client-id-length N   longest client id accepted (256)
   --max-output-buffer N      bytes buffered for a slow reader before QoS 0
                              messages to it are dropped (4194304)
+  --connect-timeout N        seconds a new connection has to send CONNECT (10)
   --io-threads N             socket I/O threads (0 = one per core)
   --workers N                actor scheduler threads (0 = one per core)
   --max-throughput N         messages an actor handles before yielding (64)

@@ -47,6 +47,7 @@ struct config {
   std::uint32_t max_session_expiry = 0xFFFFFFFF; ///< seconds; 0xFFFFFFFF never
   std::uint32_t max_client_id_length = 256;      ///< bytes
   std::size_t max_output_buffer = 4 * 1024 * 1024;  ///< per connection, bytes
+  std::uint32_t connect_timeout = 10;  ///< seconds from accept to CONNECT
 
   // Threads (0 = one per core).
   unsigned io_threads = 0;

@@ -38,7 +38,8 @@ tcp_listener::tcp_listener(io_pool& pool, tcp::acceptor acceptor, transport_sett
     : pool_(pool),
       acceptor_(std::move(acceptor)),
       settings_(std::make_shared<const transport_settings>(std::move(settings))),
-      on_connect_(std::move(on_connect)) {}
+      on_connect_(std::move(on_connect)),
+      backoff_(acceptor_.get_executor()) {}
 
 void tcp_listener::start() {
   boost::asio::post(acceptor_.get_executor(), [self = shared_from_this()] { self->accept(); });
@@ -58,13 +59,24 @@ void tcp_listener::accept() {
     if (ec == boost::asio::error::operation_aborted || !self->acceptor_.is_open())
       return;
     if (ec) {
-      // E.g. EMFILE: log and keep accepting; the backlog holds the peer.
+      // E.g. EMFILE: the backlog holds the peer; retry shortly instead of
+      // spinning on an error that persists until a descriptor is freed.
       IOTB_LOG(warn, "net") << "accept on port " << self->port_ << " failed: " << ec.message();
+      self->accept_later();
+      return;
     } else {
       auto t = std::make_shared<tcp_transport>(std::move(sock), self->settings_, self->on_connect_);
       boost::asio::post(ctx, [t] { t->start(); });
     }
     self->accept();
+  });
+}
+
+void tcp_listener::accept_later() {
+  backoff_.expires_after(std::chrono::milliseconds{100});
+  backoff_.async_wait([self = shared_from_this()](const boost::system::error_code& ec) {
+    if (!ec && self->acceptor_.is_open())
+      self->accept();
   });
 }
 

@@ -5,6 +5,7 @@
 #include <memory>
 
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
 
 #include "broker/config/config.hpp"
 #include "broker/net/io_pool.hpp"
@@ -32,12 +33,14 @@ class tcp_listener : public std::enable_shared_from_this<tcp_listener> {
 
  private:
   void accept();
+  void accept_later();
 
   io_pool& pool_;
   boost::asio::ip::tcp::acceptor acceptor_;
   std::shared_ptr<const transport_settings> settings_;
   connect_handler on_connect_;
   std::uint16_t port_ = 0;
+  boost::asio::steady_timer backoff_;
 };
 
 }  // namespace iotb::net

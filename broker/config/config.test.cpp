@@ -1,0 +1,68 @@
+#include "broker/config/config.hpp"
+
+#include <gtest/gtest.h>
+
+#include <cstdio>
+#include <fstream>
+
+using namespace iotb;
+
+TEST(config, defaults_are_local_mode) {
+  auto r = parse_command_line({});
+  ASSERT_TRUE(r.has_value());
+  EXPECT_TRUE(r->cfg.local_mode);
+  EXPECT_EQ(r->cfg.mqtt.to_string(), "127.0.0.1:1883");
+  EXPECT_TRUE(r->cfg.anonymous_allowed(r->cfg.mqtt));
+  EXPECT_EQ(r->cfg.max_packet_size, 256u * 1024u);
+}
+
+TEST(config, non_loopback_listener_refuses_anonymous_unless_allowed) {
+  auto r = parse_command_line({"--mqtt", "0.0.0.0:1883"});
+  ASSERT_TRUE(r.has_value());
+  EXPECT_FALSE(r->cfg.local_mode);
+  EXPECT_FALSE(r->cfg.anonymous_allowed(r->cfg.mqtt));
+  r = parse_command_line({"--mqtt", "0.0.0.0:1883", "--allow-anonymous"});
+  ASSERT_TRUE(r.has_value());
+  EXPECT_TRUE(r->cfg.anonymous_allowed(r->cfg.mqtt));
+  r = parse_command_line({"--allow-anonymous=false"});
+  ASSERT_TRUE(r.has_value());
+  EXPECT_FALSE(r->cfg.anonymous_allowed(r->cfg.mqtt));
+}
+
+TEST(config, endpoints) {
+  EXPECT_EQ(parse_endpoint("[::1]:8883")->host, "::1");
+  EXPECT_EQ(parse_endpoint("[::1]:8883")->port, 8883);
+  EXPECT_TRUE(parse_endpoint("[::1]:8883")->loopback());
+  EXPECT_FALSE(parse_endpoint("nohost").has_value());
+  EXPECT_FALSE(parse_endpoint("h:70000").has_value());
+  EXPECT_FALSE(parse_endpoint(":1883").has_value());
+  EXPECT_FALSE(parse_endpoint("127.0.0.1:0")->enabled());
+}
+
+TEST(config, file_then_flags) {
+  config cfg;
+  EXPECT_FALSE(apply_config_text(cfg, "# comment\n\nmax-packet-size = 1000\nlog-level=warn\n"));
+  EXPECT_EQ(cfg.max_packet_size, 1000u);
+  EXPECT_EQ(cfg.log_level, log::level::warn);
+  auto err = apply_config_text(cfg, "mqtt = 127.0.0.1:1\nbogus = 1\n");
+  ASSERT_TRUE(err.has_value());
+  EXPECT_NE(err->find("line 2"), std::string::npos);
+  EXPECT_NE(err->find("bogus"), std::string::npos);
+
+  auto path = testing::TempDir() + "/iotb.conf";
+  std::ofstream{path} << "max-inflight = 5\nreceive-maximum = 7\n";
+  auto r = parse_command_line({"--receive-maximum", "9", "--config", path});
+  ASSERT_TRUE(r.has_value());
+  EXPECT_EQ(r->cfg.max_inflight, 5);
+  EXPECT_EQ(r->cfg.receive_maximum, 9);  // the flag wins, wherever it appears
+  std::remove(path.c_str());
+}
+
+TEST(config, bad_values_name_the_key) {
+  auto r = parse_command_line({"--receive-maximum", "0"});
+  ASSERT_FALSE(r.has_value());
+  EXPECT_NE(r.error().find("receive-maximum"), std::string::npos);
+  EXPECT_FALSE(parse_command_line({"--mqtt"}).has_value());
+  EXPECT_FALSE(parse_command_line({"stray"}).has_value());
+  EXPECT_FALSE(parse_command_line({"--log-level", "loud"}).has_value());
+}
