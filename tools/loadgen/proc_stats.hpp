@@ -3,8 +3,8 @@
 /// What the load generator reads from /proc about the broker under test,
 /// and its own process limits.
 
-#include <optional>
 #include <sys/types.h>
+#include <optional>
 
 namespace iotb::loadgen {
 

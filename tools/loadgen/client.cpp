@@ -1,0 +1,215 @@
+/// @file
+/// One load-generator MQTT connection (see client.hpp).
+
+#include "tools/loadgen/client.hpp"
+
+#include <cstring>
+#include <utility>
+#include <variant>
+
+#include <boost/asio/buffer.hpp>
+#include <boost/asio/write.hpp>
+
+namespace iotb::loadgen {
+
+namespace asio = boost::asio;
+using boost::system::error_code;
+
+client::client(asio::io_context& io, client_events& events, std::size_t index, client_options opts)
+    : socket_(io), events_(events), index_(index), opts_(std::move(opts)) {
+  in_.resize(opts_.read_buffer);
+}
+
+void client::start(const asio::ip::tcp::endpoint& target) {
+  state_ = state::connecting;
+  socket_.async_connect(target, [this](const error_code& ec) {
+    if (state_ == state::closed)
+      return;
+    if (ec) {
+      fail("connect: " + ec.message());
+      return;
+    }
+    error_code ignored;
+    socket_.set_option(asio::ip::tcp::no_delay(true), ignored);
+    mqtt::connect c;
+    c.ver = opts_.ver;
+    c.clean_start = true;
+    c.keep_alive = 0;
+    c.client_id = opts_.client_id;
+    mqtt::encode(c, out_);
+    state_ = state::awaiting_connack;
+    flush();
+    read();
+  });
+}
+
+void client::flush() {
+  if (write_in_flight_ || out_.empty() || state_ == state::closed)
+    return;
+  write();
+}
+
+void client::write() {
+  std::swap(out_, writing_);
+  write_in_flight_ = true;
+  ++writes_;
+  asio::async_write(socket_, asio::buffer(writing_), [this](const error_code& ec, std::size_t) {
+    write_in_flight_ = false;
+    if (state_ == state::closed)
+      return;
+    if (ec) {
+      fail("write: " + ec.message());
+      return;
+    }
+    writing_.clear();
+    if (!out_.empty())
+      write();
+  });
+}
+
+void client::read() {
+  socket_.async_read_some(asio::buffer(in_.data() + in_used_, in_.size() - in_used_),
+                          [this](const error_code& ec, std::size_t n) { on_read(ec, n); });
+}
+
+void client::on_read(const error_code& ec, std::size_t n) {
+  if (state_ == state::closed)
+    return;
+  if (ec) {
+    fail(ec == asio::error::eof ? std::string("broker closed the connection")
+                                : "read: " + ec.message());
+    return;
+  }
+  ++reads_;
+  in_used_ += n;
+  std::size_t pos = 0;
+  while (pos < in_used_) {
+    auto f = mqtt::next_frame(mqtt::bytes(in_.data() + pos, in_used_ - pos),
+                              mqtt::max_remaining_length + 5);
+    if (!f) {
+      if (f.error().code == mqtt::errc::need_more)
+        break;
+      fail(std::string("framing: ") + f.error().what);
+      return;
+    }
+    if (!handle(*f))
+      return;
+    pos += f->total;
+  }
+  if (pos > 0) {
+    std::memmove(in_.data(), in_.data() + pos, in_used_ - pos);
+    in_used_ -= pos;
+  }
+  if (in_used_ == in_.size())
+    in_.resize(in_.size() * 2);  // a packet larger than the buffer
+  flush();                       // PUBACKs for QoS 1 deliveries
+  events_.on_read_done(*this);
+  if (state_ != state::closed)
+    read();
+}
+
+bool client::handle(const mqtt::frame& f) {
+  auto decoded = mqtt::decode_packet(f.header, f.body, opts_.ver);
+  if (!decoded) {
+    fail(std::string("decode: ") + decoded.error().what);
+    return false;
+  }
+  auto& p = *decoded;
+  if (auto* pub = std::get_if<mqtt::publish>(&p)) {
+    if (state_ != state::ready) {
+      fail("PUBLISH before the subscription was acknowledged");
+      return false;
+    }
+    if (pub->q == mqtt::qos::at_least_once) {
+      mqtt::pub_ack ack;
+      ack.packet_id = pub->packet_id;
+      mqtt::encode(ack, opts_.ver, out_);
+    } else if (pub->q == mqtt::qos::exactly_once) {
+      fail("QoS 2 delivery (not requested)");
+      return false;
+    }
+    events_.on_publish(*this, *pub);
+    return state_ != state::closed;
+  }
+  if (auto* ack = std::get_if<mqtt::pub_ack>(&p)) {
+    if (ack->type != mqtt::packet_type::puback) {
+      fail("unexpected " + std::string(mqtt::to_string(ack->type)));
+      return false;
+    }
+    events_.on_puback(*this, ack->packet_id);
+    return state_ != state::closed;
+  }
+  if (auto* ca = std::get_if<mqtt::connack>(&p)) {
+    if (state_ != state::awaiting_connack) {
+      fail("unexpected CONNACK");
+      return false;
+    }
+    if (ca->code != mqtt::reason::success) {
+      fail("CONNACK refused: " + std::string(mqtt::to_string(ca->code)));
+      return false;
+    }
+    if (opts_.subscribe_filter.empty()) {
+      state_ = state::ready;
+      events_.on_ready(*this);
+      return state_ != state::closed;
+    }
+    mqtt::subscribe s;
+    s.packet_id = 1;
+    s.filters.push_back({opts_.subscribe_filter, {opts_.sub_qos}});
+    mqtt::encode(s, opts_.ver, out_);
+    state_ = state::awaiting_suback;
+    flush();
+    return true;
+  }
+  if (auto* sa = std::get_if<mqtt::suback>(&p)) {
+    if (state_ != state::awaiting_suback || sa->codes.size() != 1) {
+      fail("unexpected SUBACK");
+      return false;
+    }
+    if (static_cast<std::uint8_t>(sa->codes[0]) >= 0x80) {
+      fail("SUBSCRIBE refused: " + std::string(mqtt::to_string(sa->codes[0])));
+      return false;
+    }
+    state_ = state::ready;
+    events_.on_ready(*this);
+    return state_ != state::closed;
+  }
+  if (auto* d = std::get_if<mqtt::disconnect>(&p)) {
+    fail("broker sent DISCONNECT: " + std::string(mqtt::to_string(d->code)));
+    return false;
+  }
+  if (std::holds_alternative<mqtt::pingresp>(p))
+    return true;
+  fail("unexpected packet from the broker");
+  return false;
+}
+
+void client::fail(const std::string& why) {
+  if (state_ == state::closed)
+    return;
+  state_ = state::closed;
+  error_code ignored;
+  socket_.close(ignored);
+  events_.on_failed(*this, why);
+}
+
+void client::disconnect() noexcept {
+  if (state_ == state::closed)
+    return;
+  auto was = state_;
+  state_ = state::closed;
+  error_code ignored;
+  if (was == state::ready && !write_in_flight_) {
+    mqtt::buffer d;
+    try {
+      mqtt::encode(mqtt::disconnect{}, opts_.ver, d);
+      // Two or three bytes on an idle socket: completes at once.
+      asio::write(socket_, asio::buffer(d), ignored);
+    } catch (...) {
+    }
+  }
+  socket_.shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
+  socket_.close(ignored);
+}
+
+}  // namespace iotb::loadgen

@@ -1,0 +1,108 @@
+#pragma once
+/// @file
+/// One MQTT client connection of the load generator: TCP connect, CONNECT /
+/// CONNACK, an optional SUBSCRIBE / SUBACK, then a read loop that frames
+/// with `mqtt::next_frame` and decodes with `mqtt::decode_packet`, and
+/// batched writes: the owner appends any number of encoded packets to
+/// `out()` and calls `flush()`; while one write is in flight, further
+/// packets accumulate and go out together in the next one.
+///
+/// Threads: everything runs on the one io_context thread.
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+
+#include "broker/mqtt/codec.hpp"
+
+namespace iotb::loadgen {
+
+class client;
+
+/// What a client reports to its owner.
+class client_events {
+ public:
+  virtual ~client_events() = default;
+  /// CONNACK accepted and, with a subscription, SUBACK granted.
+  virtual void on_ready(client& c) = 0;
+  /// A PUBLISH arrived (a QoS 1 PUBACK is already queued in `out()`).
+  virtual void on_publish(client& c, const mqtt::publish& p) = 0;
+  /// A PUBACK for one of our QoS 1 PUBLISHes arrived.
+  virtual void on_puback(client& c, std::uint16_t packet_id) = 0;
+  /// Every packet of one read has been handled (a good moment to write).
+  virtual void on_read_done(client& c) = 0;
+  /// The connection failed or was refused; no further calls follow.
+  virtual void on_failed(client& c, const std::string& why) = 0;
+};
+
+/// Per-client settings.
+struct client_options {
+  std::string client_id;
+  std::string subscribe_filter;  ///< empty: no SUBSCRIBE
+  mqtt::qos sub_qos = mqtt::qos::at_most_once;
+  mqtt::version ver = mqtt::version::v311;
+  std::size_t read_buffer = 16 * 1024;  ///< initial size; grows for big packets
+};
+
+class client {
+ public:
+  client(boost::asio::io_context& io, client_events& events, std::size_t index,
+         client_options opts);
+  client(const client&) = delete;
+  client& operator=(const client&) = delete;
+
+  /// Connects to `target` and starts the handshake.
+  void start(const boost::asio::ip::tcp::endpoint& target);
+
+  /// The buffer packets are appended to; `flush()` sends them.
+  [[nodiscard]] mqtt::buffer& out() noexcept { return out_; }
+  /// Starts writing `out()` unless a write is in flight (its completion
+  /// writes what has accumulated meanwhile).
+  void flush();
+
+  /// Best-effort DISCONNECT (only when no write is in flight), then close.
+  void disconnect() noexcept;
+
+  [[nodiscard]] std::size_t index() const noexcept { return index_; }
+  [[nodiscard]] mqtt::version version() const noexcept { return opts_.ver; }
+  [[nodiscard]] bool ready() const noexcept { return state_ == state::ready; }
+  /// Completed socket reads and started writes (system calls, roughly).
+  [[nodiscard]] std::uint64_t reads() const noexcept { return reads_; }
+  [[nodiscard]] std::uint64_t writes() const noexcept { return writes_; }
+
+ private:
+  enum class state : std::uint8_t {
+    idle,
+    connecting,
+    awaiting_connack,
+    awaiting_suback,
+    ready,
+    closed
+  };
+
+  void read();
+  void on_read(const boost::system::error_code& ec, std::size_t n);
+  /// Handles one complete packet; false when the connection failed.
+  bool handle(const mqtt::frame& f);
+  void write();
+  void fail(const std::string& why);
+
+  boost::asio::ip::tcp::socket socket_;
+  client_events& events_;
+  std::size_t index_;
+  client_options opts_;
+  state state_ = state::idle;
+  std::vector<std::uint8_t> in_;
+  std::size_t in_used_ = 0;
+  mqtt::buffer out_;
+  mqtt::buffer writing_;
+  bool write_in_flight_ = false;
+  std::uint64_t reads_ = 0;
+  std::uint64_t writes_ = 0;
+};
+
+}  // namespace iotb::loadgen

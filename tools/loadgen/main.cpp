@@ -1,0 +1,261 @@
+/// @file
+/// loadgen: drives many MQTT connections from one thread against a broker
+/// on the loopback interface and reports the sustained delivery rate,
+/// loss, end-to-end latency and the broker's CPU and memory cost.
+///
+///   loadgen --port P --scenario fan-in|fan-out --clients N [--qos 0|1]
+///           [--payload BYTES] [--duration SECONDS] [--window W]
+///           [--broker-pid PID] [--mqtt-version 3|5] [--json] [--progress]
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdio>
+#include <cstdlib>
+#include <iostream>
+#include <optional>
+#include <sstream>
+#include <string>
+#include <string_view>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/address.hpp>
+
+#include "tools/loadgen/proc_stats.hpp"
+#include "tools/loadgen/scenario.hpp"
+
+namespace {
+
+using namespace iotb::loadgen;
+namespace asio = boost::asio;
+
+constexpr const char* usage =
+    "usage: loadgen --port P --scenario fan-in|fan-out --clients N [options]\n"
+    "  --host H            broker address, loopback only (default 127.0.0.1)\n"
+    "  --qos 0|1           (default 0)\n"
+    "  --payload BYTES     payload size, at least 20 (default 64)\n"
+    "  --duration SECONDS  measurement window (default 10)\n"
+    "  --window W          unresolved messages per publisher (default: about\n"
+    "                      10000 (QoS 0) / 1000 (QoS 1) deliveries in flight, at most 64)\n"
+    "  --broker-pid PID    report the broker's CPU and RSS from /proc\n"
+    "  --mqtt-version 3|5  3 means 3.1.1 (default 3)\n"
+    "  --json              one JSON object on stdout\n"
+    "  --progress          one line per second on stderr\n";
+
+struct options {
+  std::string host = "127.0.0.1";
+  unsigned port = 0;
+  std::string scenario;
+  std::size_t clients = 0;
+  unsigned qos = 0;
+  std::size_t payload = 64;
+  double duration = 10;
+  std::uint32_t window = 0;  // 0: automatic
+  std::optional<int> broker_pid;
+  unsigned mqtt_version = 3;
+  bool json = false;
+  bool progress = false;
+};
+
+[[noreturn]] void die(const std::string& msg) {
+  std::fprintf(stderr, "loadgen: %s\n%s", msg.c_str(), usage);
+  std::exit(64);
+}
+
+/// Parses an unsigned number in [lo, hi] or dies.
+unsigned long long number(std::string_view flag, const char* text, unsigned long long lo,
+                          unsigned long long hi) {
+  char* end = nullptr;
+  errno = 0;
+  auto v = std::strtoull(text, &end, 10);
+  if (errno != 0 || end == text || *end != '\0' || v < lo || v > hi)
+    die(std::string(flag) + ": expected a number in [" + std::to_string(lo) + ", " +
+        std::to_string(hi) + "], got '" + text + "'");
+  return v;
+}
+
+options parse(int argc, char** argv) {
+  options o;
+  for (int i = 1; i < argc; ++i) {
+    std::string_view a = argv[i];
+    if (a == "--json") {
+      o.json = true;
+      continue;
+    }
+    if (a == "--progress") {
+      o.progress = true;
+      continue;
+    }
+    if (a == "--help" || a == "-h") {
+      std::fputs(usage, stdout);
+      std::exit(0);
+    }
+    if (i + 1 >= argc)
+      die("missing value for " + std::string(a));
+    const char* v = argv[++i];
+    if (a == "--host")
+      o.host = v;
+    else if (a == "--port")
+      o.port = static_cast<unsigned>(number(a, v, 1, 65535));
+    else if (a == "--scenario")
+      o.scenario = v;
+    else if (a == "--clients")
+      o.clients = number(a, v, 1, 100000);
+    else if (a == "--qos")
+      o.qos = static_cast<unsigned>(number(a, v, 0, 1));
+    else if (a == "--payload")
+      o.payload = number(a, v, payload_header, 1 << 20);
+    else if (a == "--duration") {
+      char* end = nullptr;
+      o.duration = std::strtod(v, &end);
+      if (end == v || *end != '\0' || !(o.duration > 0) || o.duration > 3600)
+        die("--duration: expected seconds in (0, 3600]");
+    } else if (a == "--window")
+      o.window = static_cast<std::uint32_t>(number(a, v, 1, 65535));
+    else if (a == "--broker-pid")
+      o.broker_pid = static_cast<int>(number(a, v, 1, 1u << 30));
+    else if (a == "--mqtt-version") {
+      o.mqtt_version = static_cast<unsigned>(number(a, v, 3, 5));
+      if (o.mqtt_version == 4)
+        die("--mqtt-version: 3 or 5");
+    } else
+      die("unknown option " + std::string(a));
+  }
+  if (o.port == 0)
+    die("--port is required");
+  if (o.scenario != "fan-in" && o.scenario != "fan-out")
+    die("--scenario must be fan-in or fan-out");
+  if (o.clients == 0)
+    die("--clients is required");
+  return o;
+}
+
+/// The broker address: loopback only (this tool must not load other hosts).
+asio::ip::address loopback_address(const std::string& host) {
+  boost::system::error_code ec;
+  auto addr = asio::ip::make_address(host == "localhost" ? "127.0.0.1" : host, ec);
+  if (ec || !addr.is_loopback())
+    die("--host must be a loopback address (127.0.0.0/8 or ::1), got '" + host + "'");
+  return addr;
+}
+
+/// The default window: about `target` deliveries in flight in total.
+std::uint32_t auto_window(std::size_t clients, unsigned qos) {
+  std::size_t target = qos == 0 ? 10000 : 1000;
+  return static_cast<std::uint32_t>(std::clamp<std::size_t>(target / clients, 1, 64));
+}
+
+std::string json_number(const std::optional<double>& v, int precision) {
+  if (!v)
+    return "null";
+  std::ostringstream s;
+  s.setf(std::ios::fixed);
+  s.precision(precision);
+  s << *v;
+  return s.str();
+}
+
+std::string json_string(const std::string& s) {
+  std::string out = "\"";
+  for (char ch : s) {
+    if (ch == '"' || ch == '\\')
+      out += '\\';
+    if (static_cast<unsigned char>(ch) < 0x20)
+      continue;
+    out += ch;
+  }
+  return out + "\"";
+}
+
+/// Derived figures of a run, as printed.
+struct figures {
+  std::optional<double> cpu_us_per_msg;  ///< broker CPU per delivery
+  std::optional<double> rss_kib;
+  double p50_us, p99_us, max_us;
+};
+
+figures derive(const results& r) {
+  figures f{};
+  if (r.broker_cpu_s && r.received_in_window > 0)
+    f.cpu_us_per_msg = *r.broker_cpu_s * 1e6 / static_cast<double>(r.received_in_window);
+  if (r.broker_rss_kib)
+    f.rss_kib = static_cast<double>(*r.broker_rss_kib);
+  f.p50_us = static_cast<double>(r.latency_ns.percentile(50)) / 1000.0;
+  f.p99_us = static_cast<double>(r.latency_ns.percentile(99)) / 1000.0;
+  f.max_us = static_cast<double>(r.latency_ns.max()) / 1000.0;
+  return f;
+}
+
+void print_summary(std::FILE* out, const options& o, const scenario_config& cfg, const results& r,
+                   const figures& f) {
+  if (r.window_s == 0) {  // failed before publishing started
+    std::fprintf(out, "loadgen: %s N=%zu: ERROR: %s\n", o.scenario.c_str(), o.clients,
+                 r.error.c_str());
+    return;
+  }
+  std::fprintf(out,
+               "loadgen: %s N=%zu qos=%u payload=%zu window=%u: %.0f msgs/s received "
+               "(sent %llu, received %llu, lost %llu, dup %llu%s), latency p50 %.0f us "
+               "p99 %.0f us max %.0f us, broker %s CPU-s %s CPU-us/msg %s RSS KiB, "
+               "loadgen %.2f CPU-s in %.2f s%s%s\n",
+               o.scenario.c_str(), o.clients, o.qos, o.payload, cfg.window, r.msgs_per_s,
+               static_cast<unsigned long long>(r.sent), static_cast<unsigned long long>(r.received),
+               static_cast<unsigned long long>(r.lost),
+               static_cast<unsigned long long>(r.duplicates), r.drained ? "" : ", not drained",
+               f.p50_us, f.p99_us, f.max_us, json_number(r.broker_cpu_s, 2).c_str(),
+               json_number(f.cpu_us_per_msg, 3).c_str(), json_number(f.rss_kib, 0).c_str(),
+               r.loadgen_cpu_s, r.window_s, r.error.empty() ? "" : " ERROR: ", r.error.c_str());
+}
+
+void print_json(const options& o, const scenario_config& cfg, const results& r, const figures& f) {
+  std::ostringstream j;
+  j << "{\"scenario\":\"" << o.scenario << "\",\"clients\":" << o.clients << ",\"qos\":" << o.qos
+    << ",\"payload\":" << o.payload << ",\"duration_s\":" << json_number(r.window_s, 3)
+    << ",\"window\":" << cfg.window << ",\"mqtt_version\":" << o.mqtt_version
+    << ",\"sent\":" << r.sent << ",\"received\":" << r.received
+    << ",\"received_in_window\":" << r.received_in_window
+    << ",\"msgs_per_s\":" << json_number(r.msgs_per_s, 1) << ",\"lost\":" << r.lost
+    << ",\"duplicates\":" << r.duplicates << ",\"p50_us\":" << json_number(f.p50_us, 1)
+    << ",\"p99_us\":" << json_number(f.p99_us, 1) << ",\"max_us\":" << json_number(f.max_us, 1)
+    << ",\"broker_cpu_s\":" << json_number(r.broker_cpu_s, 3)
+    << ",\"broker_cpu_us_per_msg\":" << json_number(f.cpu_us_per_msg, 4)
+    << ",\"broker_rss_kib\":" << json_number(f.rss_kib, 0)
+    << ",\"loadgen_cpu_s\":" << json_number(r.loadgen_cpu_s, 3)
+    << ",\"loadgen_reads\":" << r.loadgen_reads << ",\"loadgen_writes\":" << r.loadgen_writes
+    << ",\"drained\":" << (r.drained ? "true" : "false")
+    << ",\"error\":" << (r.error.empty() ? "null" : json_string(r.error)) << "}\n";
+  std::fputs(j.str().c_str(), stdout);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  auto o = parse(argc, argv);
+  raise_fd_limit();
+
+  scenario_config cfg;
+  cfg.kind = o.scenario == "fan-in" ? scenario_kind::fan_in : scenario_kind::fan_out;
+  cfg.target =
+      asio::ip::tcp::endpoint(loopback_address(o.host), static_cast<unsigned short>(o.port));
+  cfg.clients = o.clients;
+  cfg.q = static_cast<iotb::mqtt::qos>(o.qos);
+  cfg.payload = o.payload;
+  cfg.duration_s = o.duration;
+  cfg.window = o.window != 0 ? o.window : auto_window(o.clients, o.qos);
+  cfg.ver = o.mqtt_version == 5 ? iotb::mqtt::version::v5 : iotb::mqtt::version::v311;
+  cfg.broker_pid = o.broker_pid;
+  cfg.progress = o.progress;
+
+  results r;
+  {
+    asio::io_context io(1);
+    scenario s(io, cfg);
+    r = s.run();
+  }
+
+  auto f = derive(r);
+  // The summary goes to stdout, or to stderr when stdout carries the JSON.
+  print_summary(o.json ? stderr : stdout, o, cfg, r, f);
+  if (o.json)
+    print_json(o, cfg, r, f);
+  return r.error.empty() ? 0 : 2;
+}
