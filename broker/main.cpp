@@ -89,6 +89,9 @@ int run_broker(const config& cfg) {
     l->stop();
   caf::anon_send(ctx->manager, actors::shutdown_atom::value);
   sys.await_all_actors_done();
+  // Break the reference cycles context → actor handles → actors → context.
+  ctx->subs.clear();
+  ctx->manager = caf::actor{};
   pool.stop();
   pool.join();
   IOTB_LOG(info, "main") << "stopped";

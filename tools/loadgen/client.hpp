@@ -45,7 +45,7 @@ struct client_options {
   std::string subscribe_filter;  ///< empty: no SUBSCRIBE
   mqtt::qos sub_qos = mqtt::qos::at_most_once;
   mqtt::version ver = mqtt::version::v311;
-  std::size_t read_buffer = 16 * 1024;  ///< initial size; grows for big packets
+  std::size_t read_buffer = std::size_t{16} * 1024;  ///< initial size; grows for big packets
 };
 
 class client {

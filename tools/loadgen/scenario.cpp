@@ -53,7 +53,7 @@ scenario::scenario(asio::io_context& io, scenario_config cfg)
     o.sub_qos = cfg_.q;
     o.ver = cfg_.ver;
     // The single fan-in subscriber takes everything: give it a big buffer.
-    o.read_buffer = fan_in ? 256 * 1024 : 16 * 1024;
+    o.read_buffer = std::size_t{fan_in ? 256U : 16U} * 1024;
     clients_.push_back(std::make_unique<client>(io_, *this, clients_.size(), std::move(o)));
     subscriber s;
     s.conn = clients_.back().get();
@@ -64,7 +64,7 @@ scenario::scenario(asio::io_context& io, scenario_config cfg)
     client_options o;
     o.client_id = "lg" + tag + "-p" + std::to_string(i);
     o.ver = cfg_.ver;
-    o.read_buffer = 4 * 1024;
+    o.read_buffer = std::size_t{4} * 1024;
     clients_.push_back(std::make_unique<client>(io_, *this, clients_.size(), std::move(o)));
     publisher p;
     p.conn = clients_.back().get();

@@ -11,7 +11,10 @@
 /// most `window` messages unresolved (see window.hpp), so the measured rate
 /// is what the broker sustains without loss and with bounded queues. A
 /// publisher refills once half its window is free, so that it writes several
-/// PUBLISHes per system call.
+/// PUBLISHes per system call. A message the broker drops is resolved when a
+/// later one from the same publisher arrives (the gap counts as lost); if
+/// the broker drops the whole tail of a window, that publisher stalls, which
+/// shows as a low rate and `lost` > 0.
 
 #include <chrono>
 #include <cstdint>
