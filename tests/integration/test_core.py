@@ -386,3 +386,92 @@ def test_graceful_shutdown_v5(broker):
     broker.proc.send_signal(15)
     rc = c.disconnects.get(timeout=10)
     assert rc == 139 or getattr(rc, "value", None) == 139
+
+
+def test_mqtt31_client(broker):
+    """MQTT 3.1 ("MQIsdp") clients connect and exchange messages."""
+    c = Client(broker.port, "old31", mqtt.MQTTv31)
+    assert c.rc == 0
+    c.sub("v31", 1)
+    c.pub("v31", b"legacy", 1)
+    assert c.get().payload == b"legacy"
+
+
+def test_v5_properties_pass_through(broker):
+    """User properties, content type, response topic, correlation data and
+    payload format reach the subscriber unchanged, with its subscription id."""
+    s = Client(broker.port, "s", V5)
+    sp = Properties(PacketTypes.SUBSCRIBE)
+    sp.SubscriptionIdentifier = 42
+    s.sub("props/#", 1, props=sp)
+    p = Client(broker.port, "p", V5)
+    pp = Properties(PacketTypes.PUBLISH)
+    pp.UserProperty = [("a", "1"), ("b", "2")]
+    pp.ContentType = "application/json"
+    pp.ResponseTopic = "reply/here"
+    pp.CorrelationData = b"\x01\x02"
+    pp.PayloadFormatIndicator = 1
+    pp.MessageExpiryInterval = 60
+    p.pub("props/x", b'{"v":1}', 1, props=pp)
+    m = s.get()
+    mp = m.properties
+    assert mp.UserProperty == [("a", "1"), ("b", "2")]
+    assert mp.ContentType == "application/json"
+    assert mp.ResponseTopic == "reply/here"
+    assert mp.CorrelationData == b"\x01\x02"
+    assert mp.PayloadFormatIndicator == 1
+    assert 0 < mp.MessageExpiryInterval <= 60
+    assert mp.SubscriptionIdentifier == [42]
+
+
+def test_no_local(broker):
+    """No-local subscriptions do not receive the client's own messages."""
+    c = Client(broker.port, "nl", V5)
+    c.sub("nl/t", mqtt.SubscribeOptions(qos=1, noLocal=True))
+    c.pub("nl/t", b"mine", 1)
+    assert c.none() is None
+    o = Client(broker.port, "other", V5)
+    o.pub("nl/t", b"theirs", 1)
+    assert c.get().payload == b"theirs"
+
+
+def test_disconnect_with_will_v5(broker):
+    """DISCONNECT with reason 0x04 publishes the will."""
+    s = Client(broker.port, "watch", V5)
+    s.sub("w4", 1)
+    c = mqtt.Client(client_id="w4c", protocol=V5)
+    c.will_set("w4", b"bye-with-will", 1)
+    c.connect("127.0.0.1", broker.port, 60)
+    c.loop_start()
+    time.sleep(0.2)
+    c.disconnect(reasoncode=mqtt.ReasonCodes(PacketTypes.DISCONNECT, identifier=4))
+    c.loop_stop()
+    assert s.get().payload == b"bye-with-will"
+
+
+def test_oversize_publish_v5_disconnect(broker_factory):
+    """A PUBLISH above --max-packet-size (from the config file) disconnects
+    an MQTT 5 client with 0x95."""
+    import tempfile
+    with tempfile.NamedTemporaryFile("w", suffix=".conf", delete=False) as f:
+        f.write("# test\nmax-packet-size = 1000\n")
+    b = broker_factory("--config", f.name)
+    c = Client(b.port, "big", V5)
+    c.c.publish("big", b"x" * 2000, 0)
+    rc = c.disconnects.get(timeout=5)
+    assert rc == 149 or getattr(rc, "value", None) == 149
+
+
+def test_cli_errors(tmp_path):
+    """--help exits 0; an unknown flag or a bad config line exits 2 and says why."""
+    import os
+    binary = os.environ.get("IOTB_BINARY", os.path.join(os.path.dirname(__file__), "..", "..",
+                                                          "build", "iotbroker"))
+    r = subprocess.run([binary, "--help"], capture_output=True, text=True, timeout=10)
+    assert r.returncode == 0 and "--mqtt HOST:PORT" in r.stdout
+    r = subprocess.run([binary, "--bogus", "1"], capture_output=True, text=True, timeout=10)
+    assert r.returncode == 2 and "bogus" in r.stderr
+    conf = tmp_path / "bad.conf"
+    conf.write_text("mqtt = 127.0.0.1:1\nreceive-maximum = 0\n")
+    r = subprocess.run([binary, "--config", str(conf)], capture_output=True, text=True, timeout=10)
+    assert r.returncode == 2 and "line 2" in r.stderr
