@@ -3,6 +3,7 @@
 #include <caf/actor_cast.hpp>
 #include <caf/send.hpp>
 
+#include "broker/acl/device_acl.hpp"
 #include "broker/log/log.hpp"
 
 namespace iotb::actors {
@@ -45,11 +46,12 @@ const char* version_name(mqtt::version v) {
 }  // namespace
 
 connection::connection(caf::actor_config& cfg, context_ptr ctx, std::string client_id,
-                       std::uint64_t key)
+                       std::string name, std::uint64_t key)
     : caf::event_based_actor(cfg),
       ctx_(std::move(ctx)),
       session_(ctx_->cfg, *this, std::move(client_id), key),
-      flags_(std::make_shared<session_flags>()) {}
+      flags_(std::make_shared<session_flags>()),
+      name_(std::move(name)) {}
 
 connection::~connection() = default;
 
@@ -92,6 +94,16 @@ caf::behavior connection::make_behavior() {
         if (gen == expire_gen_ && !transport_)
           end_session();
       },
+      [this](kick_atom, std::uint8_t r, const std::string& why) {
+        on_kick(static_cast<mqtt::reason>(r), why);
+      },
+      [this](regclose_atom, std::uint32_t gen) {
+        if (gen == gen_ && transport_) {
+          session_.send_disconnect(mqtt::reason::administrative_action,
+                                   "registration connection closed after 15 s");
+          end_connection("registration connection closed by the server after 15 s");
+        }
+      },
       [this](terminate_atom) { quit(); },
       [this](shutdown_atom) {
         if (transport_) {
@@ -107,9 +119,15 @@ caf::behavior connection::make_behavior() {
 
 void connection::on_attach(const attach_request_ptr& req) {
   const auto& c = req->connect;
+  bool took_over = static_cast<bool>(transport_);
   if (transport_) {
     IOTB_LOG(info, "conn") << "client=" << session_.client_id() << " taken over by peer="
                            << req->transport->peer() << " (was peer=" << peer_ << ")";
+    if (session_.who().is_device())
+      ctx_->device_log(session_.who().product_key, session_.who().device_name,
+                       store::log_kind::takeover,
+                       "connection from " + peer_ + " taken over by " + req->transport->peer(),
+                       ip_);
     session_.send_disconnect(mqtt::reason::session_taken_over, "session taken over");
     flush();
     transport_->close();
@@ -134,6 +152,9 @@ void connection::on_attach(const attach_request_ptr& req) {
   deferred_ = 0;
   transport_ = req->transport;
   peer_ = transport_->peer();
+  ip_ = peer_.substr(0, peer_.rfind(':'));
+  if (ip_.size() > 2 && ip_.front() == '[')
+    ip_ = ip_.substr(1, ip_.size() - 2);
   ++gen_;
   epoch_ = req->epoch;
   bool existed = attaches_++ > 0;
@@ -145,6 +166,8 @@ void connection::on_attach(const attach_request_ptr& req) {
                          << " mqtt=" << version_name(c.ver) << " clean=" << c.clean_start
                          << " keepalive=" << session_.keep_alive()
                          << " expiry=" << session_.expiry();
+  if (session_.who().is_device() || session_.who().who == auth::identity::kind::registration)
+    on_device_online(took_over);
 }
 
 void connection::on_packets(std::uint32_t gen, const batch_ptr& batch) {
@@ -187,6 +210,8 @@ void connection::on_closed(std::uint32_t gen, const close_ptr& info) {
 void connection::end_connection(const char* why) {
   IOTB_LOG(info, "conn") << "client=" << session_.client_id() << " disconnected peer=" << peer_
                          << ": " << why;
+  if (session_.who().is_device())
+    on_device_offline(why);
   flush();
   transport_->close();
   transport_ = nullptr;
@@ -217,12 +242,12 @@ void connection::end_session() {
   session_.clear();
   if (!ending_) {
     ending_ = true;
-    send(ctx_->manager, detach_atom::value, session_.client_id(), epoch_);
+    send(ctx_->manager, detach_atom::value, name_, epoch_);
   }
 }
 
 void connection::publish_will(const message_ptr& m) {
-  if (!ctx_->authz->can_publish(session_.who(), m->topic))
+  if (!ctx_->authz->can_publish(session_.who(), m->topic).allowed)
     return;
   route(m);
 }
@@ -260,9 +285,18 @@ std::size_t connection::route(const message_ptr& m) {
   }
   std::size_t reached = 0;
   auto self_key = session_.key();
+  if (session_.who().is_device() && m->origin == self_key)
+    answer_device(m);
+  std::optional<bool> device_topic;  // computed once, if a confined subscriber matches
   ctx_->subs.match(m->topic, [&](const sub_entry& e) {
     if (e.opts.no_local && e.session == m->origin)
       return;
+    if (e.confined) {
+      if (!device_topic)
+        device_topic = acl::is_device_namespace(m->topic);
+      if (*device_topic)
+        return;
+    }
     ++reached;
     auto q = std::min(e.opts.max_qos, m->q);
     bool retain = e.opts.retain_as_published && m->retain;
@@ -278,7 +312,8 @@ std::size_t connection::route(const message_ptr& m) {
 bool connection::subscribe(const std::string& filter, const mqtt::subscribe_options& opts,
                            std::uint32_t sub_id) {
   return ctx_->subs.insert(
-      filter, sub_entry{caf::actor_cast<caf::actor>(this), session_.key(), opts, sub_id, flags_});
+      filter, sub_entry{caf::actor_cast<caf::actor>(this), session_.key(), opts, sub_id, flags_,
+                        session_.who().who == auth::identity::kind::anonymous});
 }
 
 bool connection::unsubscribe(const std::string& filter) {
@@ -287,15 +322,48 @@ bool connection::unsubscribe(const std::string& filter) {
 
 void connection::retained(const std::string& filter,
                           const std::function<void(const message_ptr&)>& f) {
-  ctx_->retained.match(filter, f);
+  if (session_.who().who != auth::identity::kind::anonymous)
+    return ctx_->retained.match(filter, f);
+  ctx_->retained.match(filter, [&](const message_ptr& m) {
+    if (!acl::is_device_namespace(m->topic))
+      f(m);
+  });
 }
 
 bool connection::can_publish(std::string_view topic) {
-  return ctx_->authz->can_publish(session_.who(), topic);
+  auto d = ctx_->authz->can_publish(session_.who(), topic);
+  if (!d.allowed)
+    denied("publish to", topic, d.why);
+  return d.allowed;
 }
 
 bool connection::can_subscribe(std::string_view filter) {
-  return ctx_->authz->can_subscribe(session_.who(), filter);
+  auto d = ctx_->authz->can_subscribe(session_.who(), filter);
+  if (!d.allowed)
+    denied("subscribe to", filter, d.why);
+  return d.allowed;
+}
+
+void connection::limit_exceeded(const char* what, std::string_view filter) {
+  const auto& who = session_.who();
+  if (who.is_device())
+    ctx_->device_log(who.product_key, who.device_name, store::log_kind::throttled,
+                     std::string("limit of ") + what + " reached: '" + std::string(filter) +
+                         "' refused",
+                     ip_);
+}
+
+void connection::denied(const char* what, std::string_view topic, std::string_view why) {
+  ctx_->stats.acl_denials.fetch_add(1, std::memory_order_relaxed);
+  const auto& who = session_.who();
+  IOTB_LOG(info, "acl") << "client=" << session_.client_id() << " " << what << " '" << topic
+                        << "' denied: " << why;
+  if (who.is_device()) {
+    std::string text(what);
+    text.append(" '").append(topic).append("' denied: ").append(why);
+    ctx_->device_log(who.product_key, who.device_name, store::log_kind::acl_denied,
+                     std::move(text), ip_);
+  }
 }
 
 void connection::dropped(const char* why) {

@@ -17,7 +17,10 @@ namespace iotb::actors {
 
 class connection : public caf::event_based_actor, private session_env {
  public:
-  connection(caf::actor_config& cfg, context_ptr ctx, std::string client_id, std::uint64_t key);
+  /// `name` is the session manager's key (see session_manager.hpp);
+  /// `client_id` the MQTT client id the session shows.
+  connection(caf::actor_config& cfg, context_ptr ctx, std::string client_id, std::string name,
+             std::uint64_t key);
   ~connection() override;
 
   caf::behavior make_behavior() override;
@@ -39,6 +42,9 @@ class connection : public caf::event_based_actor, private session_env {
     return std::chrono::steady_clock::now();
   }
   void dropped(const char* why) override;
+  void limit_exceeded(const char* what, std::string_view filter) override;
+  /// Logs an ACL denial (and writes the device log).
+  void denied(const char* what, std::string_view topic, std::string_view why);
 
   // -- handlers -------------------------------------------------------------
   void on_attach(const attach_request_ptr& req);
@@ -49,6 +55,16 @@ class connection : public caf::event_based_actor, private session_env {
   /// The session itself ends (expiry 0 at disconnect, or expired).
   void end_session();
   void publish_will(const message_ptr& m);
+  /// Device side effects of a connect (status, device log, state,
+  /// automatic subscriptions, registration answer).
+  void on_device_online(bool took_over);
+  void on_device_offline(const char* why);
+  /// Publishes a message the broker itself originates.
+  void publish_system(std::string topic, std::string payload, mqtt::qos q);
+  /// The broker's own answers to what a device published (NTP).
+  void answer_device(const message_ptr& m);
+  /// Kicked by the session manager (device disabled or deleted).
+  void on_kick(mqtt::reason r, const std::string& why);
   void after_handler();
   void flush();
 
@@ -58,11 +74,14 @@ class connection : public caf::event_based_actor, private session_env {
   net::transport_ptr transport_;
   net::out_queue out_;
   std::string peer_;
+  std::string name_;             ///< session manager's key
+  std::string ip_;               ///< peer address without the port
   std::uint32_t gen_ = 0;        ///< connection generation (ignores stale events)
   std::uint64_t epoch_ = 0;      ///< session manager's attach epoch
   std::uint32_t attaches_ = 0;
   std::uint32_t will_gen_ = 0;   ///< cancels a pending will timer
   std::uint32_t expire_gen_ = 0; ///< cancels a pending expiry timer
+  std::uint64_t online_since_ms_ = 0;
   message_ptr pending_will_;
   bool write_blocked_ = false;
   bool ending_ = false;          ///< detach requested

@@ -20,4 +20,28 @@ broker_context::broker_context(config c)
       authn(std::make_unique<auth::anonymous_authenticator>()),
       authz(std::make_unique<acl::open_authorizer>()) {}
 
+void broker_context::device_log(const std::string& pk, const std::string& dn, store::log_kind kind,
+                                std::string text, std::string ip) const {
+  if (!writer)
+    return;
+  writer->submit([pk, dn, kind, text = std::move(text), ip = std::move(ip),
+                  t = store::now_ms()](store::write_txn& txn) {
+    // A device deleted meanwhile has no log to append to: not an error.
+    if (!store::get_device(txn, pk, dn))
+      return expected<bool, store::error>(true);
+    return store::append_log(txn, pk, dn, kind, text, ip, t);
+  });
+}
+
+void broker_context::device_state(const std::string& pk, const std::string& dn, bool online,
+                                  std::string ip) const {
+  if (!writer)
+    return;
+  writer->submit([pk, dn, online, ip = std::move(ip), t = store::now_ms()](store::write_txn& txn) {
+    if (!store::get_device(txn, pk, dn))
+      return expected<bool, store::error>(true);
+    return online ? store::mark_online(txn, pk, dn, ip, t) : store::mark_offline(txn, pk, dn, t);
+  });
+}
+
 }  // namespace iotb::actors

@@ -21,6 +21,9 @@
 #include "broker/mqtt/packet.hpp"
 #include "broker/router/retained.hpp"
 #include "broker/router/router.hpp"
+#include "broker/store/env.hpp"
+#include "broker/store/registry.hpp"
+#include "broker/store/writer.hpp"
 
 namespace iotb::actors {
 
@@ -37,6 +40,9 @@ struct sub_entry {
   mqtt::subscribe_options opts;
   std::uint32_t sub_id = 0;
   std::shared_ptr<const session_flags> flags;
+  /// An anonymous subscriber: never receives device-namespace topics, even
+  /// through `#` (SPEC §2.1).
+  bool confined = false;
 
   [[nodiscard]] std::uint64_t key() const noexcept { return session; }
   [[nodiscard]] bool eligible() const noexcept {
@@ -52,6 +58,8 @@ struct counters {
   std::atomic<std::uint64_t> dropped_queue{0};    ///< queue full
   std::atomic<std::uint64_t> dropped_expired{0};  ///< message expiry
   std::atomic<std::uint64_t> dropped_too_large{0};///< above client's max packet size
+  std::atomic<std::uint64_t> auth_failures{0};    ///< refused CONNECTs
+  std::atomic<std::uint64_t> acl_denials{0};      ///< refused PUBLISH/SUBSCRIBE
 };
 
 /// The shared broker state.
@@ -66,6 +74,19 @@ struct broker_context {
   std::unique_ptr<const acl::authorizer> authz;
   counters stats;
   caf::actor manager;  ///< the session manager; set once at start
+  /// The registry environment (null when the broker runs without one, as
+  /// in unit tests) and its writer thread (device log, device state).
+  std::shared_ptr<store::env> registry;
+  std::unique_ptr<store::writer> writer;
+
+  /// Appends to a device's log through the writer (no-op without one).
+  /// Never pass a secret in `text`. Any thread.
+  void device_log(const std::string& pk, const std::string& dn, store::log_kind kind,
+                  std::string text, std::string ip) const;
+  /// Records an online/offline transition of a device (no-op without a
+  /// writer). Any thread.
+  void device_state(const std::string& pk, const std::string& dn, bool online,
+                    std::string ip) const;
 };
 
 using context_ptr = std::shared_ptr<broker_context>;

@@ -11,8 +11,12 @@
 /// - transport (I/O thread) → session manager: (connect_atom, connect_request_ptr)
 /// - session manager → connection: (attach_atom, attach_request_ptr),
 ///   (terminate_atom), (shutdown_atom)
-/// - connection → session manager: (detach_atom, client_id, epoch)
-/// - connection → itself (timers): (will_atom, gen), (expire_atom, gen)
+/// - session manager → connection: (kick_atom, reason, text): the device was
+///   disabled or deleted: disconnect and end the session
+/// - connection → session manager: (detach_atom, session_name, epoch)
+/// - connection → itself (timers): (will_atom, gen), (expire_atom, gen),
+///   (regclose_atom, gen): a registration connection's 15 s are up
+/// - session manager → itself: (poll_atom): read the registry change feed
 
 #include <memory>
 #include <string>
@@ -39,6 +43,9 @@ using terminate_atom = caf::atom_constant<caf::atom("terminate")>;
 using shutdown_atom = caf::atom_constant<caf::atom("shutdown")>;
 using will_atom = caf::atom_constant<caf::atom("will")>;
 using expire_atom = caf::atom_constant<caf::atom("expire")>;
+using kick_atom = caf::atom_constant<caf::atom("kick")>;
+using poll_atom = caf::atom_constant<caf::atom("poll")>;
+using regclose_atom = caf::atom_constant<caf::atom("regclose")>;
 
 /// Decoded packets of one read, owned by the receiving connection.
 using batch_ptr = std::shared_ptr<std::vector<mqtt::packet>>;

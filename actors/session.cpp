@@ -165,9 +165,7 @@ verdict session::on_publish(publish& p) {
     send_ack(ack_type, p.packet_id, reason::payload_format_invalid);
     return verdict::keep;
   }
-  if (!env_.can_publish(p.topic)) {
-    IOTB_LOG(info, "acl") << "client=" << client_id_ << " publish to '" << p.topic
-                          << "' denied";
+  if (!env_.can_publish(p.topic)) {  // the environment logs why
     if (p.q != qos::at_most_once)
       send_ack(ack_type, p.packet_id,
                ver_ == version::v5 ? reason::not_authorized : reason::success);
@@ -248,13 +246,30 @@ verdict session::on_subscribe(const subscribe& s) {
     qos granted;
   };
   std::vector<retained_job> jobs;
+  const bool device = who_.is_device();
+  std::size_t index = 0;
   for (auto& f : s.filters) {
-    if (!env_.can_subscribe(f.filter)) {
+    if (device && index++ >= cfg_.max_filters_per_subscribe) {
       IOTB_LOG(info, "acl") << "client=" << client_id_ << " subscribe to '" << f.filter
-                            << "' denied";
+                            << "' refused: more than " << cfg_.max_filters_per_subscribe
+                            << " filters in one SUBSCRIBE";
+      env_.limit_exceeded("filters per SUBSCRIBE", f.filter);
+      ack.codes.push_back(reason::quota_exceeded);
+      continue;
+    }
+    if (!env_.can_subscribe(f.filter)) {  // the environment logs why
       ack.codes.push_back(reason::not_authorized);
       continue;
     }
+    auto existing = subs_.find(f.filter);
+    if (device && existing == subs_.end() &&
+        subs_.size() - system_subs_ >= cfg_.max_subscriptions_per_device) {
+      env_.limit_exceeded("subscriptions per device", f.filter);
+      ack.codes.push_back(reason::quota_exceeded);
+      continue;
+    }
+    if (existing != subs_.end() && existing->second.system)
+      --system_subs_;  // the device subscribed itself: now its own
     bool is_new = env_.subscribe(f.filter, f.opts, sub_id);
     subs_[f.filter] = sub_record{f.opts, sub_id};
     ack.codes.push_back(static_cast<reason>(f.opts.max_qos));
@@ -276,7 +291,12 @@ verdict session::on_unsubscribe(const unsubscribe& u) {
   unsuback ack;
   ack.packet_id = u.packet_id;
   for (auto& f : u.filters) {
-    bool existed = subs_.erase(f) > 0;
+    auto it = subs_.find(f);
+    bool existed = it != subs_.end();
+    if (existed) {
+      system_subs_ -= it->second.system ? 1 : 0;
+      subs_.erase(it);
+    }
     if (existed)
       env_.unsubscribe(f);
     ack.codes.push_back(existed ? reason::success : reason::no_subscription_existed);
@@ -330,10 +350,21 @@ void session::clear() {
   for (auto& [filter, rec] : subs_)
     env_.unsubscribe(filter);
   subs_.clear();
+  system_subs_ = 0;
   inflight_.clear();
   queue_.clear();
   inbound_qos2_.clear();
   last_packet_id_ = 0;
+}
+
+void session::subscribe_system(const std::string& filter, qos max_qos) {
+  if (subs_.contains(filter))
+    return;  // the device's own subscription stays as it is
+  subscribe_options opts;
+  opts.max_qos = max_qos;
+  env_.subscribe(filter, opts, 0);
+  subs_[filter] = sub_record{opts, 0, true};
+  ++system_subs_;
 }
 
 void session::on_deliver(const message_ptr& m, qos granted, bool retain, std::uint32_t sub_id) {

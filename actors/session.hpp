@@ -51,6 +51,8 @@ class session_env {
   virtual std::chrono::steady_clock::time_point now() = 0;
   /// Counts a dropped outbound message (reason for metrics and logs).
   virtual void dropped(const char* why) = 0;
+  /// A device hit a subscription limit (`what`) with `filter`.
+  virtual void limit_exceeded(const char* what, std::string_view filter) = 0;
 };
 
 /// Outcome of handling a packet.
@@ -88,6 +90,11 @@ class session {
   /// Tears down all subscriptions (session end or clean start).
   void clear();
 
+  /// Subscribes without a SUBSCRIBE packet: the broker's automatic
+  /// subscription of a device to its downlink topics (SPEC §3). These do
+  /// not count against the device's subscription limit.
+  void subscribe_system(const std::string& filter, mqtt::qos max_qos);
+
   /// The will to publish when the connection was lost, and its delay in
   /// seconds (already capped by the session expiry). Cleared by the call.
   [[nodiscard]] std::optional<std::pair<message_ptr, std::uint32_t>> take_will();
@@ -121,6 +128,7 @@ class session {
   struct sub_record {
     mqtt::subscribe_options opts;
     std::uint32_t sub_id;
+    bool system = false;
   };
 
   verdict on_publish(mqtt::publish& p);
@@ -154,6 +162,7 @@ class session {
 
   std::optional<mqtt::will> will_;
   std::unordered_map<std::string, sub_record> subs_;
+  std::size_t system_subs_ = 0;  ///< of subs_, made by subscribe_system
 
   // Outbound QoS 1/2.
   std::deque<outflight> inflight_;

@@ -40,6 +40,8 @@ class fake_env : public session_env {
   std::uint64_t next_message_id() override { return ids++; }
   std::chrono::steady_clock::time_point now() override { return clock; }
   void dropped(const char* why) override { drops.emplace_back(why); }
+  void limit_exceeded(const char* what, std::string_view) override { limits.emplace_back(what); }
+  std::vector<std::string> limits;
 
   /// Decodes and removes everything queued for the client.
   std::vector<packet> take(version v) {
@@ -344,4 +346,72 @@ TEST_F(session_test, client_maximum_packet_size_is_respected) {
                false, 0);
   EXPECT_TRUE(env.take(version::v5).empty());
   EXPECT_EQ(s.inflight(), 0u);
+}
+
+namespace {
+
+auth::identity device_identity() {
+  auth::identity who;
+  who.who = auth::identity::kind::device;
+  who.product_key = "a1B2c3D4e5F";
+  who.device_name = "dev-1";
+  return who;
+}
+
+subscribe many_filters(std::uint16_t id, int first, int count) {
+  subscribe s{id, {}, {}};
+  for (int i = first; i < first + count; ++i)
+    s.filters.push_back({"f/" + std::to_string(i), {qos::at_least_once}});
+  return s;
+}
+
+}  // namespace
+
+TEST_F(session_test, device_gets_suback_failure_beyond_eight_filters) {
+  s.on_connect(make_connect(version::v5), device_identity(), false, false);
+  env.take(version::v5);
+  packet sub = many_filters(1, 0, 9);
+  EXPECT_EQ(s.on_packet(sub), verdict::keep);
+  auto out = env.take(version::v5);
+  ASSERT_EQ(out.size(), 1u);
+  auto& ack = std::get<suback>(out[0]);
+  ASSERT_EQ(ack.codes.size(), 9u);
+  for (int i = 0; i < 8; ++i)
+    EXPECT_EQ(ack.codes[i], reason::granted_qos1);
+  EXPECT_EQ(ack.codes[8], reason::quota_exceeded);
+  EXPECT_EQ(s.subscriptions(), 8u);
+  ASSERT_EQ(env.limits.size(), 1u);
+}
+
+TEST_F(session_test, device_subscription_limit_excludes_system_subscriptions) {
+  s.on_connect(make_connect(version::v311), device_identity(), false, false);
+  env.take(version::v311);
+  s.subscribe_system("/sys/a1B2c3D4e5F/dev-1/thing/service/+", qos::at_least_once);
+  std::uint16_t id = 1;
+  for (int first = 0; first < 100; first += 5) {
+    packet sub = many_filters(id++, first, 5);
+    EXPECT_EQ(s.on_packet(sub), verdict::keep);
+  }
+  env.take(version::v311);
+  EXPECT_EQ(s.subscriptions(), 101u);
+  packet again = many_filters(id++, 0, 1);  // re-subscribing an existing filter is fine
+  EXPECT_EQ(s.on_packet(again), verdict::keep);
+  packet over = many_filters(id++, 100, 1);  // the 101st own subscription
+  EXPECT_EQ(s.on_packet(over), verdict::keep);
+  auto out = env.take(version::v311);
+  ASSERT_EQ(out.size(), 2u);
+  EXPECT_EQ(std::get<suback>(out[0]).codes[0], reason::granted_qos1);
+  EXPECT_EQ(std::get<suback>(out[1]).codes[0], reason::unspecified_error);  // 0x80 on 3.1.1
+  EXPECT_EQ(s.subscriptions(), 101u);
+}
+
+TEST_F(session_test, plain_clients_have_no_device_limits) {
+  s.on_connect(make_connect(version::v5), {}, false, false);
+  env.take(version::v5);
+  packet sub = many_filters(1, 0, 20);
+  EXPECT_EQ(s.on_packet(sub), verdict::keep);
+  auto out = env.take(version::v5);
+  auto& ack = std::get<suback>(out[0]);
+  for (auto c : ack.codes)
+    EXPECT_EQ(c, reason::granted_qos1);
 }

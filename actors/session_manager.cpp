@@ -8,6 +8,29 @@
 
 namespace iotb::actors {
 
+namespace {
+
+constexpr auto poll_interval = std::chrono::milliseconds{200};
+
+std::string ip_of(const std::string& peer) {
+  auto colon = peer.rfind(':');
+  auto ip = colon == std::string::npos ? peer : peer.substr(0, colon);
+  if (ip.size() > 2 && ip.front() == '[' && ip.back() == ']')
+    ip = ip.substr(1, ip.size() - 2);
+  return ip;
+}
+
+std::string device_session(const std::string& pk, const std::string& dn) {
+  std::string name(1, '\0');
+  name += 'd';
+  name += pk;
+  name += '/';
+  name += dn;
+  return name;
+}
+
+}  // namespace
+
 session_manager::session_manager(caf::actor_config& cfg, context_ptr ctx)
     : caf::event_based_actor(cfg), ctx_(std::move(ctx)) {}
 
@@ -15,23 +38,33 @@ caf::behavior session_manager::make_behavior() {
   set_down_handler([this](caf::down_msg& dm) {
     for (auto it = sessions_.begin(); it != sessions_.end(); ++it) {
       if (it->second.actor.address() == dm.source) {
-        IOTB_LOG(warn, "session") << "client=" << it->first << " session actor ended: "
-                                  << to_string(dm.reason);
+        IOTB_LOG(warn, "session") << "session actor ended: " << to_string(dm.reason);
         sessions_.erase(it);
         return;
       }
     }
   });
+  if (ctx_->registry) {
+    if (auto t = ctx_->registry->read())
+      change_seq_ = store::last_change(*t);
+    delayed_send(this, poll_interval, poll_atom::value);
+  }
   return {
       [this](connect_atom, const connect_request_ptr& req) { on_connect(req); },
-      [this](detach_atom, const std::string& client_id, std::uint64_t epoch) {
-        auto it = sessions_.find(client_id);
+      [this](detach_atom, const std::string& name, std::uint64_t epoch) {
+        auto it = sessions_.find(name);
         if (it == sessions_.end() || it->second.epoch != epoch ||
             caf::actor_cast<caf::strong_actor_ptr>(it->second.actor) != current_sender())
           return;  // a newer connection was attached meanwhile
         demonitor(it->second.actor);
         send(it->second.actor, terminate_atom::value);
         sessions_.erase(it);
+      },
+      [this](poll_atom) {
+        if (shutting_down_)
+          return;
+        poll_changes();
+        delayed_send(this, poll_interval, poll_atom::value);
       },
       [this](shutdown_atom) {
         shutting_down_ = true;
@@ -45,7 +78,8 @@ caf::behavior session_manager::make_behavior() {
   };
 }
 
-void session_manager::refuse(const connect_request_ptr& req, mqtt::reason r, const char* why) {
+void session_manager::refuse(const connect_request_ptr& req, mqtt::reason r,
+                             const std::string& why) {
   IOTB_LOG(info, "session") << "peer=" << req->transport->peer() << " client='"
                             << req->connect.client_id << "' refused (" << mqtt::to_string(r)
                             << "): " << why;
@@ -62,10 +96,18 @@ void session_manager::on_connect(const connect_request_ptr& req) {
   if (c.props.authentication_method)
     return refuse(req, mqtt::reason::bad_authentication_method,
                   "enhanced authentication is not supported");
-  auto res = ctx_->authn->authenticate(
-      {c, req->transport->peer(), req->transport->settings().anonymous_allowed});
-  if (res.code != mqtt::reason::success)
+  const auto& peer = req->transport->peer();
+  auto res = ctx_->authn->authenticate({c, peer, req->transport->settings().anonymous_allowed,
+                                        req->transport->settings().secure});
+  if (res.code != mqtt::reason::success) {
+    ctx_->stats.auth_failures.fetch_add(1, std::memory_order_relaxed);
+    if (!res.who.product_key.empty() && !res.who.device_name.empty())
+      ctx_->device_log(res.who.product_key, res.who.device_name, store::log_kind::auth_failure,
+                       std::string(mqtt::to_string(res.code)) + ": " + res.why, ip_of(peer));
     return refuse(req, res.code, res.why);
+  }
+  if (!res.client_id.empty())
+    c.client_id = std::move(res.client_id);
   bool assigned = false;
   if (c.client_id.empty()) {
     if (c.ver == mqtt::version::v31 || (c.ver == mqtt::version::v311 && !c.clean_start))
@@ -76,9 +118,19 @@ void session_manager::on_connect(const connect_request_ptr& req) {
   }
   if (c.client_id.size() > cfg.max_client_id_length)
     return refuse(req, mqtt::reason::client_identifier_not_valid, "client id too long");
-  auto& e = sessions_[c.client_id];
+  std::string name;
+  if (res.who.who == auth::identity::kind::registration) {
+    // A registration connection answers once and closes: a fresh session.
+    name = std::string(1, '\0') + "r" + tls::random_hex(8);
+    c.clean_start = true;
+    c.props.session_expiry_interval.reset();
+    c.will_msg.reset();
+  } else {
+    name = res.session_key.empty() ? c.client_id : std::move(res.session_key);
+  }
+  auto& e = sessions_[name];
   if (!e.actor) {
-    e.actor = spawn<connection>(ctx_, c.client_id, next_key_++);
+    e.actor = spawn<connection>(ctx_, c.client_id, name, next_key_++);
     monitor(e.actor);
   }
   ++e.epoch;
@@ -89,6 +141,33 @@ void session_manager::on_connect(const connect_request_ptr& req) {
   attach->epoch = e.epoch;
   attach->assigned_id = assigned;
   send(e.actor, attach_atom::value, std::move(attach));
+}
+
+void session_manager::poll_changes() {
+  auto t = ctx_->registry->read();
+  if (!t)
+    return;
+  auto changes = store::changes_since(*t, change_seq_, 1000);
+  if (!changes || changes->empty())
+    return;
+  for (auto& ch : *changes) {
+    change_seq_ = ch.seq;
+    bool disabled = ch.kind == store::change_kind::device_disabled;
+    if (!disabled && ch.kind != store::change_kind::device_deleted)
+      continue;
+    // The device's session, and those of its registration-free clients.
+    auto base = device_session(ch.product_key, ch.device_name);
+    for (auto& [name, e] : sessions_) {
+      if (name == base || (name.starts_with(base) && name[base.size()] == '\0')) {
+        IOTB_LOG(info, "session") << "device " << ch.product_key << "/" << ch.device_name
+                                  << (disabled ? " disabled" : " deleted")
+                                  << ": closing its session";
+        send(e.actor, kick_atom::value,
+             static_cast<std::uint8_t>(mqtt::reason::administrative_action),
+             std::string(disabled ? "device disabled" : "device deleted"));
+      }
+    }
+  }
 }
 
 }  // namespace iotb::actors

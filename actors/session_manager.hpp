@@ -1,15 +1,22 @@
 #pragma once
 /// @file
-/// The session manager: the one actor that maps client ids to connection
-/// actors. Every CONNECT passes through it: authentication, client-id rules
-/// (assignment, length), then attach to the existing session actor or a new
-/// one.
+/// The session manager: the one actor that maps session names to connection
+/// actors. Every CONNECT passes through it: authentication (signed device
+/// CONNECT, registration, application credentials, anonymous), client-id
+/// rules (assignment, length), then attach to the existing session actor or
+/// a new one. It also follows the registry's change feed and disconnects
+/// devices that were disabled or deleted by any process.
+///
+/// Session names: the client id for plain clients; "\0d<pk>/<dn>" for a
+/// device (so a device has one session whatever client id it sends, and a
+/// new connection takes the old one over); "\0r<random>" for a registration
+/// connection. MQTT strings cannot contain NUL, so names never collide.
 ///
 /// Session end handshake (no race with a concurrent reconnect): a
-/// connection actor whose session ends sends (detach_atom, client_id,
-/// epoch). The manager erases the entry and answers terminate_atom only if
-/// no attach was sent after that epoch; CAF keeps messages between two
-/// actors in order, so an attach sent earlier is always handled first.
+/// connection actor whose session ends sends (detach_atom, name, epoch).
+/// The manager erases the entry and answers terminate_atom only if no
+/// attach was sent after that epoch; CAF keeps messages between two actors
+/// in order, so an attach sent earlier is always handled first.
 
 #include <string>
 #include <unordered_map>
@@ -33,11 +40,14 @@ class session_manager : public caf::event_based_actor {
     std::uint64_t epoch = 0;
   };
   void on_connect(const connect_request_ptr& req);
-  void refuse(const connect_request_ptr& req, mqtt::reason r, const char* why);
+  void refuse(const connect_request_ptr& req, mqtt::reason r, const std::string& why);
+  /// Reads the registry change feed and acts on device changes.
+  void poll_changes();
 
   context_ptr ctx_;
   std::unordered_map<std::string, entry> sessions_;
   std::uint64_t next_key_ = 1;
+  std::uint64_t change_seq_ = 0;  ///< last registry change acted on
   bool shutting_down_ = false;
 };
 

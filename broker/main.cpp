@@ -16,10 +16,14 @@
 #include "actors/context.hpp"
 #include "actors/messages.hpp"
 #include "actors/session_manager.hpp"
+#include "broker/acl/policy.hpp"
+#include "broker/auth/registry_auth.hpp"
+#include "broker/cli/cli.hpp"
 #include "broker/config/config.hpp"
 #include "broker/log/log.hpp"
 #include "broker/net/io_pool.hpp"
 #include "broker/net/tcp_listener.hpp"
+#include "broker/tls/engine.hpp"
 
 namespace {
 
@@ -38,6 +42,20 @@ int run_broker(const config& cfg) {
   signal(SIGPIPE, SIG_IGN);
 
   auto ctx = std::make_shared<actors::broker_context>(cfg);
+  auto registry = store::env::open(cfg.data_dir + "/registry", {});
+  if (!registry) {
+    IOTB_LOG(error, "main") << "cannot open the registry: " << registry.error().what;
+    return 1;
+  }
+  ctx->registry = *registry;
+  ctx->writer = std::make_unique<store::writer>(ctx->registry);
+  auth::registry_auth_options ao;
+  ao.keep_alive_min = cfg.device_keep_alive_min;
+  ao.keep_alive_max = cfg.device_keep_alive_max;
+  ao.max_skew = cfg.sign_max_skew;
+  ao.auto_subscribe_always = cfg.auto_subscribe_always;
+  ctx->authn = std::make_unique<auth::registry_authenticator>(ctx->registry, ao);
+  ctx->authz = std::make_unique<acl::identity_authorizer>();
   caf::actor_system_config acfg;
   acfg.set("scheduler.max-threads", static_cast<size_t>(cfg.workers ? cfg.workers : cores()));
   acfg.set("scheduler.max-throughput", cfg.max_throughput);
@@ -48,26 +66,63 @@ int run_broker(const config& cfg) {
 
   net::io_pool pool{cfg.io_threads ? cfg.io_threads : cores()};
   std::vector<std::shared_ptr<net::tcp_listener>> listeners;
-  if (cfg.mqtt.enabled()) {
+  auto on_connect = [mgr = ctx->manager](net::transport_ptr t, mqtt::connect&& c) {
+    caf::anon_send(mgr, actors::connect_atom::value,
+                   std::make_shared<actors::connect_request>(
+                       actors::connect_request{std::move(t), std::move(c)}));
+  };
+  auto listen = [&](const endpoint& ep, const char* name,
+                    std::shared_ptr<const tls::tls_context> tls_ctx) {
     net::transport_settings ts;
     ts.max_packet_size = cfg.max_packet_size;
     ts.connect_timeout = std::chrono::seconds{cfg.connect_timeout};
-    ts.anonymous_allowed = cfg.anonymous_allowed(cfg.mqtt);
-    ts.listener_name = "mqtt";
-    auto on_connect = [mgr = ctx->manager](net::transport_ptr t, mqtt::connect&& c) {
-      caf::anon_send(mgr, actors::connect_atom::value,
-                     std::make_shared<actors::connect_request>(
-                         actors::connect_request{std::move(t), std::move(c)}));
-    };
-    auto l = net::tcp_listener::open(pool, cfg.mqtt, ts, on_connect);
+    ts.anonymous_allowed = cfg.anonymous_allowed(ep);
+    ts.listener_name = name;
+    ts.secure = static_cast<bool>(tls_ctx);
+    ts.tls = std::move(tls_ctx);
+    auto l = net::tcp_listener::open(pool, ep, ts, on_connect);
     if (!l) {
-      IOTB_LOG(error, "main") << "cannot listen: " << l.error();
-      caf::anon_send_exit(ctx->manager, caf::exit_reason::user_shutdown);
-      return 1;
+      IOTB_LOG(error, "main") << "cannot listen (" << name << "): " << l.error();
+      return false;
     }
     listeners.push_back(*l);
-    IOTB_LOG(info, "main") << "listening: mqtt " << cfg.mqtt.to_string() << " (anonymous "
+    IOTB_LOG(info, "main") << "listening: " << name << " " << ep.to_string() << " (anonymous "
                            << (ts.anonymous_allowed ? "allowed" : "refused") << ")";
+    return true;
+  };
+  bool ok = true;
+  if (cfg.mqtt.enabled())
+    ok = listen(cfg.mqtt, "mqtt", nullptr);
+  if (ok && cfg.mqtts.enabled()) {
+    if (cfg.tls_cert.empty() || cfg.tls_key.empty()) {
+      if (cfg.mqtts_set) {
+        IOTB_LOG(error, "main") << "--mqtts needs --tls-cert and --tls-key "
+                                   "(make a development pair with: iotbroker cert dev)";
+        ok = false;
+      } else {
+        IOTB_LOG(info, "main") << "mqtts listener off: no --tls-cert/--tls-key "
+                                  "(iotbroker cert dev makes a development pair)";
+      }
+    } else {
+      tls::server_options so;
+      so.cert_file = cfg.tls_cert;
+      so.key_file = cfg.tls_key;
+      so.ca_file = cfg.tls_ca;
+      so.cipher_list = cfg.tls_ciphers;
+      auto tctx = tls::tls_context::make_server(so);
+      if (!tctx) {
+        IOTB_LOG(error, "main") << "TLS: " << tctx.error();
+        ok = false;
+      } else {
+        ok = listen(cfg.mqtts, "mqtts", *tctx);
+      }
+    }
+  }
+  if (!ok) {
+    caf::anon_send_exit(ctx->manager, caf::exit_reason::user_shutdown);
+    sys.await_all_actors_done();
+    ctx->manager = caf::actor{};
+    return 1;
   }
   if (listeners.empty())
     IOTB_LOG(warn, "main") << "no listener enabled";
@@ -89,6 +144,7 @@ int run_broker(const config& cfg) {
     l->stop();
   caf::anon_send(ctx->manager, actors::shutdown_atom::value);
   sys.await_all_actors_done();
+  ctx->writer.reset();  // commits what the sessions logged last
   // Break the reference cycles context → actor handles → actors → context.
   ctx->subs.clear();
   ctx->manager = caf::actor{};
@@ -102,13 +158,15 @@ int run_broker(const config& cfg) {
 
 int main(int argc, char** argv) {
   std::vector<std::string_view> args(argv + 1, argv + argc);
+  if (auto rc = iotb::cli::run(args))
+    return *rc;
   auto cli = iotb::parse_command_line(args);
   if (!cli) {
     std::cerr << "iotbroker: " << cli.error() << "\n";
     return 2;
   }
   if (cli->show_help) {
-    std::cout << iotb::help_text();
+    std::cout << iotb::help_text() << "\n" << iotb::cli::help_text();
     return 0;
   }
   if (cli->show_version) {

@@ -12,6 +12,8 @@ import time
 
 import pytest
 
+import mqttc
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
@@ -107,3 +109,24 @@ def broker_factory(tmp_path):
         text = b.log_text()
         assert "ERROR: AddressSanitizer" not in text, text[-4000:]
         assert code == 0, "broker exit code %s\n%s" % (code, text[-4000:])
+
+
+@pytest.fixture(autouse=True)
+def _close_clients():
+    yield
+    mqttc.close_all()
+
+
+def binary_path():
+    return os.environ.get("IOTB_BINARY", os.path.join(ROOT, "build", "iotbroker"))
+
+
+def cli(data_dir, *args, check=True):
+    """Runs `iotbroker <args> --data-dir DIR`; returns (exit code, JSON or None, stderr)."""
+    import json
+    p = subprocess.run([binary_path(), *args, "--data-dir", data_dir],
+                       capture_output=True, text=True, timeout=60)
+    out = json.loads(p.stdout) if p.stdout.strip() else None
+    if check:
+        assert p.returncode == 0, "iotbroker %s failed (%d): %s" % (args, p.returncode, p.stderr)
+    return p.returncode, out, p.stderr

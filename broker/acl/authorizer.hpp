@@ -1,8 +1,10 @@
 #pragma once
 /// @file
 /// Topic authorization: may this identity publish to a topic or subscribe to
-/// a filter? The device-identity work plugs in the per-device rules (SPEC
-/// §3); `open_authorizer` is the local-mode policy.
+/// a filter? `identity_authorizer` (policy.hpp) is the broker's policy (SPEC
+/// §3: devices only on their own topics, applications across their granted
+/// products, anonymous clients outside the device namespaces);
+/// `open_authorizer` allows everything but publishing to `$SYS`.
 
 #include <string_view>
 
@@ -10,25 +12,33 @@
 
 namespace iotb::acl {
 
+/// The answer, with the reason for logs and the device log when refused.
+struct decision {
+  bool allowed = true;
+  std::string_view why;  ///< static text; empty when allowed
+};
+
 /// Thread-safety: every method may be called from any thread.
 class authorizer {
  public:
   virtual ~authorizer() = default;
-  [[nodiscard]] virtual bool can_publish(const auth::identity& who,
-                                         std::string_view topic) const = 0;
-  [[nodiscard]] virtual bool can_subscribe(const auth::identity& who,
-                                           std::string_view filter) const = 0;
+  [[nodiscard]] virtual decision can_publish(const auth::identity& who,
+                                             std::string_view topic) const = 0;
+  [[nodiscard]] virtual decision can_subscribe(const auth::identity& who,
+                                               std::string_view filter) const = 0;
 };
 
 /// Everything is allowed except publishing to the broker's own `$SYS/`
 /// topics.
 class open_authorizer final : public authorizer {
  public:
-  [[nodiscard]] bool can_publish(const auth::identity& who, std::string_view topic) const override {
-    return !topic.starts_with("$SYS/") && topic != "$SYS";
+  [[nodiscard]] decision can_publish(const auth::identity&, std::string_view topic) const override {
+    if (topic.starts_with("$SYS/") || topic == "$SYS")
+      return {false, "$SYS topics are the broker's"};
+    return {};
   }
-  [[nodiscard]] bool can_subscribe(const auth::identity&, std::string_view) const override {
-    return true;
+  [[nodiscard]] decision can_subscribe(const auth::identity&, std::string_view) const override {
+    return {};
   }
 };
 

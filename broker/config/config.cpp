@@ -91,6 +91,38 @@ std::optional<std::string> apply_setting(config& cfg, std::string_view key,
     if (!ep)
       return "mqtt: " + ep.error();
     cfg.mqtt = *ep;
+  } else if (key == "mqtts") {
+    auto ep = parse_endpoint(v);
+    if (!ep)
+      return "mqtts: " + ep.error();
+    cfg.mqtts = *ep;
+    cfg.mqtts_set = true;
+  } else if (key == "tls-cert") {
+    cfg.tls_cert = std::string{v};
+  } else if (key == "tls-key") {
+    cfg.tls_key = std::string{v};
+  } else if (key == "tls-ca") {
+    cfg.tls_ca = std::string{v};
+  } else if (key == "tls-ciphers") {
+    cfg.tls_ciphers = std::string{v};
+  } else if (key == "device-keep-alive-min") {
+    return parse_uint(key, v, cfg.device_keep_alive_min, 0, 65535);
+  } else if (key == "device-keep-alive-max") {
+    return parse_uint(key, v, cfg.device_keep_alive_max, 1, 65535);
+  } else if (key == "max-subscriptions-per-device") {
+    return parse_uint(key, v, cfg.max_subscriptions_per_device, 1, 1'000'000);
+  } else if (key == "max-filters-per-subscribe") {
+    return parse_uint(key, v, cfg.max_filters_per_subscribe, 1, 65535);
+  } else if (key == "auto-subscribe") {
+    if (v == "always")
+      cfg.auto_subscribe_always = true;
+    else if (v == "ss")
+      cfg.auto_subscribe_always = false;
+    else
+      return "auto-subscribe: expected 'ss' (only devices sending _ss=1) or 'always', got '" +
+             std::string{v} + "'";
+  } else if (key == "sign-max-skew") {
+    return parse_uint(key, v, cfg.sign_max_skew, 0, 0xFFFFFFFFull);
   } else if (key == "allow-anonymous") {
     bool b = true;
     if (auto err = parse_bool(key, v, b))
@@ -194,7 +226,7 @@ expected<cli_result, std::string> parse_command_line(const std::vector<std::stri
     }
     if (key == "config")
       continue;
-    if (key == "mqtt")
+    if (key == "mqtt" || key == "mqtts")
       res.cfg.local_mode = false;
     if (auto err = apply_setting(res.cfg, key, value))
       return unexpected{"--" + *err};
@@ -217,6 +249,13 @@ Options:
   --data-dir DIR             data directory (default ./data)
   --mqtt HOST:PORT           MQTT over TCP listener (default 127.0.0.1:1883;
                              port 0 disables it)
+  --mqtts HOST:PORT          MQTT over TLS listener (default 127.0.0.1:8883,
+                             on when --tls-cert/--tls-key are given)
+  --tls-cert FILE            PEM certificate (chain) for TLS listeners
+  --tls-key FILE             PEM private key for TLS listeners
+  --tls-ca FILE              PEM CA bundle: request and verify client certificates
+  --tls-ciphers LIST         TLS 1.2 cipher list (default: ECDHE suites plus the
+                             RSA-key-exchange AES suites device SDKs need)
   --allow-anonymous[=BOOL]   allow clients without credentials on every
                              listener (default: only on loopback listeners)
   --log-level L              trace, debug, info, warn, error, off (default info)
@@ -231,6 +270,15 @@ Options:
   --max-output-buffer N      bytes buffered for a slow reader before QoS 0
                              messages to it are dropped (4194304)
   --connect-timeout N        seconds a new connection has to send CONNECT (10)
+  --device-keep-alive-min N  devices with a smaller keep-alive are refused (30)
+  --device-keep-alive-max N  devices with a larger keep-alive are refused (1200)
+  --max-subscriptions-per-device N   subscriptions a device may hold (100)
+  --max-filters-per-subscribe N      filters per SUBSCRIBE from a device (8)
+  --auto-subscribe ss|always subscribe devices to their downlink topics when
+                             they send _ss=1 (ss, default) or always
+  --sign-max-skew N          refuse signed CONNECTs whose timestamp is more than
+                             N seconds off (0 = no check, the default: SDKs send
+                             fixed timestamps)
   --io-threads N             socket I/O threads (0 = one per core)
   --workers N                actor scheduler threads (0 = one per core)
   --max-throughput N         messages an actor handles before yielding (64)

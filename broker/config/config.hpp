@@ -30,6 +30,13 @@ struct endpoint {
 struct config {
   std::string data_dir = "./data";
   endpoint mqtt{"127.0.0.1", 1883};
+  /// MQTT over TLS; on by default when a certificate is configured.
+  endpoint mqtts{"127.0.0.1", 8883};
+  bool mqtts_set = false;  ///< `--mqtts` given explicitly
+  std::string tls_cert;    ///< PEM certificate chain file
+  std::string tls_key;     ///< PEM private key file
+  std::string tls_ca;      ///< PEM CA file: verify client certificates
+  std::string tls_ciphers; ///< TLS 1.2 cipher list (empty: the default)
   /// Anonymous clients: unset = only on loopback listeners (local mode),
   /// true = on every listener, false = never.
   std::optional<bool> allow_anonymous;
@@ -48,6 +55,14 @@ struct config {
   std::uint32_t max_client_id_length = 256;      ///< bytes
   std::size_t max_output_buffer = 4 * 1024 * 1024;  ///< per connection, bytes
   std::uint32_t connect_timeout = 10;  ///< seconds from accept to CONNECT
+
+  // Devices (SPEC §2, §3, §6).
+  std::uint16_t device_keep_alive_min = 30;    ///< seconds; lower is refused
+  std::uint16_t device_keep_alive_max = 1200;  ///< seconds; higher is refused
+  std::uint32_t max_subscriptions_per_device = 100;
+  std::uint32_t max_filters_per_subscribe = 8;  ///< devices; excess gets SUBACK failure
+  bool auto_subscribe_always = false;  ///< automatic subscription without `_ss=1`
+  std::uint32_t sign_max_skew = 0;     ///< seconds a signed timestamp may be off; 0 = unchecked
 
   // Threads (0 = one per core).
   unsigned io_threads = 0;

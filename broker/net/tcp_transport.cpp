@@ -10,6 +10,7 @@
 #include <boost/asio/write.hpp>
 
 #include "broker/log/log.hpp"
+#include "broker/tls/engine.hpp"
 
 namespace iotb::net {
 
@@ -50,6 +51,8 @@ tcp_transport::tcp_transport(boost::asio::ip::tcp::socket socket,
   auto ep = socket_.remote_endpoint(ec);
   if (!ec)
     peer_ = ep.address().to_string() + ":" + std::to_string(ep.port());
+  if (settings_->tls)
+    tls_ = tls::tls_engine::make(settings_->tls);
 }
 
 tcp_transport::~tcp_transport() = default;
@@ -86,7 +89,12 @@ void tcp_transport::on_readable() {
     auto n = ::read(fd_, buf, read_chunk);
     if (n > 0) {
       last_rx_ = std::chrono::steady_clock::now();
-      process({buf, static_cast<std::size_t>(n)});
+      if (tls_) {
+        if (!on_cipher({buf, static_cast<std::size_t>(n)}))
+          return;
+      } else {
+        process({buf, static_cast<std::size_t>(n)});
+      }
       if (stopped_ || closed_ || awaiting_attach_ || throttled_)
         return;
       if (static_cast<std::size_t>(n) < read_chunk)
@@ -235,7 +243,117 @@ void tcp_transport::attach(std::shared_ptr<transport_listener> owner, std::uint1
   });
 }
 
+bool tcp_transport::on_cipher(std::span<const std::uint8_t> data) {
+  thread_local std::vector<std::uint8_t> plain;
+  plain.clear();
+  tls::tls_engine::status st;
+  bool send_failed = false;
+  {
+    std::lock_guard lk(tls_mu_);
+    st = tls_->feed(data);
+    if (st != tls::tls_engine::status::failed)
+      if (auto r = tls_->read_plain(plain); r == tls::tls_engine::status::failed ||
+                                            r == tls::tls_engine::status::closed)
+        st = r;
+    flush_tls_locked(send_failed);  // handshake records, alerts
+    if (st == tls::tls_engine::status::failed) {
+      IOTB_LOG(info, "net") << "peer=" << peer_ << " TLS failed: " << tls_->error();
+    }
+  }
+  if (st == tls::tls_engine::status::failed) {
+    if (got_connect_)
+      fail({close_info::kind::io_error, {}, "TLS error"});
+    else
+      do_close();
+    return false;
+  }
+  if (!plain.empty())
+    process(plain);
+  if (st == tls::tls_engine::status::closed && !stopped_ && !closed_) {
+    fail({close_info::kind::peer_closed, {}, {}});
+    return false;
+  }
+  if (send_failed && !stopped_ && !closed_) {
+    fail({close_info::kind::io_error, {}, "TLS send failed"});
+    return false;
+  }
+  return !(stopped_ || closed_);
+}
+
+bool tcp_transport::flush_tls_locked(bool& failed) {
+  while (tls_->has_output()) {
+    auto out = tls_->output();
+    auto n = ::send(fd_, out.data(), out.size(), MSG_NOSIGNAL);
+    if (n > 0) {
+      tls_->consume_output(static_cast<std::size_t>(n));
+      continue;
+    }
+    if (n < 0 && errno == EINTR)
+      continue;
+    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+      if (!write_wait_) {
+        write_wait_ = true;
+        boost::asio::post(socket_.get_executor(),
+                          [self = shared_from_this()] { self->arm_write_wait(); });
+      }
+      return false;
+    }
+    failed = true;
+    return false;
+  }
+  return true;
+}
+
+void tcp_transport::arm_write_wait() {
+  if (closed_)
+    return;
+  socket_.async_wait(
+      boost::asio::socket_base::wait_write,
+      [self = shared_from_this()](const boost::system::error_code& ec) {
+        if (ec || self->closed_)
+          return;
+        if (self->tls_) {
+          std::unique_lock lk(self->tls_mu_);
+          self->write_wait_ = false;
+          bool failed = false;
+          if (!self->flush_tls_locked(failed))
+            return;  // re-armed, or failed (the reader will see the error)
+        }
+        if (self->owner_)
+          self->owner_->on_writable();
+      });
+}
+
+tcp_transport::write_status tcp_transport::write_tls(out_queue& q) {
+  // Encrypt in steps and only while the socket keeps up, so that a slow
+  // reader's backlog stays in the out_queue (where its limits apply), not
+  // in the engine.
+  constexpr std::size_t step = 64 * 1024;
+  std::lock_guard lk(tls_mu_);
+  bool failed = false;
+  if (!flush_tls_locked(failed))
+    return failed ? write_status::failed : write_status::would_block;
+  iovec iov[max_iov];
+  while (!q.empty()) {
+    auto n = q.gather(iov, max_iov);
+    std::size_t taken = 0;
+    for (std::size_t i = 0; i < n && taken < step; ++i) {
+      auto st = tls_->write_plain(
+          {static_cast<const std::uint8_t*>(iov[i].iov_base), iov[i].iov_len});
+      if (st == tls::tls_engine::status::failed)
+        return write_status::failed;
+      taken += iov[i].iov_len;
+    }
+    q.consume(taken);
+    if (!flush_tls_locked(failed))
+      return failed ? write_status::failed : write_status::would_block;
+  }
+  return write_status::done;
+}
+
 tcp_transport::write_status tcp_transport::write(out_queue& q) {
+  if (tls_)
+    return write_tls(q);
   iovec iov[max_iov];
   while (!q.empty()) {
     msghdr msg{};
@@ -249,15 +367,8 @@ tcp_transport::write_status tcp_transport::write(out_queue& q) {
     if (n < 0 && errno == EINTR)
       continue;
     if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-      boost::asio::post(socket_.get_executor(), [self = shared_from_this()] {
-        if (self->closed_)
-          return;
-        self->socket_.async_wait(boost::asio::socket_base::wait_write,
-                                 [self](const boost::system::error_code& ec) {
-                                   if (!ec && self->owner_ && !self->closed_)
-                                     self->owner_->on_writable();
-                                 });
-      });
+      boost::asio::post(socket_.get_executor(),
+                        [self = shared_from_this()] { self->arm_write_wait(); });
       return write_status::would_block;
     }
     return write_status::failed;
@@ -272,7 +383,14 @@ void tcp_transport::reject(std::vector<std::uint8_t> bytes) {
     if (self->closed_)
       return;
     // Best effort: the refusal is tiny and the socket buffer empty.
-    [[maybe_unused]] auto n = ::send(self->fd_, buf->data(), buf->size(), MSG_NOSIGNAL);
+    if (self->tls_) {
+      std::lock_guard lk(self->tls_mu_);
+      bool failed = false;
+      if (self->tls_->write_plain(*buf) != tls::tls_engine::status::failed)
+        self->flush_tls_locked(failed);
+    } else {
+      [[maybe_unused]] auto n = ::send(self->fd_, buf->data(), buf->size(), MSG_NOSIGNAL);
+    }
     self->do_close();
   });
 }

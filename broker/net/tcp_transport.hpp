@@ -12,6 +12,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <mutex>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -23,6 +24,11 @@
 
 #include "broker/mqtt/codec.hpp"
 #include "broker/net/out_queue.hpp"
+
+namespace iotb::tls {
+class tls_context;
+class tls_engine;
+}  // namespace iotb::tls
 
 namespace iotb::net {
 
@@ -65,10 +71,16 @@ struct transport_settings {
   std::chrono::seconds connect_timeout{10};
   std::size_t max_batches_in_flight = 4;  ///< read back-pressure
   bool anonymous_allowed = false;         ///< of the listener it came from
+  bool secure = false;                    ///< a TLS listener
+  std::shared_ptr<const tls::tls_context> tls;  ///< set on TLS listeners
   std::string listener_name;              ///< "mqtt" for logs
 };
 
-/// One accepted TCP connection.
+/// One accepted TCP connection, plain or TLS. With TLS, the engine (memory
+/// BIOs, broker/tls/engine.hpp) sits between the socket and the framing:
+/// the I/O thread decrypts what it reads, the owner encrypts what it
+/// writes; a mutex serialises the two (they rarely meet), and ciphertext
+/// that the socket does not take stays in the engine until it is writable.
 class tcp_transport : public std::enable_shared_from_this<tcp_transport> {
  public:
   /// Result of `write`.
@@ -119,6 +131,16 @@ class tcp_transport : public std::enable_shared_from_this<tcp_transport> {
   void arm_timer();
   void on_timer();
   void do_close();
+  /// Waits (on the I/O thread) until the socket is writable, then flushes
+  /// TLS output and tells the owner.
+  void arm_write_wait();
+  /// TLS: feeds ciphertext, processes the plaintext. @returns false when
+  /// the connection ended.
+  bool on_cipher(std::span<const std::uint8_t> data);
+  /// TLS: sends pending ciphertext; caller holds `tls_mu_`. @returns true
+  /// when everything went out, false on would-block (a wait is armed) or error.
+  bool flush_tls_locked(bool& failed);
+  write_status write_tls(out_queue& q);
 
   boost::asio::ip::tcp::socket socket_;
   boost::asio::steady_timer timer_;
@@ -138,6 +160,9 @@ class tcp_transport : public std::enable_shared_from_this<tcp_transport> {
   bool throttled_ = false;        // too many batches unprocessed
   bool stopped_ = false;   // reading ended (on_closed sent)
   bool closed_ = false;
+  std::unique_ptr<tls::tls_engine> tls_;  // guarded by tls_mu_
+  std::mutex tls_mu_;
+  bool write_wait_ = false;  // a writability wait is armed (guarded by tls_mu_ for TLS)
 };
 
 }  // namespace iotb::net

@@ -1,0 +1,107 @@
+// The connection actor's device side: what the broker does when a device
+// (or a dynamic-registration client) connects and disconnects, and the
+// broker's own answers to devices (SPEC §2.2, §3).
+
+#include "actors/connection.hpp"
+
+#include "broker/acl/device_acl.hpp"
+#include "broker/core/device_topics.hpp"
+#include "broker/log/log.hpp"
+
+namespace iotb::actors {
+
+namespace {
+
+constexpr auto registration_window = std::chrono::seconds{15};
+
+const char* version_text(mqtt::version v) {
+  return v == mqtt::version::v5 ? "5.0" : v == mqtt::version::v31 ? "3.1" : "3.1.1";
+}
+
+}  // namespace
+
+void connection::on_device_online(bool took_over) {
+  const auto& who = session_.who();
+  auto now = store::now_ms();
+  if (who.who == auth::identity::kind::registration) {
+    // Answer on /ext/register (or /ext/regnwl) without a SUBSCRIBE, then
+    // give the device 15 s to close the connection itself.
+    auto m = std::make_shared<message>();
+    m->topic = who.register_topic;
+    m->payload = who.register_payload;
+    m->id = ctx_->ids.next();
+    m->q = mqtt::qos::at_most_once;
+    m->received = std::chrono::steady_clock::now();
+    session_.on_deliver(m, mqtt::qos::at_most_once, false, 0);
+    ctx_->device_log(who.product_key, who.device_name, store::log_kind::registered,
+                     "dynamic registration answered on " + who.register_topic, ip_);
+    delayed_send(this, registration_window, regclose_atom::value, gen_);
+    return;
+  }
+  ctx_->device_log(who.product_key, who.device_name, store::log_kind::connect,
+                   "connected: client=" + session_.client_id() + " mqtt=" +
+                       version_text(session_.version()) + " keepalive=" +
+                       std::to_string(session_.keep_alive()) +
+                       (transport_->settings().secure ? " tls" : " tcp"),
+                   ip_);
+  if (who.auto_subscribe)
+    for (auto& f : acl::auto_subscriptions(who.product_key, who.device_name))
+      session_.subscribe_system(f, mqtt::qos::at_least_once);
+  if (took_over)
+    return;  // still online: no status transition
+  ctx_->device_state(who.product_key, who.device_name, true, ip_);
+  publish_system(core::status_topic(who.product_key, who.device_name),
+                 core::status_payload(true, who.product_key, who.device_name, now,
+                                      online_since_ms_ ? online_since_ms_ : now, ip_),
+                 mqtt::qos::at_least_once);
+  online_since_ms_ = now;
+}
+
+void connection::on_device_offline(const char* why) {
+  const auto& who = session_.who();
+  auto now = store::now_ms();
+  ctx_->device_log(who.product_key, who.device_name, store::log_kind::disconnect,
+                   std::string("disconnected: ") + why, ip_);
+  ctx_->device_state(who.product_key, who.device_name, false, ip_);
+  publish_system(core::status_topic(who.product_key, who.device_name),
+                 core::status_payload(false, who.product_key, who.device_name, now,
+                                      online_since_ms_ ? online_since_ms_ : now, ip_),
+                 mqtt::qos::at_least_once);
+}
+
+void connection::publish_system(std::string topic, std::string payload, mqtt::qos q) {
+  auto m = std::make_shared<message>();
+  m->topic = std::move(topic);
+  m->payload = std::move(payload);
+  m->id = ctx_->ids.next();
+  m->q = q;
+  m->origin = 0;  // the broker, not this session (no-local does not apply)
+  m->received = std::chrono::steady_clock::now();
+  route(m);
+}
+
+void connection::answer_device(const message_ptr& m) {
+  const auto& who = session_.who();
+  if (!core::is_ntp_request(m->topic, who.product_key, who.device_name))
+    return;
+  auto recv = store::now_ms();
+  auto answer = core::ntp_response(m->payload, recv, store::now_ms());
+  if (!answer) {
+    IOTB_LOG(info, "ntp") << "client=" << session_.client_id()
+                          << " sent an NTP request without deviceSendTime: ignored";
+    return;
+  }
+  publish_system(core::ntp_response_topic(who.product_key, who.device_name), std::move(*answer),
+                 mqtt::qos::at_most_once);
+}
+
+void connection::on_kick(mqtt::reason r, const std::string& why) {
+  if (transport_) {
+    session_.send_disconnect(r, why.c_str());
+    end_connection(why.c_str());
+  }
+  // A disabled or deleted device keeps no session.
+  end_session();
+}
+
+}  // namespace iotb::actors

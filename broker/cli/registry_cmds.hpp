@@ -1,0 +1,19 @@
+#pragma once
+/// @file
+/// `product`, `device` and `app` subcommands (internal to broker/cli).
+
+#include "broker/cli/args.hpp"
+
+namespace iotb::cli {
+
+/// Each returns the exit code; output JSON on stdout, errors on stderr.
+[[nodiscard]] int product_cmd(const args& a);
+[[nodiscard]] int device_cmd(const args& a);
+[[nodiscard]] int app_cmd(const args& a);
+
+/// Prints `{"error":code,"message":what}` on stderr; @returns 1.
+int fail(const char* code, const std::string& what);
+/// Prints a usage error on stderr; @returns 2.
+int usage(const std::string& what);
+
+}  // namespace iotb::cli

@@ -1,0 +1,53 @@
+#include "broker/core/device_topics.hpp"
+
+#include <gtest/gtest.h>
+
+namespace iotb::core {
+namespace {
+
+TEST(DeviceTopics, StatusPayloadHasEveryField) {
+  auto p = status_payload(true, "a1B2c3D4e5F", "dev-1", 1700000000123, 1700000000000, "10.1.2.3");
+  EXPECT_EQ(p,
+            R"({"status":"online","productKey":"a1B2c3D4e5F","deviceName":"dev-1",)"
+            R"("time":"2023-11-14 22:13:20.123","utcTime":"2023-11-14T22:13:20.123Z",)"
+            R"("lastTime":"2023-11-14 22:13:20.000","clientIp":"10.1.2.3"})");
+  EXPECT_EQ(status_topic("pk", "dn"), "/as/mqtt/status/pk/dn");
+}
+
+TEST(DeviceTopics, NtpRequestTopicIsExact) {
+  EXPECT_TRUE(is_ntp_request("/ext/ntp/pk/dev/request", "pk", "dev"));
+  EXPECT_FALSE(is_ntp_request("/ext/ntp/pk/dev2/request", "pk", "dev"));
+  EXPECT_FALSE(is_ntp_request("/ext/ntp/pk/dev/response", "pk", "dev"));
+  EXPECT_FALSE(is_ntp_request("/ext/ntp/pkx/dev/request", "pk", "dev"));
+  EXPECT_FALSE(is_ntp_request("/ext/ntp/pk/dev/request/x", "pk", "dev"));
+  EXPECT_EQ(ntp_response_topic("pk", "dev"), "/ext/ntp/pk/dev/response");
+}
+
+TEST(DeviceTopics, NtpResponseEchoesDeviceTime) {
+  auto r = ntp_response(R"({"deviceSendTime":"1571724098000"})", 1571724098100, 1571724098101);
+  ASSERT_TRUE(r);
+  EXPECT_EQ(*r, R"({"deviceSendTime":"1571724098000","serverRecvTime":"1571724098100",)"
+                R"("serverSendTime":"1571724098101"})");
+  auto n = ntp_response(R"({"deviceSendTime":1571724098000})", 1, 2);
+  ASSERT_TRUE(n);
+  EXPECT_NE(n->find(R"("deviceSendTime":"1571724098000")"), std::string::npos);
+}
+
+TEST(DeviceTopics, NtpResponseRefusesBadRequests) {
+  EXPECT_FALSE(ntp_response("", 1, 2));
+  EXPECT_FALSE(ntp_response("not json", 1, 2));
+  EXPECT_FALSE(ntp_response("[1,2]", 1, 2));
+  EXPECT_FALSE(ntp_response(R"({"other":1})", 1, 2));
+  EXPECT_FALSE(ntp_response(R"({"deviceSendTime":{"a":1}})", 1, 2));
+  EXPECT_FALSE(ntp_response(R"({"deviceSendTime":"1")", 1, 2));  // truncated
+}
+
+TEST(DeviceTopics, RegistrationPayloadsEscapeStrings) {
+  EXPECT_EQ(register_payload("pk", "d\"n", "s"),
+            R"({"productKey":"pk","deviceName":"d\"n","deviceSecret":"s"})");
+  EXPECT_EQ(regnwl_payload("pk", "dn", "c1", "tok"),
+            R"({"productKey":"pk","deviceName":"dn","clientId":"c1","deviceToken":"tok"})");
+}
+
+}  // namespace
+}  // namespace iotb::core

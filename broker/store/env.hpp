@@ -1,0 +1,158 @@
+#pragma once
+/// @file
+/// The LMDB environment of one iotbroker data directory: opening (with the
+/// on-disk format check), the named tables, and RAII transactions.
+///
+/// Several processes may open the same environment at once (LMDB's lock
+/// file serialises writers): the CLI edits the registry while a broker runs.
+///
+/// Thread-safety: an `env` may be used from any thread. Transactions are
+/// opened with MDB_NOTLS, so a read transaction may be used by one thread at
+/// a time but need not stay on the thread that opened it; a write
+/// transaction belongs to the thread that opened it until it ends.
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+
+#include <lmdb.h>
+
+#include "broker/util/expected.hpp"
+
+namespace iotb::store {
+
+/// Storage errors. Each value says what the caller can do about it.
+enum class errc : std::uint8_t {
+  io,               ///< the files could not be opened or written (see text)
+  format_mismatch,  ///< the data directory was written by an incompatible version
+  not_found,        ///< no such record
+  exists,           ///< a record with this key exists already
+  map_full,         ///< the LMDB map is full (raise `map_size`)
+  corrupt,          ///< a record failed FlatBuffers verification
+  limit,            ///< a documented capacity limit was reached (see text)
+  invalid,          ///< an argument broke a rule of SPEC §1 (see text)
+};
+
+/// An error with a sentence for the operator (never contains a secret).
+struct error {
+  errc code;
+  std::string what;
+};
+
+/// Human-readable name of `e` ("not_found").
+[[nodiscard]] const char* to_string(errc e) noexcept;
+
+/// The tables of the registry environment.
+enum class table : std::uint8_t {
+  meta,      ///< "format" → magic + version
+  products,  ///< pk → Product
+  devices,   ///< "pk/dn" → Device
+  apps,      ///< access key id → App
+  regnwl,    ///< "pk/dn/clientId" → RegnwlClient
+  devlog,    ///< "pk/dn" NUL seq(BE64) → DeviceLogEntry
+  changes,   ///< seq(BE64) → Change
+  count_,
+};
+
+/// On-disk format of the registry environment (bump only for changes old
+/// code cannot read; FlatBuffers fields are append-only).
+inline constexpr std::uint32_t registry_format_version = 1;
+
+/// Options for `env::open`.
+struct env_options {
+  std::size_t map_size = std::size_t{2} << 30;  ///< bytes of address space
+  bool sync = true;  ///< false: MDB_NOSYNC (tests and benchmarks only)
+};
+
+class read_txn;
+class write_txn;
+
+/// An open LMDB environment (a directory holding data.mdb and lock.mdb).
+class env {
+ public:
+  /// Opens (creating when missing) the environment in `dir` and checks its
+  /// format version. Errors: io (cannot create/open), format_mismatch
+  /// (magic or version unknown), corrupt (meta record malformed).
+  [[nodiscard]] static expected<std::shared_ptr<env>, error> open(const std::string& dir,
+                                                                  const env_options& opts);
+  ~env();
+  env(const env&) = delete;
+  env& operator=(const env&) = delete;
+
+  /// Begins a read-only transaction (cheap: no lock, no I/O).
+  [[nodiscard]] expected<read_txn, error> read();
+  /// Begins the (one, cross-process) write transaction; blocks while another
+  /// process or thread writes.
+  [[nodiscard]] expected<write_txn, error> write();
+
+  [[nodiscard]] MDB_dbi dbi(table t) const noexcept { return dbis_[static_cast<int>(t)]; }
+  [[nodiscard]] MDB_env* handle() const noexcept { return env_; }
+  [[nodiscard]] const std::string& dir() const noexcept { return dir_; }
+
+ private:
+  env() = default;
+  MDB_env* env_ = nullptr;
+  MDB_dbi dbis_[static_cast<int>(table::count_)] = {};
+  std::string dir_;
+};
+
+/// Common part of both transaction kinds.
+class txn {
+ public:
+  txn(const txn&) = delete;
+  txn& operator=(const txn&) = delete;
+  txn(txn&& other) noexcept;
+  txn& operator=(txn&&) = delete;
+  ~txn();  ///< aborts when not committed
+
+  /// The value stored under `key`, valid until the transaction ends.
+  [[nodiscard]] std::optional<std::span<const std::uint8_t>> get(table t,
+                                                                 std::string_view key) const;
+  [[nodiscard]] MDB_txn* handle() const noexcept { return txn_; }
+  [[nodiscard]] store::env& environment() const noexcept { return *env_; }
+
+ protected:
+  txn(store::env& e, MDB_txn* t) : env_(&e), txn_(t) {}
+  store::env* env_;
+  MDB_txn* txn_;
+};
+
+/// A read-only snapshot.
+class read_txn : public txn {
+  friend class env;
+  read_txn(store::env& e, MDB_txn* t) : txn(e, t) {}
+
+ public:
+  read_txn(read_txn&&) noexcept = default;
+};
+
+/// The write transaction; changes become visible (and durable) on `commit`.
+class write_txn : public txn {
+  friend class env;
+  write_txn(store::env& e, MDB_txn* t) : txn(e, t) {}
+
+ public:
+  write_txn(write_txn&&) noexcept = default;
+  /// Stores `value` under `key` (replacing). Errors: map_full, io.
+  [[nodiscard]] expected<bool, error> put(table t, std::string_view key,
+                                          std::span<const std::uint8_t> value);
+  /// Stores only when `key` is new. Errors: exists, map_full, io.
+  [[nodiscard]] expected<bool, error> insert(table t, std::string_view key,
+                                             std::span<const std::uint8_t> value);
+  /// Removes `key`. @returns false when it did not exist.
+  bool erase(table t, std::string_view key);
+  /// Makes the changes durable. The transaction is finished either way.
+  [[nodiscard]] expected<bool, error> commit();
+};
+
+/// Maps an LMDB return code to an error with `context` in the text.
+[[nodiscard]] error lmdb_error(int rc, std::string_view context);
+
+/// 8-byte big-endian encoding (keys that sort numerically).
+void put_be64(std::uint64_t v, char* out) noexcept;
+[[nodiscard]] std::uint64_t get_be64(const char* in) noexcept;
+
+}  // namespace iotb::store

@@ -1,0 +1,68 @@
+#pragma once
+/// @file
+/// The store writer: one thread that applies write jobs to an LMDB
+/// environment in groups — every job queued while the previous commit was
+/// syncing goes into the next transaction, so the broker pays one commit
+/// (and one sync) for many device-log lines and state updates, and no
+/// actor or I/O thread ever blocks on the disk.
+///
+/// Thread-safety: `submit` may be called from any thread. Jobs run on the
+/// writer thread in submission order; a job must not block on anything but
+/// the transaction it is given.
+
+#include <condition_variable>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#include "broker/store/env.hpp"
+
+namespace iotb::store {
+
+/// Applies queued jobs in grouped write transactions.
+class writer {
+ public:
+  /// A job: writes into `t`. An error is logged with `what` and the job's
+  /// changes are discarded with its group (the other jobs of that group are
+  /// retried one by one, so one bad job loses nothing else).
+  using job = std::function<expected<bool, error>(write_txn& t)>;
+
+  /// Statistics (for metrics and benchmarks).
+  struct stats {
+    std::uint64_t jobs = 0;
+    std::uint64_t commits = 0;
+    std::uint64_t failures = 0;
+  };
+
+  explicit writer(std::shared_ptr<env> e, std::size_t max_group = 1000);
+  ~writer();  ///< drains the queue, then joins
+  writer(const writer&) = delete;
+  writer& operator=(const writer&) = delete;
+
+  /// Queues a job. Never blocks on the disk.
+  void submit(job j);
+  /// Blocks until every job submitted before the call has been committed.
+  void drain();
+  [[nodiscard]] stats snapshot() const;
+
+ private:
+  void run();
+  void apply(std::vector<job>& group);
+
+  std::shared_ptr<env> env_;
+  std::size_t max_group_;
+  mutable std::mutex mu_;
+  std::condition_variable cv_;
+  std::condition_variable drained_;
+  std::vector<job> queue_;
+  std::uint64_t submitted_ = 0;
+  std::uint64_t done_ = 0;
+  stats stats_;
+  bool stop_ = false;
+  std::thread thread_;
+};
+
+}  // namespace iotb::store
