@@ -107,7 +107,8 @@ int product_create(store::env& env, const args& a) {
   if (!name)
     return usage("product create needs --name NAME");
   s.name = *name;
-  s.dynamic_register = a.has("dynamic-register");
+  auto dyn = a.get("dynamic-register").value_or("off");
+  s.dynamic_register = dyn == "true" || dyn == "on";
   auto node = a.get("node-type").value_or("direct");
   if (node == "gateway")
     s.node = store::node_type::gateway;
@@ -158,9 +159,9 @@ int product_update(store::env& env, const args& a, const std::string& what) {
     p = store::add_category(*t, *pk, *cat);
   } else {
     auto on = a.get("dynamic-register");
-    if (!on || (*on != "on" && *on != "off" && *on != "true"))
+    if (!on || (*on != "on" && *on != "off" && *on != "true" && *on != "false"))
       return usage("product set --product PK --dynamic-register on|off");
-    p = store::set_dynamic_register(*t, *pk, *on != "off");
+    p = store::set_dynamic_register(*t, *pk, *on == "on" || *on == "true");
   }
   if (!p)
     return fail(p.error());
