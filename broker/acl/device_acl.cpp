@@ -103,6 +103,7 @@ constexpr std::string_view device_pub[] = {
 constexpr std::string_view device_sub[] = {
     "/sys/{pk}/{dn}/thing/event/+/post_reply",
     "/sys/{pk}/{dn}/thing/service/+",
+    "/sys/{pk}/{dn}/thing/service/property/set",
     "/sys/{pk}/{dn}/thing/deviceinfo/update_reply",
     "/sys/{pk}/{dn}/thing/deviceinfo/delete_reply",
     "/sys/{pk}/{dn}/thing/dynamicTsl/get_reply",
@@ -319,17 +320,19 @@ verdict check_topic_limits(std::string_view topic) noexcept {
 verdict device_can_publish(const device_scope& d, std::string_view topic) noexcept {
   if (topic.starts_with('$'))
     return verdict::deny_system;
-  if (auto v = check_topic_limits(topic); v != verdict::allow)
-    return v;
+  if (topic.size() > max_topic_bytes)
+    return verdict::deny_too_long;
   if (has_wildcard(topic))
     return verdict::deny_wildcard;
   auto l = split(topic);
   subst s{d.product_key, d.device_name};
-  if (custom_allows(d, l, true))
-    return verdict::allow;
-  for (auto p : device_pub)
+  for (auto p : device_pub)  // system topics have fixed shapes (some 8 levels deep)
     if (covers(p, l, s))
       return verdict::allow;
+  if (auto v = check_topic_limits(topic); v != verdict::allow)
+    return v;
+  if (custom_allows(d, l, true))
+    return verdict::allow;
   // /ext/rrpc/${id}/<topic>: an answer on any topic of the device's own.
   if (l.n > 4 && l.v[1] == "ext" && l.v[2] == "rrpc" && !l.v[3].empty()) {
     auto inner = topic.substr(10 + l.v[3].size());
@@ -343,15 +346,17 @@ verdict device_can_publish(const device_scope& d, std::string_view topic) noexce
 verdict device_can_subscribe(const device_scope& d, std::string_view filter) noexcept {
   if (filter.starts_with('$'))
     return filter.starts_with("$share/") ? verdict::deny_not_own : verdict::deny_system;
-  if (auto v = check_topic_limits(filter); v != verdict::allow)
-    return v;
+  if (filter.size() > max_topic_bytes)
+    return verdict::deny_too_long;
   auto l = split(filter);
   subst s{d.product_key, d.device_name};
-  if (custom_allows(d, l, false))
-    return verdict::allow;
   for (auto p : device_sub)
     if (covers(p, l, s))
       return verdict::allow;
+  if (auto v = check_topic_limits(filter); v != verdict::allow)
+    return v;
+  if (custom_allows(d, l, false))
+    return verdict::allow;
   return verdict::deny_not_own;
 }
 

@@ -76,7 +76,9 @@ struct app_scope {
 };
 
 /// ≤ 128 bytes and ≤ 7 slashes; `/ext/rrpc/${id}` prefixes another topic,
-/// whose own slashes are counted instead.
+/// whose own slashes are counted instead. The device checks apply the
+/// depth limit to custom (`/user/`) topics: some system topics of SPEC §3
+/// (`…/thing/event/property/history/post`) are 8 levels deep by design.
 [[nodiscard]] verdict check_topic_limits(std::string_view topic) noexcept;
 
 [[nodiscard]] verdict device_can_publish(const device_scope& d, std::string_view topic) noexcept;

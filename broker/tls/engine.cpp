@@ -50,8 +50,13 @@ expected<std::shared_ptr<const tls_context>, std::string> tls_context::make_serv
     return unexpected{"bad TLS cipher list '" + ciphers + "': " + take_error("unknown cipher")};
   if (SSL_CTX_use_certificate_chain_file(c->ctx_, o.cert_file.c_str()) != 1)
     return unexpected{with_file("cannot load the certificate", o.cert_file)};
-  if (SSL_CTX_use_PrivateKey_file(c->ctx_, o.key_file.c_str(), SSL_FILETYPE_PEM) != 1)
-    return unexpected{with_file("cannot load the private key", o.key_file)};
+  if (SSL_CTX_use_PrivateKey_file(c->ctx_, o.key_file.c_str(), SSL_FILETYPE_PEM) != 1) {
+    auto e = with_file("cannot load the private key", o.key_file);
+    if (e.find("KEY_VALUES_MISMATCH") != std::string::npos)
+      return unexpected{"the private key '" + o.key_file + "' does not match the certificate '" +
+                        o.cert_file + "'"};
+    return unexpected{e};
+  }
   if (SSL_CTX_check_private_key(c->ctx_) != 1)
     return unexpected{"the private key '" + o.key_file + "' does not match the certificate '" +
                       o.cert_file + "'"};
