@@ -152,6 +152,8 @@ void connection::on_attach(const attach_request_ptr& req) {
   deferred_ = 0;
   transport_ = req->transport;
   peer_ = transport_->peer();
+  for (auto& e : pub_acl_cache_)
+    e.topic.clear();
   ip_ = peer_.substr(0, peer_.rfind(':'));
   if (ip_.size() > 2 && ip_.front() == '[')
     ip_ = ip_.substr(1, ip_.size() - 2);
@@ -331,7 +333,16 @@ void connection::retained(const std::string& filter,
 }
 
 bool connection::can_publish(std::string_view topic) {
+  for (auto& e : pub_acl_cache_)
+    if (!e.topic.empty() && e.topic == topic) {
+      if (!e.verdict.allowed)
+        denied("publish to", topic, e.verdict.why);
+      return e.verdict.allowed;
+    }
   auto d = ctx_->authz->can_publish(session_.who(), topic);
+  auto& slot = pub_acl_cache_[pub_acl_next_++ % pub_acl_cache_.size()];
+  slot.topic.assign(topic);
+  slot.verdict = d;
   if (!d.allowed)
     denied("publish to", topic, d.why);
   return d.allowed;

@@ -49,7 +49,8 @@ void session::on_connect(const connect& c, const auth::identity& who, bool exist
     problem_info_ = true;
   }
   will_ = c.will_msg;
-  alias_in_.assign(std::size_t{cfg_.topic_alias_maximum} + 1, std::string{});
+  alias_in_.clear();  // sized on first use: most clients never send an alias
+  alias_in_.shrink_to_fit();
   alias_out_.clear();
   next_alias_out_ = 1;
 
@@ -141,6 +142,8 @@ verdict session::on_publish(publish& p) {
     auto alias = *p.props.topic_alias;
     if (alias == 0 || alias > cfg_.topic_alias_maximum)
       return protocol_violation(reason::topic_alias_invalid, "topic alias out of range");
+    if (alias_in_.size() <= alias)
+      alias_in_.resize(std::size_t{alias} + 1);
     if (p.topic.empty()) {
       if (alias_in_[alias].empty())
         return protocol_violation(reason::protocol_error, "unknown topic alias");

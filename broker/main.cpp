@@ -42,13 +42,17 @@ int run_broker(const config& cfg) {
   signal(SIGPIPE, SIG_IGN);
 
   auto ctx = std::make_shared<actors::broker_context>(cfg);
-  auto registry = store::env::open(cfg.data_dir + "/registry", {});
+  // The broker writes only the device log and device state here (the CLI
+  // writes the registry, synced): its writer syncs once a second.
+  store::env_options reg_opts;
+  reg_opts.sync = false;
+  auto registry = store::env::open(cfg.data_dir + "/registry", reg_opts);
   if (!registry) {
     IOTB_LOG(error, "main") << "cannot open the registry: " << registry.error().what;
     return 1;
   }
   ctx->registry = *registry;
-  ctx->writer = std::make_unique<store::writer>(ctx->registry);
+  ctx->writer = std::make_unique<store::writer>(ctx->registry, 1000, std::chrono::milliseconds{10});
   auth::registry_auth_options ao;
   ao.keep_alive_min = cfg.device_keep_alive_min;
   ao.keep_alive_max = cfg.device_keep_alive_max;

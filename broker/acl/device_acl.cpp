@@ -76,8 +76,30 @@ bool covers(const levels& p, const levels& f, const subst& s) noexcept {
   return p.n == f.n || (p.n == f.n + 1 && p.v[f.n] == "#");
 }
 
-bool covers(std::string_view pattern, const levels& f, const subst& s) noexcept {
-  return covers(split(pattern), f, s);
+/// Patterns split once, at first use.
+template <std::size_t N>
+const std::vector<levels>& presplit(const std::string_view (&patterns)[N]) {
+  static const std::vector<levels> out = [&] {
+    std::vector<levels> v;
+    for (auto p : patterns)
+      v.push_back(split(p));
+    return v;
+  }();
+  return out;
+}
+
+/// True when one of `patterns` covers `f`. Patterns whose namespace level
+/// (`sys`, `shadow`, ...) differs from the topic's are skipped cheaply.
+bool any_covers(const std::vector<levels>& patterns, const levels& f, const subst& s) noexcept {
+  if (f.n < 2)
+    return false;
+  for (const auto& p : patterns) {
+    if (f.v[1] != "+" && f.v[1] != "#" && p.v[1] != f.v[1])
+      continue;
+    if (covers(p, f, s))
+      return true;
+  }
+  return false;
 }
 
 constexpr std::string_view device_pub[] = {
@@ -144,28 +166,20 @@ constexpr std::string_view auto_subs[] = {
     "/sys/{pk}/{dn}/thing/config/push",
 };
 
-/// Does custom category `c` (or a default) cover `f` under `/pk/dn/user/`?
-bool category_covers(const topic_category& c, const levels& f, const subst& s) noexcept {
-  levels p;
-  p.v[0] = "";
-  p.v[1] = "{pk}";
-  p.v[2] = "{dn}";
-  p.v[3] = "user";
-  p.n = 4;
-  auto rest = split(c.suffix);
-  if (rest.overflow || rest.n + 4 > max_levels)
-    return false;
-  for (std::size_t i = 0; i < rest.n; ++i)
-    p.v[p.n++] = rest.v[i];
-  return covers(p, f, s);
-}
-
+/// Does a custom category (a default or the product's) cover `f`? Only
+/// `/${pk}/${dn}/user/...` with the device's own literal pk and dn can be.
 bool custom_allows(const device_scope& d, const levels& f, bool publish) noexcept {
   static const topic_category defaults[] = {
       {"update", true, false}, {"update/error", true, false}, {"get", false, true}};
+  if (f.n < 5 || !f.v[0].empty() || f.v[1] != d.product_key || f.v[2] != d.device_name ||
+      f.v[3] != "user")
+    return false;
+  levels tail;
+  for (std::size_t i = 4; i < f.n; ++i)
+    tail.v[tail.n++] = f.v[i];
   subst s{d.product_key, d.device_name};
   auto ok = [&](const topic_category& c) {
-    return (publish ? c.pub : c.sub) && category_covers(c, f, s);
+    return (publish ? c.pub : c.sub) && covers(split(c.suffix), tail, s);
   };
   return std::any_of(std::begin(defaults), std::end(defaults), ok) ||
          std::any_of(d.categories.begin(), d.categories.end(), ok);
@@ -326,9 +340,8 @@ verdict device_can_publish(const device_scope& d, std::string_view topic) noexce
     return verdict::deny_wildcard;
   auto l = split(topic);
   subst s{d.product_key, d.device_name};
-  for (auto p : device_pub)  // system topics have fixed shapes (some 8 levels deep)
-    if (covers(p, l, s))
-      return verdict::allow;
+  if (any_covers(presplit(device_pub), l, s))  // fixed shapes, some 8 levels deep
+    return verdict::allow;
   if (auto v = check_topic_limits(topic); v != verdict::allow)
     return v;
   if (custom_allows(d, l, true))
@@ -350,9 +363,8 @@ verdict device_can_subscribe(const device_scope& d, std::string_view filter) noe
     return verdict::deny_too_long;
   auto l = split(filter);
   subst s{d.product_key, d.device_name};
-  for (auto p : device_sub)
-    if (covers(p, l, s))
-      return verdict::allow;
+  if (any_covers(presplit(device_sub), l, s))
+    return verdict::allow;
   if (auto v = check_topic_limits(filter); v != verdict::allow)
     return v;
   if (custom_allows(d, l, false))

@@ -181,6 +181,9 @@ auth_result registry_authenticator::authenticate(const auth_request& req) const 
                       token.error().what, who);
       if (auto ok = t->commit(); !ok)
         return refuse(reason::server_unavailable, ok.error().what, who);
+      // The device keeps this token: it must survive a crash.
+      if (auto ok = registry_->sync(); !ok)
+        return refuse(reason::server_unavailable, ok.error().what, who);
       who.register_topic = "/ext/regnwl";
       who.register_payload = core::regnwl_payload(pk, dn, ext->client_id, *token);
     }

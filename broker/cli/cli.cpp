@@ -12,7 +12,7 @@ namespace iotb::cli {
 
 namespace {
 
-const std::vector<std::string> flag_names = {"dynamic-register", "json", "help"};
+const std::vector<std::string> flag_names = {"dynamic-register", "json", "help", "csv"};
 
 int sign_cmd(const args& a) {
   auto pk = a.get("product");
@@ -119,7 +119,7 @@ const char* help_text() noexcept {
   iotbroker product list | show --product PK
   iotbroker product category --product PK --category SUFFIX=PERMS
   iotbroker product set --product PK --dynamic-register on|off
-  iotbroker device create --product PK [--name DN] [--count N]
+  iotbroker device create --product PK [--name DN] [--count N [--csv]]
   iotbroker device list [--product PK] | show|disable|enable|delete --product PK --name DN
   iotbroker device log --product PK --name DN [--limit N]
   iotbroker app create --product PK [--product PK2]... [--name NAME] [--scope S]...

@@ -181,28 +181,37 @@ int device_create(store::env& env, const args& a, const std::string& pk) {
     return usage("--count is 1..1000000");
   if (count > 1 && !name.empty())
     return usage("--count and --name exclude each other (names are generated)");
+  bool csv = a.has("csv");
   auto t = env.write();
   if (!t)
     return fail(t.error());
   rapidjson::StringBuffer sb;
   json_writer w(sb);
-  if (count > 1)
+  std::string lines = csv ? "productKey,deviceName,deviceSecret\n" : "";
+  if (count > 1 && !csv)
     w.StartArray();
   for (long i = 0; i < count; ++i) {
     auto d = store::create_device(*t, pk, name);
     if (!d)
       return fail(d.error());
+    if (csv) {
+      lines += d->product_key + "," + d->device_name + "," + d->device_secret + "\n";
+      continue;
+    }
     w.StartObject();
     field(w, "productKey", d->product_key);
     field(w, "deviceName", d->device_name);
     field(w, "deviceSecret", d->device_secret);
     w.EndObject();
   }
-  if (count > 1)
+  if (count > 1 && !csv)
     w.EndArray();
   if (auto ok = t->commit(); !ok)
     return fail(ok.error());
-  print(sb);
+  if (csv)
+    std::fputs(lines.c_str(), stdout);
+  else
+    print(sb);
   return 0;
 }
 

@@ -162,6 +162,12 @@ expected<write_txn, error> env::write() {
   return write_txn(*this, t);
 }
 
+expected<bool, error> env::sync() {
+  if (int rc = mdb_env_sync(env_, 1); rc != 0)
+    return unexpected{lmdb_error(rc, "syncing " + dir_)};
+  return true;
+}
+
 txn::txn(txn&& other) noexcept : env_(other.env_), txn_(other.txn_) { other.txn_ = nullptr; }
 
 txn::~txn() {

@@ -64,7 +64,11 @@ inline constexpr std::uint32_t registry_format_version = 1;
 /// Options for `env::open`.
 struct env_options {
   std::size_t map_size = std::size_t{2} << 30;  ///< bytes of address space
-  bool sync = true;  ///< false: MDB_NOSYNC (tests and benchmarks only)
+  /// false: MDB_NOSYNC — commits reach the disk at the next `sync()` (the
+  /// broker's writer syncs every second) or at the next synced commit of
+  /// any process (the CLI's). For data whose last second may be lost in a
+  /// crash: the device log and device state.
+  bool sync = true;
 };
 
 class read_txn;
@@ -87,6 +91,9 @@ class env {
   /// Begins the (one, cross-process) write transaction; blocks while another
   /// process or thread writes.
   [[nodiscard]] expected<write_txn, error> write();
+
+  /// Flushes committed data to disk (for environments opened without sync).
+  [[nodiscard]] expected<bool, error> sync();
 
   [[nodiscard]] MDB_dbi dbi(table t) const noexcept { return dbis_[static_cast<int>(t)]; }
   [[nodiscard]] MDB_env* handle() const noexcept { return env_; }

@@ -4,8 +4,8 @@
 
 namespace iotb::store {
 
-writer::writer(std::shared_ptr<env> e, std::size_t max_group)
-    : env_(std::move(e)), max_group_(max_group), thread_([this] { run(); }) {}
+writer::writer(std::shared_ptr<env> e, std::size_t max_group, std::chrono::milliseconds window)
+    : env_(std::move(e)), max_group_(max_group), window_(window), thread_([this] { run(); }) {}
 
 writer::~writer() {
   {
@@ -38,12 +38,33 @@ writer::stats writer::snapshot() const {
 
 void writer::run() {
   std::vector<job> group;
+  auto last_commit = std::chrono::steady_clock::now() - window_;
   for (;;) {
+    if (window_.count() > 0) {
+      // Let jobs gather: at most one commit per window.
+      auto next = last_commit + window_;
+      std::unique_lock lk(mu_);
+      cv_.wait_until(lk, next, [&] { return stop_ || queue_.size() >= max_group_; });
+    }
     {
       std::unique_lock lk(mu_);
-      cv_.wait(lk, [&] { return stop_ || !queue_.empty(); });
-      if (queue_.empty() && stop_)
-        return;
+      if (dirty_) {
+        cv_.wait_for(lk, std::chrono::seconds{1}, [&] { return stop_ || !queue_.empty(); });
+      } else {
+        cv_.wait(lk, [&] { return stop_ || !queue_.empty(); });
+      }
+      if (queue_.empty()) {
+        if (dirty_) {  // idle for a while, or stopping: make it durable
+          lk.unlock();
+          (void)env_->sync();
+          dirty_ = false;
+          last_sync_ = std::chrono::steady_clock::now();
+          lk.lock();
+        }
+        if (stop_)
+          return;
+        continue;
+      }
       if (queue_.size() <= max_group_) {
         group.swap(queue_);
       } else {
@@ -53,6 +74,13 @@ void writer::run() {
       }
     }
     apply(group);
+    last_commit = std::chrono::steady_clock::now();
+    dirty_ = true;
+    if (auto now = std::chrono::steady_clock::now(); now - last_sync_ >= std::chrono::seconds{1}) {
+      (void)env_->sync();
+      dirty_ = false;
+      last_sync_ = now;
+    }
     {
       std::lock_guard lk(mu_);
       done_ += group.size();

@@ -34,8 +34,10 @@ void client::start(const asio::ip::tcp::endpoint& target) {
     mqtt::connect c;
     c.ver = opts_.ver;
     c.clean_start = true;
-    c.keep_alive = 0;
+    c.keep_alive = opts_.keep_alive;
     c.client_id = opts_.client_id;
+    c.username = opts_.username;
+    c.password = opts_.password;
     mqtt::encode(c, out_);
     state_ = state::awaiting_connack;
     flush();

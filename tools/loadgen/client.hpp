@@ -11,6 +11,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -46,6 +47,9 @@ struct client_options {
   mqtt::qos sub_qos = mqtt::qos::at_most_once;
   mqtt::version ver = mqtt::version::v311;
   std::size_t read_buffer = std::size_t{16} * 1024;  ///< initial size; grows for big packets
+  std::optional<std::string> username;  ///< e.g. a signed device CONNECT
+  std::optional<std::string> password;
+  std::uint16_t keep_alive = 0;         ///< seconds (devices need 30-1200)
 };
 
 class client {

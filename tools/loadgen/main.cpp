@@ -22,6 +22,7 @@
 
 #include "tools/loadgen/proc_stats.hpp"
 #include "tools/loadgen/scenario.hpp"
+#include "tools/loadgen/storm.hpp"
 
 namespace {
 
@@ -29,7 +30,7 @@ using namespace iotb::loadgen;
 namespace asio = boost::asio;
 
 constexpr const char* usage =
-    "usage: loadgen --port P --scenario fan-in|fan-out --clients N [options]\n"
+    "usage: loadgen --port P --scenario fan-in|fan-out|connect --clients N [options]\n"
     "  --host H            broker address, loopback only (default 127.0.0.1)\n"
     "  --qos 0|1           (default 0)\n"
     "  --payload BYTES     payload size, at least 20 (default 64)\n"
@@ -39,7 +40,12 @@ constexpr const char* usage =
     "  --broker-pid PID    report the broker's CPU and RSS from /proc\n"
     "  --mqtt-version 3|5  3 means 3.1.1 (default 3)\n"
     "  --json              one JSON object on stdout\n"
-    "  --progress          one line per second on stderr\n";
+    "  --progress          one line per second on stderr\n"
+    "connect (a storm of CONNECTs, then memory per idle connection):\n"
+    "  --device-auth CSV   sign CONNECTs per SPEC 2.1 from productKey,deviceName,deviceSecret\n"
+    "                      lines (iotbroker device create --count N --csv)\n"
+    "  --concurrency K     handshakes in flight (default 200)\n"
+    "  --hold SECONDS      idle time before measuring memory (default 2)\n";
 
 struct options {
   std::string host = "127.0.0.1";
@@ -54,6 +60,9 @@ struct options {
   unsigned mqtt_version = 3;
   bool json = false;
   bool progress = false;
+  std::string device_auth;  // CSV path
+  std::size_t concurrency = 200;
+  double hold = 2;
 };
 
 [[noreturn]] void die(const std::string& msg) {
@@ -111,6 +120,12 @@ options parse(int argc, char** argv) {
         die("--duration: expected seconds in (0, 3600]");
     } else if (a == "--window")
       o.window = static_cast<std::uint32_t>(number(a, v, 1, 65535));
+    else if (a == "--device-auth")
+      o.device_auth = v;
+    else if (a == "--concurrency")
+      o.concurrency = number(a, v, 1, 100000);
+    else if (a == "--hold")
+      o.hold = static_cast<double>(number(a, v, 0, 3600));
     else if (a == "--broker-pid")
       o.broker_pid = static_cast<int>(number(a, v, 1, 1u << 30));
     else if (a == "--mqtt-version") {
@@ -122,8 +137,8 @@ options parse(int argc, char** argv) {
   }
   if (o.port == 0)
     die("--port is required");
-  if (o.scenario != "fan-in" && o.scenario != "fan-out")
-    die("--scenario must be fan-in or fan-out");
+  if (o.scenario != "fan-in" && o.scenario != "fan-out" && o.scenario != "connect")
+    die("--scenario must be fan-in, fan-out or connect");
   if (o.clients == 0)
     die("--clients is required");
   return o;
@@ -228,9 +243,59 @@ void print_json(const options& o, const scenario_config& cfg, const results& r, 
 
 }  // namespace
 
+int run_storm(const options& o) {
+  storm_config cfg;
+  cfg.target =
+      asio::ip::tcp::endpoint(loopback_address(o.host), static_cast<unsigned short>(o.port));
+  cfg.clients = o.clients;
+  cfg.concurrency = o.concurrency;
+  cfg.hold_s = o.hold;
+  cfg.ver = o.mqtt_version == 5 ? iotb::mqtt::version::v5 : iotb::mqtt::version::v311;
+  cfg.broker_pid = o.broker_pid;
+  if (!o.device_auth.empty()) {
+    std::string err;
+    auto creds = read_credentials(o.device_auth, err);
+    if (!creds)
+      die(err);
+    cfg.devices = std::move(*creds);
+  }
+  storm_results r;
+  {
+    asio::io_context io(1);
+    storm s(io, cfg);
+    r = s.run();
+  }
+  std::fprintf(o.json ? stderr : stdout,
+               "loadgen: connect N=%zu%s: %zu connected, %zu refused in %.2f s = %.0f connects/s, "
+               "broker %s CPU-s, RssAnon %s -> %s KiB = %s bytes per idle connection%s%s\n",
+               o.clients, o.device_auth.empty() ? " (anonymous)" : " (signed devices)",
+               r.connected, r.refused, r.seconds, r.connects_per_s,
+               json_number(r.broker_cpu_s, 2).c_str(),
+               json_number(r.rss_before_kib ? std::optional<double>(*r.rss_before_kib)
+                                            : std::nullopt, 0).c_str(),
+               json_number(r.rss_after_kib ? std::optional<double>(*r.rss_after_kib)
+                                           : std::nullopt, 0).c_str(),
+               json_number(r.rss_per_conn_bytes, 0).c_str(),
+               r.first_error.empty() ? "" : "; first error: ", r.first_error.c_str());
+  if (o.json) {
+    std::ostringstream j;
+    j << "{\"scenario\":\"connect\",\"clients\":" << o.clients
+      << ",\"signed\":" << (o.device_auth.empty() ? "false" : "true")
+      << ",\"connected\":" << r.connected << ",\"refused\":" << r.refused
+      << ",\"seconds\":" << json_number(r.seconds, 3)
+      << ",\"connects_per_s\":" << json_number(r.connects_per_s, 1)
+      << ",\"broker_cpu_s\":" << json_number(r.broker_cpu_s, 3)
+      << ",\"rss_per_conn_bytes\":" << json_number(r.rss_per_conn_bytes, 0) << "}\n";
+    std::fputs(j.str().c_str(), stdout);
+  }
+  return r.refused == 0 ? 0 : 2;
+}
+
 int main(int argc, char** argv) {
   auto o = parse(argc, argv);
   raise_fd_limit();
+  if (o.scenario == "connect")
+    return run_storm(o);
 
   scenario_config cfg;
   cfg.kind = o.scenario == "fan-in" ? scenario_kind::fan_in : scenario_kind::fan_out;

@@ -46,6 +46,16 @@ std::optional<long> process_rss_kib(pid_t pid) {
   return std::nullopt;
 }
 
+std::optional<long> process_rss_anon_kib(pid_t pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/status");
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.rfind("RssAnon:", 0) == 0)
+      return std::stol(line.substr(8));  // "RssAnon:    1234 kB"
+  }
+  return std::nullopt;
+}
+
 double own_cpu_seconds() {
   rusage u{};
   getrusage(RUSAGE_SELF, &u);

@@ -15,6 +15,10 @@ namespace iotb::loadgen {
 /// Resident set size of `pid` in KiB (VmRSS of /proc/PID/status).
 [[nodiscard]] std::optional<long> process_rss_kib(pid_t pid);
 
+/// Anonymous resident memory of `pid` in KiB (RssAnon: heap and stacks,
+/// without file-backed pages such as LMDB's memory map).
+[[nodiscard]] std::optional<long> process_rss_anon_kib(pid_t pid);
+
 /// CPU seconds (user + system) used so far by this process.
 [[nodiscard]] double own_cpu_seconds();
 

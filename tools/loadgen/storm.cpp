@@ -1,0 +1,121 @@
+#include "tools/loadgen/storm.hpp"
+
+#include <fstream>
+
+#include <boost/asio/steady_timer.hpp>
+
+#include "broker/auth/sign.hpp"
+#include "tools/loadgen/proc_stats.hpp"
+
+namespace iotb::loadgen {
+
+std::optional<std::vector<device_credential>> read_credentials(const std::string& path,
+                                                              std::string& error) {
+  std::ifstream in(path);
+  if (!in) {
+    error = "cannot read " + path;
+    return std::nullopt;
+  }
+  std::vector<device_credential> out;
+  std::string line;
+  std::size_t no = 0;
+  while (std::getline(in, line)) {
+    ++no;
+    if (line.empty() || line.starts_with("productKey"))
+      continue;
+    auto a = line.find(',');
+    auto b = a == std::string::npos ? a : line.find(',', a + 1);
+    if (b == std::string::npos) {
+      error = path + ":" + std::to_string(no) + ": expected productKey,deviceName,deviceSecret";
+      return std::nullopt;
+    }
+    out.push_back({line.substr(0, a), line.substr(a + 1, b - a - 1), line.substr(b + 1)});
+  }
+  return out;
+}
+
+storm::storm(boost::asio::io_context& io, storm_config cfg) : io_(io), cfg_(std::move(cfg)) {}
+
+storm::~storm() = default;
+
+void storm::connect_more() {
+  while (in_flight_ < cfg_.concurrency && next_ < cfg_.clients) {
+    client_options o;
+    o.ver = cfg_.ver;
+    o.keep_alive = cfg_.keep_alive;
+    o.read_buffer = 256;
+    if (!cfg_.devices.empty()) {
+      const auto& d = cfg_.devices[next_ % cfg_.devices.size()];
+      auto id = d.product_key + "." + d.device_name;
+      o.client_id = id + "|securemode=3,signmethod=hmacsha256|";
+      o.username = d.device_name + "&" + d.product_key;
+      o.password = tls::hmac_hex(tls::sign_method::hmacsha256, d.device_secret,
+                                 auth::device_sign_content(id, d.device_name, d.product_key,
+                                                           std::nullopt));
+    } else {
+      o.client_id = "storm-" + std::to_string(next_);
+    }
+    clients_.push_back(std::make_unique<client>(io_, *this, next_, std::move(o)));
+    clients_.back()->start(cfg_.target);
+    ++next_;
+    ++in_flight_;
+  }
+  if (in_flight_ == 0 && next_ >= cfg_.clients)
+    finish_storm();
+}
+
+void storm::on_ready(client&) {
+  --in_flight_;
+  ++r_.connected;
+  connect_more();
+}
+
+void storm::on_failed(client&, const std::string& why) {
+  if (storm_done_)
+    return;
+  --in_flight_;
+  ++r_.refused;
+  if (r_.first_error.empty())
+    r_.first_error = why;
+  connect_more();
+}
+
+void storm::finish_storm() {
+  if (storm_done_)
+    return;
+  storm_done_ = true;
+  r_.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0_).count();
+  r_.connects_per_s = r_.seconds > 0 ? static_cast<double>(r_.connected) / r_.seconds : 0;
+  if (cfg_.broker_pid) {
+    if (auto cpu = process_cpu_seconds(*cfg_.broker_pid); cpu && cpu0_)
+      r_.broker_cpu_s = *cpu - *cpu0_;
+  }
+  // Hold the connections idle, then measure the broker's memory.
+  auto timer = std::make_shared<boost::asio::steady_timer>(io_);
+  timer->expires_after(std::chrono::milliseconds(static_cast<long>(cfg_.hold_s * 1000)));
+  timer->async_wait([this, timer](const boost::system::error_code&) {
+    if (cfg_.broker_pid) {
+      r_.rss_after_kib = process_rss_anon_kib(*cfg_.broker_pid);
+      if (r_.rss_after_kib && r_.rss_before_kib && r_.connected > 0)
+        r_.rss_per_conn_bytes = static_cast<double>(*r_.rss_after_kib - *r_.rss_before_kib) *
+                                1024.0 / static_cast<double>(r_.connected);
+    }
+    for (auto& c : clients_)
+      c->disconnect();
+    io_.stop();
+  });
+}
+
+storm_results storm::run() {
+  if (cfg_.broker_pid) {
+    r_.rss_before_kib = process_rss_anon_kib(*cfg_.broker_pid);
+    cpu0_ = process_cpu_seconds(*cfg_.broker_pid);
+  }
+  clients_.reserve(cfg_.clients);
+  t0_ = std::chrono::steady_clock::now();
+  connect_more();
+  io_.run();
+  return r_;
+}
+
+}  // namespace iotb::loadgen

@@ -1,0 +1,84 @@
+#pragma once
+/// @file
+/// The `connect` scenario: a connection storm of signed device CONNECTs
+/// (SPEC §2.1, from a CSV of device credentials made with `iotbroker device
+/// create --count N --csv`), at most `concurrency` handshakes in flight; it
+/// reports connects/s, then holds every connection idle and reports the
+/// broker's resident memory per authenticated idle connection.
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+
+#include "tools/loadgen/client.hpp"
+
+namespace iotb::loadgen {
+
+/// One line of the credentials CSV: productKey,deviceName,deviceSecret.
+struct device_credential {
+  std::string product_key;
+  std::string device_name;
+  std::string device_secret;
+};
+
+/// Reads the CSV (a header line starting with "productKey" is skipped).
+/// Errors: a text naming the line.
+[[nodiscard]] std::optional<std::vector<device_credential>> read_credentials(
+    const std::string& path, std::string& error);
+
+struct storm_config {
+  boost::asio::ip::tcp::endpoint target;
+  std::vector<device_credential> devices;  ///< one connection each (anonymous when empty)
+  std::size_t clients = 1000;
+  std::size_t concurrency = 200;  ///< handshakes in flight
+  double hold_s = 2;              ///< idle time before measuring memory
+  mqtt::version ver = mqtt::version::v311;
+  std::optional<int> broker_pid;
+  std::uint16_t keep_alive = 300;
+};
+
+struct storm_results {
+  std::size_t connected = 0;
+  std::size_t refused = 0;
+  double seconds = 0;          ///< first connect to last CONNACK
+  double connects_per_s = 0;
+  std::optional<long> rss_before_kib;  ///< RssAnon (LMDB's file map excluded)
+  std::optional<long> rss_after_kib;
+  std::optional<double> rss_per_conn_bytes;
+  std::optional<double> broker_cpu_s;  ///< during the storm
+  std::string first_error;
+};
+
+class storm final : public client_events {
+ public:
+  storm(boost::asio::io_context& io, storm_config cfg);
+  ~storm() override;
+  /// Connects everyone, holds, measures; blocks until done.
+  storm_results run();
+
+ private:
+  void on_ready(client& c) override;
+  void on_publish(client&, const mqtt::publish&) override {}
+  void on_puback(client&, std::uint16_t) override {}
+  void on_read_done(client&) override {}
+  void on_failed(client& c, const std::string& why) override;
+  void connect_more();
+  void finish_storm();
+
+  boost::asio::io_context& io_;
+  storm_config cfg_;
+  std::vector<std::unique_ptr<client>> clients_;
+  std::size_t next_ = 0;
+  std::size_t in_flight_ = 0;
+  bool storm_done_ = false;
+  std::chrono::steady_clock::time_point t0_;
+  std::optional<double> cpu0_;
+  storm_results r_;
+};
+
+}  // namespace iotb::loadgen
