@@ -29,6 +29,9 @@ class Client:
                  wait=True):
         self.c = mqtt.Client(client_id=client_id, protocol=version,
                              **({} if version == V5 else {"clean_session": clean}))
+        # paho's network loop reconnects by itself 1 s after a disconnect;
+        # a test's client must not (it would take the session over again).
+        self.c.reconnect_delay_set(min_delay=3600, max_delay=3600)
         if username is not None:
             self.c.username_pw_set(username, password)
         if tls is not None:
