@@ -61,6 +61,9 @@ caf::behavior connection::make_behavior() {
     if (*t)
       (*t)->close();
   });
+  // Every handler ends with after_handler(): output is flushed when the
+  // mailbox runs empty, so a handler that skips it (e.g. for a stale event
+  // of an old transport) could strand bytes queued by the previous one.
   return {
       [this](attach_atom, const attach_request_ptr& req) {
         on_attach(req);
@@ -75,13 +78,16 @@ caf::behavior connection::make_behavior() {
         session_.on_deliver(m, static_cast<mqtt::qos>(q), retain, sub_id);
         after_handler();
       },
-      [this](closed_atom, std::uint32_t gen, const close_ptr& info) { on_closed(gen, info); },
+      [this](closed_atom, std::uint32_t gen, const close_ptr& info) {
+        on_closed(gen, info);
+        after_handler();
+      },
       [this](writable_atom, std::uint32_t gen) {
-        if (gen != gen_ || !transport_)
-          return;
-        write_blocked_ = false;
-        flush();
-        session_.on_writable();
+        if (gen == gen_ && transport_) {
+          write_blocked_ = false;
+          flush();
+          session_.on_writable();
+        }
         after_handler();
       },
       [this](will_atom, std::uint32_t gen) {
@@ -89,13 +95,16 @@ caf::behavior connection::make_behavior() {
           publish_will(pending_will_);
           pending_will_ = nullptr;
         }
+        after_handler();
       },
       [this](expire_atom, std::uint32_t gen) {
         if (gen == expire_gen_ && !transport_)
           end_session();
+        after_handler();
       },
       [this](kick_atom, std::uint8_t r, const std::string& why) {
         on_kick(static_cast<mqtt::reason>(r), why);
+        after_handler();
       },
       [this](regclose_atom, std::uint32_t gen) {
         if (gen == gen_ && transport_) {
@@ -103,6 +112,7 @@ caf::behavior connection::make_behavior() {
                                    "registration connection closed after 15 s");
           end_connection("registration connection closed by the server after 15 s");
         }
+        after_handler();
       },
       [this](terminate_atom) { quit(); },
       [this](shutdown_atom) {

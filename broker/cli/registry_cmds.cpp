@@ -101,6 +101,20 @@ void write_device(json_writer& w, const store::device_record& d, bool with_secre
   w.EndObject();
 }
 
+/// Commits `t` and prints the product (without its secret unless asked).
+int commit_and_print(store::write_txn& t, const expected<store::product_record, store::error>& p,
+                     bool with_secret) {
+  if (!p)
+    return fail(p.error());
+  if (auto ok = t.commit(); !ok)
+    return fail(ok.error());
+  rapidjson::StringBuffer sb;
+  json_writer w(sb);
+  write_product(w, *p, with_secret);
+  print(sb);
+  return 0;
+}
+
 int product_create(store::env& env, const args& a) {
   store::product_spec s;
   auto name = a.get("name");
@@ -130,16 +144,7 @@ int product_create(store::env& env, const args& a) {
   auto t = env.write();
   if (!t)
     return fail(t.error());
-  auto p = store::create_product(*t, s);
-  if (!p)
-    return fail(p.error());
-  if (auto ok = t->commit(); !ok)
-    return fail(ok.error());
-  rapidjson::StringBuffer sb;
-  json_writer w(sb);
-  write_product(w, *p, true);
-  print(sb);
-  return 0;
+  return commit_and_print(*t, store::create_product(*t, s), true);
 }
 
 int product_update(store::env& env, const args& a, const std::string& what) {
@@ -163,15 +168,7 @@ int product_update(store::env& env, const args& a, const std::string& what) {
       return usage("product set --product PK --dynamic-register on|off");
     p = store::set_dynamic_register(*t, *pk, *on == "on" || *on == "true");
   }
-  if (!p)
-    return fail(p.error());
-  if (auto ok = t->commit(); !ok)
-    return fail(ok.error());
-  rapidjson::StringBuffer sb;
-  json_writer w(sb);
-  write_product(w, *p, false);
-  print(sb);
-  return 0;
+  return commit_and_print(*t, p, false);
 }
 
 int device_create(store::env& env, const args& a, const std::string& pk) {

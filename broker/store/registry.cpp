@@ -57,6 +57,29 @@ expected<bool, error> scan(const txn& t, table tb, std::string_view prefix, F&& 
   return true;
 }
 
+/// Decodes every record under `prefix`; the first corrupt one is the error.
+template <class Decode>
+auto decode_all(const txn& t, table tb, const std::string& prefix, Decode decode)
+    -> expected<std::vector<typename decltype(decode({}))::value_type>, error> {
+  using record = typename decltype(decode({}))::value_type;
+  std::vector<record> out;
+  std::optional<error> bad;
+  auto ok = scan(t, tb, prefix, [&](std::string_view, auto v) {
+    auto r = decode(v);
+    if (!r) {
+      bad = r.error();
+      return false;
+    }
+    out.push_back(std::move(*r));
+    return true;
+  });
+  if (!ok)
+    return unexpected{ok.error()};
+  if (bad)
+    return unexpected{*bad};
+  return out;
+}
+
 /// The last key of table `tb` that starts with `prefix` (empty if none).
 std::optional<std::string> last_key(const txn& t, table tb, std::string_view prefix,
                                     std::string_view upper) {
@@ -192,22 +215,7 @@ expected<product_record, error> get_product(const txn& t, std::string_view pk) {
 }
 
 expected<std::vector<product_record>, error> list_products(const txn& t) {
-  std::vector<product_record> out;
-  std::optional<error> bad;
-  auto ok = scan(t, table::products, "", [&](std::string_view, auto v) {
-    auto p = records::decode_product(v);
-    if (!p) {
-      bad = p.error();
-      return false;
-    }
-    out.push_back(std::move(*p));
-    return true;
-  });
-  if (!ok)
-    return unexpected{ok.error()};
-  if (bad)
-    return unexpected{*bad};
-  return out;
+  return decode_all(t, table::products, "", records::decode_product);
 }
 
 expected<product_record, error> add_category(write_txn& t, std::string_view pk,
@@ -290,23 +298,8 @@ expected<device_record, error> get_device(const txn& t, std::string_view pk,
 }
 
 expected<std::vector<device_record>, error> list_devices(const txn& t, std::string_view pk) {
-  std::vector<device_record> out;
-  std::optional<error> bad;
-  std::string prefix = pk.empty() ? std::string{} : std::string(pk) + "/";
-  auto ok = scan(t, table::devices, prefix, [&](std::string_view, auto v) {
-    auto d = records::decode_device(v);
-    if (!d) {
-      bad = d.error();
-      return false;
-    }
-    out.push_back(std::move(*d));
-    return true;
-  });
-  if (!ok)
-    return unexpected{ok.error()};
-  if (bad)
-    return unexpected{*bad};
-  return out;
+  return decode_all(t, table::devices, pk.empty() ? std::string{} : std::string(pk) + "/",
+                    records::decode_device);
 }
 
 expected<device_record, error> set_disabled(write_txn& t, std::string_view pk, std::string_view dn,

@@ -23,6 +23,9 @@ unexpected(E) -> unexpected<E>;
 template <class T, class E>
 class [[nodiscard]] expected {
  public:
+  using value_type = T;
+  using error_type = E;
+
   expected(T value) : data_(std::in_place_index<0>, std::move(value)) {}
   expected(unexpected<E> err) : data_(std::in_place_index<1>, std::move(err.error)) {}
 

@@ -6,6 +6,7 @@
 #include <fstream>
 #include <sstream>
 #include <string>
+#include <string_view>
 
 #include <sys/resource.h>
 #include <unistd.h>
@@ -36,25 +37,24 @@ std::optional<double> process_cpu_seconds(pid_t pid) {
   return static_cast<double>(utime + stime) / static_cast<double>(ticks);
 }
 
-std::optional<long> process_rss_kib(pid_t pid) {
+namespace {
+
+/// A "Name:   1234 kB" field of /proc/PID/status, in KiB.
+std::optional<long> status_kib(pid_t pid, std::string_view field) {
   std::ifstream in("/proc/" + std::to_string(pid) + "/status");
   std::string line;
   while (std::getline(in, line)) {
-    if (line.rfind("VmRSS:", 0) == 0)
-      return std::stol(line.substr(6));  // "VmRSS:    1234 kB"
+    if (line.rfind(field, 0) == 0)
+      return std::stol(line.substr(field.size()));
   }
   return std::nullopt;
 }
 
-std::optional<long> process_rss_anon_kib(pid_t pid) {
-  std::ifstream in("/proc/" + std::to_string(pid) + "/status");
-  std::string line;
-  while (std::getline(in, line)) {
-    if (line.rfind("RssAnon:", 0) == 0)
-      return std::stol(line.substr(8));  // "RssAnon:    1234 kB"
-  }
-  return std::nullopt;
-}
+}  // namespace
+
+std::optional<long> process_rss_kib(pid_t pid) { return status_kib(pid, "VmRSS:"); }
+
+std::optional<long> process_rss_anon_kib(pid_t pid) { return status_kib(pid, "RssAnon:"); }
 
 double own_cpu_seconds() {
   rusage u{};
