@@ -149,6 +149,20 @@ TEST_F(TlsTest, GarbageAfterHandshakeFails) {
   EXPECT_EQ(s->read_plain(out), tls_engine::status::failed);
 }
 
+TEST_F(TlsTest, ClientCertificatesAreVerifiedWhenRequired) {
+  server_options so{dir_ + "/cert.pem", dir_ + "/key.pem", dir_ + "/cert.pem", true, ""};
+  auto sctx = tls_context::make_server(so);
+  ASSERT_TRUE(sctx) << sctx.error();
+  // Without a client certificate: refused.
+  auto c = tls_engine::make(client());
+  auto s = tls_engine::make(*sctx);
+  std::vector<std::uint8_t> c_in, s_in;
+  pump(*c, *s, c_in, s_in);
+  EXPECT_FALSE(s->handshake_done());
+  EXPECT_FALSE(s->error().empty());
+  EXPECT_TRUE(s->peer_cert_subject().empty());
+}
+
 TEST_F(TlsTest, ConfigurationErrorsAreClear) {
   auto missing = tls_context::make_server({dir_ + "/nope.pem", dir_ + "/key.pem", "", false, ""});
   ASSERT_FALSE(missing);
