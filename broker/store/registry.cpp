@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <cstring>
+#include <type_traits>
 
 #include "broker/acl/device_acl.hpp"
 #include "broker/auth/sign.hpp"
@@ -57,19 +58,23 @@ expected<bool, error> scan(const txn& t, table tb, std::string_view prefix, F&& 
   return true;
 }
 
-/// Decodes every record under `prefix`; the first corrupt one is the error.
-template <class Decode>
-auto decode_all(const txn& t, table tb, const std::string& prefix, Decode decode)
+/// Decodes every record under `prefix` (then `fixup(key, record)`); the
+/// first corrupt record is the error.
+template <class Decode, class Fixup = void (*)(std::string_view, void*)>
+auto decode_all(const txn& t, table tb, const std::string& prefix, Decode decode,
+                Fixup fixup = nullptr)
     -> expected<std::vector<typename decltype(decode({}))::value_type>, error> {
   using record = typename decltype(decode({}))::value_type;
   std::vector<record> out;
   std::optional<error> bad;
-  auto ok = scan(t, tb, prefix, [&](std::string_view, auto v) {
+  auto ok = scan(t, tb, prefix, [&](std::string_view key, auto v) {
     auto r = decode(v);
     if (!r) {
       bad = r.error();
       return false;
     }
+    if constexpr (!std::is_same_v<Fixup, void (*)(std::string_view, void*)>)
+      fixup(key, *r);
     out.push_back(std::move(*r));
     return true;
   });
@@ -462,25 +467,15 @@ expected<std::vector<log_record>, error> read_log(const txn& t, std::string_view
                                                   std::string_view dn, std::size_t limit) {
   auto prefix = device_key(pk, dn);
   prefix.push_back('\0');
-  std::vector<log_record> out;
-  std::optional<error> bad;
-  auto ok = scan(t, table::devlog, prefix, [&](std::string_view k, auto v) {
-    auto r = records::decode_log(v);
-    if (!r) {
-      bad = r.error();
-      return false;
-    }
-    if (k.size() == prefix.size() + 8)
-      r->seq = get_be64(k.data() + prefix.size());
-    out.push_back(std::move(*r));
-    return true;
-  });
-  if (!ok)
-    return unexpected{ok.error()};
-  if (bad)
-    return unexpected{*bad};
-  if (out.size() > limit)
-    out.erase(out.begin(), out.end() - static_cast<std::ptrdiff_t>(limit));
+  auto out = decode_all(t, table::devlog, prefix, records::decode_log,
+                        [&](std::string_view k, log_record& r) {
+                          if (k.size() == prefix.size() + 8)
+                            r.seq = get_be64(k.data() + prefix.size());
+                        });
+  if (!out)
+    return out;
+  if (out->size() > limit)
+    out->erase(out->begin(), out->end() - static_cast<std::ptrdiff_t>(limit));
   return out;
 }
 
