@@ -38,18 +38,18 @@ void connection::on_device_online(bool took_over) {
     delayed_send(this, registration_window, regclose_atom::value, gen_);
     return;
   }
-  ctx_->device_log(who.product_key, who.device_name, store::log_kind::connect,
-                   "connected: client=" + session_.client_id() + " mqtt=" +
-                       version_text(session_.version()) + " keepalive=" +
-                       std::to_string(session_.keep_alive()) +
-                       (transport_->settings().secure ? " tls" : " tcp"),
-                   ip_);
+  std::string text = "connected: client=" + session_.client_id() + " mqtt=" +
+                     version_text(session_.version()) + " keepalive=" +
+                     std::to_string(session_.keep_alive()) +
+                     (transport_->settings().secure ? " tls" : " tcp");
   if (who.auto_subscribe)
     for (auto& f : acl::auto_subscriptions(who.product_key, who.device_name))
       session_.subscribe_system(f, mqtt::qos::at_least_once);
+  // Online state and log line in one writer job (a takeover: the same state).
+  ctx_->device_state(who.product_key, who.device_name, true, ip_, store::log_kind::connect,
+                     std::move(text));
   if (took_over)
     return;  // still online: no status transition
-  ctx_->device_state(who.product_key, who.device_name, true, ip_);
   publish_system(core::status_topic(who.product_key, who.device_name),
                  core::status_payload(true, who.product_key, who.device_name, now,
                                       online_since_ms_ ? online_since_ms_ : now, ip_),
@@ -60,9 +60,8 @@ void connection::on_device_online(bool took_over) {
 void connection::on_device_offline(const char* why) {
   const auto& who = session_.who();
   auto now = store::now_ms();
-  ctx_->device_log(who.product_key, who.device_name, store::log_kind::disconnect,
-                   std::string("disconnected: ") + why, ip_);
-  ctx_->device_state(who.product_key, who.device_name, false, ip_);
+  ctx_->device_state(who.product_key, who.device_name, false, ip_, store::log_kind::disconnect,
+                     std::string("disconnected: ") + why);
   publish_system(core::status_topic(who.product_key, who.device_name),
                  core::status_payload(false, who.product_key, who.device_name, now,
                                       online_since_ms_ ? online_since_ms_ : now, ip_),

@@ -34,13 +34,17 @@ void broker_context::device_log(const std::string& pk, const std::string& dn, st
 }
 
 void broker_context::device_state(const std::string& pk, const std::string& dn, bool online,
-                                  std::string ip) const {
+                                  std::string ip, store::log_kind kind, std::string text) const {
   if (!writer)
     return;
-  writer->submit([pk, dn, online, ip = std::move(ip), t = store::now_ms()](store::write_txn& txn) {
+  writer->submit([pk, dn, online, ip = std::move(ip), kind, text = std::move(text),
+                  t = store::now_ms()](store::write_txn& txn) {
     if (!store::get_device(txn, pk, dn))
-      return expected<bool, store::error>(true);
-    return online ? store::mark_online(txn, pk, dn, ip, t) : store::mark_offline(txn, pk, dn, t);
+      return expected<bool, store::error>(true);  // deleted meanwhile
+    auto ok = online ? store::mark_online(txn, pk, dn, ip, t) : store::mark_offline(txn, pk, dn, t);
+    if (!ok)
+      return ok;
+    return store::append_log(txn, pk, dn, kind, text, ip, t);
   });
 }
 

@@ -83,10 +83,10 @@ struct broker_context {
   /// Never pass a secret in `text`. Any thread.
   void device_log(const std::string& pk, const std::string& dn, store::log_kind kind,
                   std::string text, std::string ip) const;
-  /// Records an online/offline transition of a device (no-op without a
-  /// writer). Any thread.
+  /// Records an online/offline transition of a device and its log line in
+  /// one writer job (no-op without a writer). Any thread.
   void device_state(const std::string& pk, const std::string& dn, bool online,
-                    std::string ip) const;
+                    std::string ip, store::log_kind kind, std::string text) const;
 };
 
 using context_ptr = std::shared_ptr<broker_context>;

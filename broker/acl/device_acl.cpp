@@ -1,240 +1,221 @@
 #include "broker/acl/device_acl.hpp"
 
 #include <algorithm>
-#include <array>
+
+#include "broker/acl/topic_rules.hpp"
 
 namespace iotb::acl {
 
 namespace {
 
-constexpr std::size_t max_topic_bytes = 128;
-constexpr std::size_t max_slashes = 7;
-constexpr std::size_t max_levels = 24;
+using detail::levels;
+using detail::max_slashes;
+using detail::max_topic_bytes;
+using detail::split;
 
-/// A topic or filter split at '/', without allocation.
-struct levels {
-  std::array<std::string_view, max_levels> v;
-  std::size_t n = 0;
-  bool overflow = false;
-};
+/// Every product's default categories (SPEC §3), without allocation.
+const topic_category default_cats[] = {
+    {"update", true, false}, {"update/error", true, false}, {"get", false, true}};
 
-levels split(std::string_view t) noexcept {
-  levels out;
-  for (;;) {
-    auto slash = t.find('/');
-    if (out.n == max_levels) {
-      out.overflow = true;
-      return out;
-    }
-    out.v[out.n++] = t.substr(0, slash);
-    if (slash == std::string_view::npos)
-      return out;
-    t.remove_prefix(slash + 1);
-  }
+/// Offset of level `i` in the string `l` was split from.
+std::size_t offset_of(const levels& l, std::size_t i, std::string_view t) noexcept {
+  return static_cast<std::size_t>(l.v[i].data() - t.data());
 }
 
-/// Who fills the placeholders of a pattern.
-struct subst {
-  std::string_view pk;
-  std::string_view dn;
+/// Custom categories: `/${pk}/${dn}/user/<suffix>`; `l.v[1]` is the own pk.
+verdict custom_rules(const device_scope& d, const levels& l, std::string_view t,
+                     bool publish) noexcept {
+  if (l.n < 5 || l.v[2] != d.device_name || l.v[3] != "user")
+    return verdict::deny_not_own;
+  if (l.n - 1 > max_slashes)
+    return verdict::deny_too_deep;
+  auto allows = [&](const topic_category& c) {
+    // Publish categories hold no wildcards (parse_category), so a plain
+    // comparison decides; the topic itself has none either.
+    return publish ? c.pub && c.suffix == t.substr(offset_of(l, 4, t))
+                   : c.sub && detail::covers_text(c.suffix, l, 4);
+  };
+  if (std::any_of(std::begin(default_cats), std::end(default_cats), allows) ||
+      std::any_of(d.categories.begin(), d.categories.end(), allows))
+    return verdict::allow;
+  return l.wildcard ? verdict::deny_wildcard : verdict::deny_not_own;
+}
+
+verdict device_check(const device_scope& d, std::string_view t, bool publish) noexcept;
+
+/// `/ext/rrpc/${messageId}/<topic>` where `<topic>` (which starts at the
+/// slash after the id) is under the device's own roots `/sys/${pk}/${dn}/`
+/// or `/${pk}/${dn}/`. Publish: the embedded topic must be one the device
+/// may publish or subscribe to (it answers on the request's topic).
+/// Subscribe: the id may be `+`, and any filter within the own roots is
+/// allowed (SDKs subscribe `/ext/rrpc/+/sys/${pk}/${dn}/thing/service/+`).
+verdict rrpc_rules(const device_scope& d, const levels& l, std::string_view t,
+                   bool publish) noexcept {
+  if (l.n < 6 || l.v[3].empty() || l.v[3] == "#")
+    return verdict::deny_not_own;
+  const bool sys_root = l.v[4] == "sys";
+  const std::size_t root = sys_root ? 5 : 4;  // index of the embedded ProductKey
+  if (l.n < root + 2 || l.v[root] != d.product_key || l.v[root + 1] != d.device_name)
+    return verdict::deny_not_own;
+  const auto inner = t.substr(offset_of(l, 4, t) - 1);
+  if (publish) {
+    auto v = device_check(d, inner, true);
+    if (v != verdict::deny_not_own)
+      return v;
+    return device_check(d, inner, false);
+  }
+  // Custom embedded filters keep the depth limit (system ones are exempt,
+  // as outside RRPC): the embedded filter has n - 4 slashes.
+  if (!sys_root && l.n - 4 > max_slashes)
+    return verdict::deny_too_deep;
+  return verdict::allow;
+}
+
+verdict device_check(const device_scope& d, std::string_view t, bool publish) noexcept {
+  if (t.starts_with('$'))
+    return !publish && t.starts_with("$share/") ? verdict::deny_not_own : verdict::deny_system;
+  if (t.size() > max_topic_bytes)
+    return verdict::deny_too_long;
+  const levels l = split(t);
+  if (l.overflow)
+    return verdict::deny_too_deep;
+  if (publish ? l.wildcard : l.malformed)
+    return verdict::deny_wildcard;
+  if (l.n < 3 || !l.v[0].empty() || d.product_key.empty() || d.device_name.empty())
+    return verdict::deny_not_own;
+  const detail::owner o{d.product_key, d.device_name};
+  const auto ns = l.v[1];
+  if (ns == d.product_key)
+    return custom_rules(d, l, t, publish);
+  if (ns == "ext" && l.v[2] == "rrpc")
+    return rrpc_rules(d, l, t, publish);
+  return detail::fixed_rules(o, l, publish);
+}
+
+/// Where the ProductKey sits in a device-namespace topic or filter.
+enum class ns_kind : std::uint8_t {
+  outside,    ///< no topic it matches is in a device namespace
+  inside,     ///< in a device namespace; `at` is the product level
+  ambiguous,  ///< wildcards could reach a device namespace or span products
+  no_product, ///< in a device namespace without a product level (`/ext/register`)
+};
+struct ns_pos {
+  ns_kind kind;
+  std::size_t at = 0;
+  bool status = false;  ///< `/as/…`: server-generated
 };
 
-/// A pattern level resolved: "{pk}", "{dn}" are replaced.
-std::string_view resolve(std::string_view p, const subst& s) noexcept {
-  if (p == "{pk}")
-    return s.pk;
-  if (p == "{dn}")
-    return s.dn;
+bool is_wild(std::string_view lv) noexcept {
+  return lv == "+" || lv == "#";
+}
+
+template <class IsProduct>
+ns_pos locate(const levels& l, const IsProduct& is_product) {
+  if (l.n == 0 || (!l.v[0].empty() && !is_wild(l.v[0])))
+    return {ns_kind::outside};
+  if (l.v[0] == "#" || l.n < 2)
+    return {l.v[0] == "#" ? ns_kind::ambiguous : ns_kind::outside};
+  const auto ns = l.v[1];
+  ns_pos p{ns_kind::inside};
+  if (is_wild(ns))
+    return {ns_kind::ambiguous};
+  if (ns == "sys" || ns == "broadcast") {
+    p.at = 2;
+  } else if (ns == "shadow") {
+    p.at = 3;  // /shadow/get|update/${pk}
+  } else if (ns == "ota") {
+    p.at = 4;  // /ota/device/<kind>/${pk}
+  } else if (ns == "as") {
+    p.at = 4;  // /as/mqtt/status/${pk}
+    p.status = true;
+  } else if (ns == "ext") {
+    if (l.n < 3 || l.v[2] == "register" || l.v[2] == "regnwl")
+      return {ns_kind::no_product};
+    if (is_wild(l.v[2]))
+      return {ns_kind::ambiguous};
+    if (l.v[2] != "rrpc") {
+      p.at = 3;  // /ext/ntp|error/${pk}
+    } else {
+      // /ext/rrpc/${id}/[sys/]${pk}: the id may be `+`, the next level not.
+      if (l.n > 4 && is_wild(l.v[4]))
+        return {ns_kind::ambiguous};
+      p.at = l.n > 4 && l.v[4] == "sys" ? 5 : 4;
+    }
+  } else if (is_product(ns)) {
+    p.at = 1;
+  } else {
+    return {ns_kind::outside};
+  }
+  // A leading `+` in place of the empty first level is fine only outside.
+  if (!l.v[0].empty())
+    return {ns_kind::ambiguous};
   return p;
 }
 
-/// True when every topic `f` (a topic or a filter) can match is matched by
-/// pattern `p`. Pattern level "{reply}" matches a literal level ending in
-/// "_reply".
-bool covers(const levels& p, const levels& f, const subst& s) noexcept {
-  for (std::size_t i = 0; i < f.n; ++i) {
-    if (i >= p.n)
-      return false;
-    auto pl = resolve(p.v[i], s);
-    auto fl = f.v[i];
-    if (pl == "#")
-      return true;
-    if (fl == "#")
-      return false;
-    if (pl == "+")
-      continue;
-    if (fl == "+")
-      return false;
-    if (pl == "{reply}") {
-      if (!fl.ends_with("_reply") || fl.size() == 6)
-        return false;
-      continue;
-    }
-    if (pl != fl)
-      return false;
-  }
-  return p.n == f.n || (p.n == f.n + 1 && p.v[f.n] == "#");
-}
-
-/// Patterns split once, at first use.
-template <std::size_t N>
-const std::vector<levels>& presplit(const std::string_view (&patterns)[N]) {
-  static const std::vector<levels> out = [&] {
-    std::vector<levels> v;
-    for (auto p : patterns)
-      v.push_back(split(p));
-    return v;
-  }();
-  return out;
-}
-
-/// True when one of `patterns` covers `f`. Patterns whose namespace level
-/// (`sys`, `shadow`, ...) differs from the topic's are skipped cheaply.
-bool any_covers(const std::vector<levels>& patterns, const levels& f, const subst& s) noexcept {
-  if (f.n < 2)
-    return false;
-  for (const auto& p : patterns) {
-    if (f.v[1] != "+" && f.v[1] != "#" && p.v[1] != f.v[1])
-      continue;
-    if (covers(p, f, s))
-      return true;
-  }
-  return false;
-}
-
-constexpr std::string_view device_pub[] = {
-    "/sys/{pk}/{dn}/thing/event/+/post",
-    "/sys/{pk}/{dn}/thing/event/property/history/post",
-    "/sys/{pk}/{dn}/thing/service/property/set_reply",
-    "/sys/{pk}/{dn}/thing/service/{reply}",
-    "/sys/{pk}/{dn}/thing/deviceinfo/update",
-    "/sys/{pk}/{dn}/thing/deviceinfo/delete",
-    "/sys/{pk}/{dn}/thing/dynamicTsl/get",
-    "/sys/{pk}/{dn}/thing/model/up_raw",
-    "/sys/{pk}/{dn}/thing/model/down_raw_reply",
-    "/sys/{pk}/{dn}/thing/config/get",
-    "/sys/{pk}/{dn}/thing/config/push_reply",
-    "/sys/{pk}/{dn}/thing/ota/firmware/get",
-    "/sys/{pk}/{dn}/rrpc/response/+",
-    "/shadow/update/{pk}/{dn}",
-    "/ota/device/inform/{pk}/{dn}",
-    "/ota/device/progress/{pk}/{dn}",
-    "/ext/ntp/{pk}/{dn}/request",
-};
-
-constexpr std::string_view device_sub[] = {
-    "/sys/{pk}/{dn}/thing/event/+/post_reply",
-    "/sys/{pk}/{dn}/thing/service/+",
-    "/sys/{pk}/{dn}/thing/service/property/set",
-    "/sys/{pk}/{dn}/thing/deviceinfo/update_reply",
-    "/sys/{pk}/{dn}/thing/deviceinfo/delete_reply",
-    "/sys/{pk}/{dn}/thing/dynamicTsl/get_reply",
-    "/sys/{pk}/{dn}/thing/model/down_raw",
-    "/sys/{pk}/{dn}/thing/model/up_raw_reply",
-    "/sys/{pk}/{dn}/thing/config/get_reply",
-    "/sys/{pk}/{dn}/thing/config/push",
-    "/sys/{pk}/{dn}/thing/ota/firmware/get_reply",
-    "/sys/{pk}/{dn}/rrpc/request/+",
-    "/ext/rrpc/+/sys/{pk}/{dn}/#",
-    "/ext/rrpc/+/{pk}/{dn}/#",
-    "/shadow/get/{pk}/{dn}",
-    "/broadcast/{pk}/#",
-    "/ota/device/upgrade/{pk}/{dn}",
-    "/ext/ntp/{pk}/{dn}/response",
-    "/ext/error/{pk}/{dn}",
-    "/ext/register",
-    "/ext/regnwl",
-};
-
-/// The downlink topics of SPEC §3's automatic subscription.
-constexpr std::string_view auto_subs[] = {
-    "/sys/{pk}/{dn}/thing/event/+/post_reply",
-    "/sys/{pk}/{dn}/thing/service/property/set",
-    "/sys/{pk}/{dn}/thing/service/+",
-    "/sys/{pk}/{dn}/thing/deviceinfo/update_reply",
-    "/sys/{pk}/{dn}/thing/deviceinfo/delete_reply",
-    "/sys/{pk}/{dn}/thing/dynamicTsl/get_reply",
-    "/sys/{pk}/{dn}/thing/model/down_raw",
-    "/sys/{pk}/{dn}/thing/model/up_raw_reply",
-    "/sys/{pk}/{dn}/rrpc/request/+",
-    "/ext/rrpc/+/sys/{pk}/{dn}/#",
-    "/ext/rrpc/+/{pk}/{dn}/#",
-    "/ext/ntp/{pk}/{dn}/response",
-    "/ext/error/{pk}/{dn}",
-    "/shadow/get/{pk}/{dn}",
-    "/ota/device/upgrade/{pk}/{dn}",
-    "/sys/{pk}/{dn}/thing/config/push",
-};
-
-/// Does a custom category (a default or the product's) cover `f`? Only
-/// `/${pk}/${dn}/user/...` with the device's own literal pk and dn can be.
-bool custom_allows(const device_scope& d, const levels& f, bool publish) noexcept {
-  static const topic_category defaults[] = {
-      {"update", true, false}, {"update/error", true, false}, {"get", false, true}};
-  if (f.n < 5 || !f.v[0].empty() || f.v[1] != d.product_key || f.v[2] != d.device_name ||
-      f.v[3] != "user")
-    return false;
-  levels tail;
-  for (std::size_t i = 4; i < f.n; ++i)
-    tail.v[tail.n++] = f.v[i];
-  subst s{d.product_key, d.device_name};
-  auto ok = [&](const topic_category& c) {
-    return (publish ? c.pub : c.sub) && covers(split(c.suffix), tail, s);
+verdict app_check(const app_scope& a, std::string_view t, bool publish) noexcept {
+  const levels l = split(t);
+  if (l.overflow)
+    return verdict::deny_too_deep;
+  if (publish ? l.wildcard : l.malformed)
+    return verdict::deny_wildcard;
+  auto granted = [&](std::string_view pk) {
+    return std::find(a.products.begin(), a.products.end(), pk) != a.products.end();
   };
-  return std::any_of(std::begin(defaults), std::end(defaults), ok) ||
-         std::any_of(d.categories.begin(), d.categories.end(), ok);
-}
-
-bool has_wildcard(std::string_view t) noexcept {
-  return t.find_first_of("+#") != std::string_view::npos;
-}
-
-bool is_product_key_shape(std::string_view s) noexcept {
-  return s.size() == 11 && std::all_of(s.begin(), s.end(), [](char c) {
-           return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
-         });
-}
-
-/// Where the ProductKey sits in a device-namespace topic or filter, or 0
-/// when `l` is not in a device namespace. -1: a wildcard hides whether it
-/// is (the namespace keyword itself is a wildcard).
-int product_level(const levels& l) noexcept {
-  if (l.n < 2 || l.v[0] != "")
-    return l.n >= 1 && (l.v[0] == "+" || l.v[0] == "#") ? -1 : 0;
-  auto ns = l.v[1];
-  if (ns == "+" || ns == "#")
-    return -1;
-  if (ns == "sys" || ns == "broadcast")
-    return 2;
-  if (ns == "shadow")
-    return 3;
-  if (ns == "ota")
-    return 4;
-  if (ns == "as")
-    return 4;  // /as/mqtt/status/${pk}
-  if (ns == "ext") {
-    if (l.n > 2 && l.v[2] == "rrpc")
-      return l.n > 4 && l.v[4] == "sys" ? 5 : 4;  // /ext/rrpc/${id}/[sys/]${pk}
-    return 3;  // /ext/ntp/${pk}, /ext/error/${pk}
+  auto is_product = [&](std::string_view s) { return granted(s) || looks_like_product_key(s); };
+  const auto p = locate(l, is_product);
+  switch (p.kind) {
+    case ns_kind::outside:
+      return verdict::allow;
+    case ns_kind::ambiguous:
+    case ns_kind::no_product:
+      return verdict::deny_not_own;
+    case ns_kind::inside:
+      break;
   }
-  return is_product_key_shape(ns) ? 1 : 0;
+  if (publish && p.status)
+    return verdict::deny_not_own;
+  if (p.at >= l.n)
+    return verdict::deny_not_own;
+  for (std::size_t i = 2; i < p.at; ++i)  // `#` before the product spans products
+    if (l.v[i] == "#")
+      return verdict::deny_not_own;
+  return granted(l.v[p.at]) ? verdict::allow : verdict::deny_not_own;
 }
 
-verdict app_check(const app_scope& a, std::string_view t) noexcept {
-  if (t.starts_with('$'))
+template <class IsProduct>
+bool in_device_namespace(std::string_view topic, const IsProduct& is_product) {
+  if (topic.empty() || topic[0] != '/')
+    return false;
+  auto first = topic.substr(1, topic.find('/', 1) - 1);  // npos - 1 still clips to the end
+  return first == "sys" || first == "ext" || first == "shadow" || first == "ota" ||
+         first == "broadcast" || first == "as" || is_product(first);
+}
+
+template <class IsProduct>
+verdict anonymous_publish(std::string_view topic, const IsProduct& is_product) {
+  if (topic.starts_with('$'))
     return verdict::deny_system;
-  auto l = split(t);
-  auto at = product_level(l);
-  if (at == 0)
-    return verdict::allow;  // not a device topic
-  if (at < 0 || static_cast<std::size_t>(at) >= l.n)
+  if (topic.find_first_of("+#") != std::string_view::npos)
+    return verdict::deny_wildcard;
+  return in_device_namespace(topic, is_product) ? verdict::deny_not_own : verdict::allow;
+}
+
+template <class IsProduct>
+verdict anonymous_subscribe(std::string_view filter, const IsProduct& is_product) {
+  filter = detail::strip_share(filter);
+  if (filter.empty())
     return verdict::deny_not_own;
-  for (int i = 0; i < at; ++i)
-    if (l.v[i] == "+" || l.v[i] == "#")
-      return verdict::deny_not_own;  // spans namespaces or products
-  auto pk = l.v[at];
-  bool granted = std::find(a.products.begin(), a.products.end(), pk) != a.products.end();
-  return granted ? verdict::allow : verdict::deny_not_own;
+  if (filter.starts_with('$'))
+    return verdict::allow;  // $SYS statistics, as in Mosquitto's local mode
+  const levels l = split(filter);
+  if (l.malformed)
+    return verdict::deny_wildcard;
+  // Refuse only filters whose literal head names a device namespace; wider
+  // ones are filtered on delivery (is_device_namespace).
+  if (l.n >= 2 && l.v[0].empty() && !is_wild(l.v[1]) &&
+      in_device_namespace(filter, is_product))
+    return verdict::deny_not_own;
+  return verdict::allow;
 }
 
 }  // namespace
@@ -244,7 +225,8 @@ const char* to_string(verdict v) noexcept {
     case verdict::allow:
       return "allowed";
     case verdict::deny_not_own:
-      return "not the client's own topic";
+      return "not one of the client's topics (another device's or product's, unknown, "
+             "or the wrong direction)";
     case verdict::deny_too_long:
       return "topic longer than 128 bytes";
     case verdict::deny_too_deep:
@@ -252,7 +234,7 @@ const char* to_string(verdict v) noexcept {
     case verdict::deny_wildcard:
       return "wildcard not allowed here";
     case verdict::deny_system:
-      return "system topic";
+      return "reserved '$' topic";
   }
   return "denied";
 }
@@ -271,6 +253,8 @@ const char* to_string(category_error e) noexcept {
       return "the full topic could exceed 128 bytes";
     case category_error::too_deep:
       return "the full topic would exceed 7 levels";
+    case category_error::bad_permission:
+      return "permission must be pub, sub or pub,sub";
   }
   return "invalid category";
 }
@@ -278,16 +262,26 @@ const char* to_string(category_error e) noexcept {
 expected<topic_category, category_error> parse_category(std::string_view suffix,
                                                         std::string_view perms) {
   topic_category c;
-  c.suffix = std::string(suffix);
-  c.pub = perms == "pub" || perms == "pub,sub" || perms == "sub,pub";
-  c.sub = perms == "sub" || perms == "pub,sub" || perms == "sub,pub";
+  if (perms == "pub") {
+    c.pub = true;
+  } else if (perms == "sub") {
+    c.sub = true;
+  } else if (perms == "pub,sub" || perms == "sub,pub") {
+    c.pub = c.sub = true;
+  } else {
+    return unexpected{category_error::bad_permission};
+  }
   if (suffix.empty())
     return unexpected{category_error::empty};
-  auto l = split(suffix);
-  if (l.overflow)
+  const levels l = split(suffix);
+  // /${pk:11}/${dn:32}/user/ = 51 bytes and 4 slashes in the worst case.
+  constexpr std::size_t prefix_bytes = 51, prefix_slashes = 4;
+  if (l.overflow || prefix_slashes + (l.n - 1) > max_slashes)
     return unexpected{category_error::too_deep};
+  if (prefix_bytes + suffix.size() > max_topic_bytes)
+    return unexpected{category_error::too_long};
   for (std::size_t i = 0; i < l.n; ++i) {
-    auto lv = l.v[i];
+    const auto lv = l.v[i];
     if (lv.empty())
       return unexpected{category_error::empty};
     if (lv == "+" || lv == "#") {
@@ -306,23 +300,19 @@ expected<topic_category, category_error> parse_category(std::string_view suffix,
         return unexpected{category_error::bad_character};
     }
   }
-  // /${pk:11}/${dn:32}/user/ = 1+11+1+32+1+4+1 = 51 bytes and 4 slashes.
-  if (51 + suffix.size() > max_topic_bytes)
-    return unexpected{category_error::too_long};
-  if (4 + (l.n - 1) > max_slashes)
-    return unexpected{category_error::too_deep};
+  c.suffix = std::string(suffix);
   return c;
 }
 
 std::vector<topic_category> default_categories() {
-  return {{"update", true, false}, {"update/error", true, false}, {"get", false, true}};
+  return {std::begin(default_cats), std::end(default_cats)};
 }
 
 verdict check_topic_limits(std::string_view topic) noexcept {
   if (topic.size() > max_topic_bytes)
     return verdict::deny_too_long;
   std::string_view counted = topic;
-  if (topic.starts_with("/ext/rrpc/")) {
+  if (topic.starts_with("/ext/rrpc/")) {  // count the embedded topic only
     auto id_end = topic.find('/', 10);
     counted = id_end == std::string_view::npos ? std::string_view{} : topic.substr(id_end);
   }
@@ -332,98 +322,100 @@ verdict check_topic_limits(std::string_view topic) noexcept {
 }
 
 verdict device_can_publish(const device_scope& d, std::string_view topic) noexcept {
-  if (topic.starts_with('$'))
-    return verdict::deny_system;
-  if (topic.size() > max_topic_bytes)
-    return verdict::deny_too_long;
-  if (has_wildcard(topic))
-    return verdict::deny_wildcard;
-  auto l = split(topic);
-  subst s{d.product_key, d.device_name};
-  if (any_covers(presplit(device_pub), l, s))  // fixed shapes, some 8 levels deep
-    return verdict::allow;
-  if (auto v = check_topic_limits(topic); v != verdict::allow)
-    return v;
-  if (custom_allows(d, l, true))
-    return verdict::allow;
-  // /ext/rrpc/${id}/<topic>: an answer on any topic of the device's own.
-  if (l.n > 4 && l.v[1] == "ext" && l.v[2] == "rrpc" && !l.v[3].empty()) {
-    auto inner = topic.substr(10 + l.v[3].size());
-    if (device_can_publish(d, inner) == verdict::allow ||
-        device_can_subscribe(d, inner) == verdict::allow)
-      return verdict::allow;
-  }
-  return verdict::deny_not_own;
+  return device_check(d, topic, true);
 }
 
 verdict device_can_subscribe(const device_scope& d, std::string_view filter) noexcept {
-  if (filter.starts_with('$'))
-    return filter.starts_with("$share/") ? verdict::deny_not_own : verdict::deny_system;
-  if (filter.size() > max_topic_bytes)
-    return verdict::deny_too_long;
-  auto l = split(filter);
-  subst s{d.product_key, d.device_name};
-  if (any_covers(presplit(device_sub), l, s))
-    return verdict::allow;
-  if (auto v = check_topic_limits(filter); v != verdict::allow)
-    return v;
-  if (custom_allows(d, l, false))
-    return verdict::allow;
-  return verdict::deny_not_own;
+  return device_check(d, filter, false);
 }
 
 std::vector<std::string> auto_subscriptions(std::string_view pk, std::string_view dn) {
+  // SPEC §3, in its order; `{pk}`/`{dn}` are substituted.
+  static constexpr std::string_view templates[] = {
+      "/sys/{pk}/{dn}/thing/event/+/post_reply",
+      "/sys/{pk}/{dn}/thing/service/property/set",
+      "/sys/{pk}/{dn}/thing/service/+",
+      "/sys/{pk}/{dn}/thing/deviceinfo/update_reply",
+      "/sys/{pk}/{dn}/thing/deviceinfo/delete_reply",
+      "/sys/{pk}/{dn}/thing/dynamicTsl/get_reply",
+      "/sys/{pk}/{dn}/thing/model/down_raw",
+      "/sys/{pk}/{dn}/thing/model/up_raw_reply",
+      "/sys/{pk}/{dn}/rrpc/request/+",
+      "/ext/rrpc/+/sys/{pk}/{dn}/#",
+      "/ext/rrpc/+/{pk}/{dn}/#",
+      "/ext/ntp/{pk}/{dn}/response",
+      "/ext/error/{pk}/{dn}",
+      "/shadow/get/{pk}/{dn}",
+      "/ota/device/upgrade/{pk}/{dn}",
+      "/sys/{pk}/{dn}/thing/config/push",
+  };
   std::vector<std::string> out;
-  for (auto p : auto_subs) {
-    std::string t;
-    auto l = split(p);
-    for (std::size_t i = 0; i < l.n; ++i) {
-      if (i)
-        t.push_back('/');
-      t.append(resolve(l.v[i], subst{pk, dn}));
+  out.reserve(std::size(templates));
+  for (auto tpl : templates) {
+    std::string s;
+    for (std::size_t i = 0; i < tpl.size();) {
+      if (tpl.substr(i).starts_with("{pk}")) {
+        s.append(pk);
+        i += 4;
+      } else if (tpl.substr(i).starts_with("{dn}")) {
+        s.append(dn);
+        i += 4;
+      } else {
+        s.push_back(tpl[i++]);
+      }
     }
-    out.push_back(std::move(t));
+    out.push_back(std::move(s));
   }
   return out;
 }
 
 verdict app_can_publish(const app_scope& a, std::string_view topic) noexcept {
-  return app_check(a, topic);
+  if (topic.starts_with('$'))
+    return verdict::deny_system;
+  return app_check(a, topic, true);
 }
 
 verdict app_can_subscribe(const app_scope& a, std::string_view filter) noexcept {
-  if (filter.starts_with("$share/")) {
-    auto rest = filter.substr(7);
-    auto slash = rest.find('/');
-    if (slash == 0 || slash == std::string_view::npos || slash + 1 >= rest.size() ||
-        has_wildcard(rest.substr(0, slash)))
-      return verdict::deny_not_own;
-    filter = rest.substr(slash + 1);
-  }
-  return app_check(a, filter);
+  filter = detail::strip_share(filter);
+  if (filter.empty())
+    return verdict::deny_not_own;
+  if (filter.starts_with("$SYS/") || filter == "$SYS")
+    return verdict::allow;
+  if (filter.starts_with('$'))
+    return verdict::deny_system;
+  return app_check(a, filter, false);
 }
 
 verdict anonymous_can_publish(std::string_view topic) noexcept {
-  if (topic.starts_with('$'))
-    return verdict::deny_system;
-  return is_device_namespace(topic) ? verdict::deny_not_own : verdict::allow;
+  return anonymous_publish(topic, looks_like_product_key);
+}
+
+verdict anonymous_can_publish(std::string_view topic,
+                              const product_key_predicate& is_product_key) {
+  return anonymous_publish(topic, is_product_key);
 }
 
 verdict anonymous_can_subscribe(std::string_view filter) noexcept {
-  if (filter.starts_with("$share/")) {
-    auto rest = filter.substr(7);
-    auto slash = rest.find('/');
-    if (slash == std::string_view::npos)
-      return verdict::deny_not_own;
-    filter = rest.substr(slash + 1);
-  }
-  // Refuse filters whose literal head already names a device namespace.
-  auto l = split(filter);
-  return product_level(l) > 0 ? verdict::deny_not_own : verdict::allow;
+  return anonymous_subscribe(filter, looks_like_product_key);
+}
+
+verdict anonymous_can_subscribe(std::string_view filter,
+                                const product_key_predicate& is_product_key) {
+  return anonymous_subscribe(filter, is_product_key);
 }
 
 bool is_device_namespace(std::string_view topic) noexcept {
-  return product_level(split(topic)) > 0;
+  return in_device_namespace(topic, looks_like_product_key);
+}
+
+bool is_device_namespace(std::string_view topic, const product_key_predicate& is_product_key) {
+  return in_device_namespace(topic, is_product_key);
+}
+
+bool looks_like_product_key(std::string_view s) noexcept {
+  return s.size() == 11 && std::all_of(s.begin(), s.end(), [](char c) {
+           return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+         });
 }
 
 }  // namespace iotb::acl
