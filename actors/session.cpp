@@ -21,7 +21,7 @@ bool is_shared(std::string_view filter) { return filter.starts_with("$share/"); 
 session::session(const config& cfg, session_env& env, std::string client_id, std::uint64_t key)
     : cfg_(cfg), env_(env), client_id_(std::move(client_id)), key_(key) {}
 
-void session::on_connect(const connect& c, const auth::identity& who, bool existed,
+void session::on_connect(const connect& c, const iotb::auth::identity& who, bool existed,
                          bool assigned_id) {
   bool present = existed && !c.clean_start;
   if (!present)

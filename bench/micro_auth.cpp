@@ -1,12 +1,11 @@
-// Micro-benchmarks of device access: HMAC verify per sign method, client-id
-// parsing, the topic ACL, and a whole signed-CONNECT authentication against
-// a real LMDB registry (temporary directory).
+// Micro-benchmark of a whole signed-CONNECT authentication against a real
+// LMDB registry (temporary directory). HMAC and client-id parsing are in
+// micro_hmac.cpp, the topic ACL in micro_acl.cpp.
 
 #include <benchmark/benchmark.h>
 
 #include <filesystem>
 
-#include "broker/acl/device_acl.hpp"
 #include "broker/auth/registry_auth.hpp"
 #include "broker/auth/sign.hpp"
 #include "broker/store/registry.hpp"
@@ -14,41 +13,6 @@
 namespace {
 
 using namespace iotb;
-
-const std::string content =
-    auth::device_sign_content("a1B2c3D4e5F.dev-0001", "dev-0001", "a1B2c3D4e5F",
-                              std::string("2524608000000"));
-
-void BM_HmacVerify(benchmark::State& state) {
-  auto m = static_cast<tls::sign_method>(state.range(0));
-  auto password = tls::hmac_hex(m, "0123456789abcdef0123456789abcdef", content);
-  for (auto _ : state)
-    benchmark::DoNotOptimize(
-        tls::hmac_verify(m, "0123456789abcdef0123456789abcdef", content, password));
-  state.SetLabel(std::string(tls::to_string(m)));
-}
-BENCHMARK(BM_HmacVerify)->Arg(0)->Arg(1)->Arg(2);
-
-void BM_ParseClientIdSdk32(benchmark::State& state) {
-  const std::string id =
-      "a1B2c3D4e5F.dev-0001|timestamp=2524608000000,_v=sdk-c-3.2.0,securemode=3,"
-      "signmethod=hmacsha256,lan=C,_ss=1,gw=0,ext=0|";
-  for (auto _ : state)
-    benchmark::DoNotOptimize(auth::parse_client_id(id));
-}
-BENCHMARK(BM_ParseClientIdSdk32);
-
-void BM_AclDevicePublish(benchmark::State& state) {
-  std::vector<acl::topic_category> cats = {{"telemetry", true, false}};
-  acl::device_scope d{"a1B2c3D4e5F", "dev-0001", cats, false};
-  const std::string topic = state.range(0) == 0
-                                ? "/sys/a1B2c3D4e5F/dev-0001/thing/event/property/post"
-                                : "/a1B2c3D4e5F/dev-0001/user/telemetry";
-  for (auto _ : state)
-    benchmark::DoNotOptimize(acl::device_can_publish(d, topic));
-  state.SetLabel(state.range(0) == 0 ? "thing model" : "custom");
-}
-BENCHMARK(BM_AclDevicePublish)->Arg(0)->Arg(1);
 
 /// The broker's whole CONNECT decision: parse, registry lookup (LMDB read
 /// transaction, FlatBuffers verify and decode), HMAC-SHA256 verify.

@@ -13,10 +13,6 @@ using detail::max_slashes;
 using detail::max_topic_bytes;
 using detail::split;
 
-/// Every product's default categories (SPEC §3), without allocation.
-const topic_category default_cats[] = {
-    {"update", true, false}, {"update/error", true, false}, {"get", false, true}};
-
 /// Offset of level `i` in the string `l` was split from.
 std::size_t offset_of(const levels& l, std::size_t i, std::string_view t) noexcept {
   return static_cast<std::size_t>(l.v[i].data() - t.data());
@@ -35,13 +31,14 @@ verdict custom_rules(const device_scope& d, const levels& l, std::string_view t,
     return publish ? c.pub && c.suffix == t.substr(offset_of(l, 4, t))
                    : c.sub && detail::covers_text(c.suffix, l, 4);
   };
-  if (std::any_of(std::begin(default_cats), std::end(default_cats), allows) ||
+  if (std::any_of(std::begin(detail::default_category_table),
+                  std::end(detail::default_category_table), allows) ||
       std::any_of(d.categories.begin(), d.categories.end(), allows))
     return verdict::allow;
   return l.wildcard ? verdict::deny_wildcard : verdict::deny_not_own;
 }
 
-verdict device_check(const device_scope& d, std::string_view t, bool publish) noexcept;
+verdict device_check(const device_scope& d, std::string_view t, bool publish, bool fast) noexcept;
 
 /// `/ext/rrpc/${messageId}/<topic>` where `<topic>` (which starts at the
 /// slash after the id) is under the device's own roots `/sys/${pk}/${dn}/`
@@ -49,8 +46,8 @@ verdict device_check(const device_scope& d, std::string_view t, bool publish) no
 /// may publish or subscribe to (it answers on the request's topic).
 /// Subscribe: the id may be `+`, and any filter within the own roots is
 /// allowed (SDKs subscribe `/ext/rrpc/+/sys/${pk}/${dn}/thing/service/+`).
-verdict rrpc_rules(const device_scope& d, const levels& l, std::string_view t,
-                   bool publish) noexcept {
+verdict rrpc_rules(const device_scope& d, const levels& l, std::string_view t, bool publish,
+                   bool fast) noexcept {
   if (l.n < 6 || l.v[3].empty() || l.v[3] == "#")
     return verdict::deny_not_own;
   const bool sys_root = l.v[4] == "sys";
@@ -59,10 +56,10 @@ verdict rrpc_rules(const device_scope& d, const levels& l, std::string_view t,
     return verdict::deny_not_own;
   const auto inner = t.substr(offset_of(l, 4, t) - 1);
   if (publish) {
-    auto v = device_check(d, inner, true);
+    auto v = device_check(d, inner, true, fast);
     if (v != verdict::deny_not_own)
       return v;
-    return device_check(d, inner, false);
+    return device_check(d, inner, false, fast);
   }
   // Custom embedded filters keep the depth limit (system ones are exempt,
   // as outside RRPC): the embedded filter has n - 4 slashes.
@@ -71,11 +68,14 @@ verdict rrpc_rules(const device_scope& d, const levels& l, std::string_view t,
   return verdict::allow;
 }
 
-verdict device_check(const device_scope& d, std::string_view t, bool publish) noexcept {
+/// The checks common to both directions; `fast`: try the PUBLISH fast path.
+verdict device_check(const device_scope& d, std::string_view t, bool publish, bool fast) noexcept {
   if (t.starts_with('$'))
     return !publish && t.starts_with("$share/") ? verdict::deny_not_own : verdict::deny_system;
   if (t.size() > max_topic_bytes)
     return verdict::deny_too_long;
+  if (fast && publish && detail::publish_fast_path(d, t))
+    return verdict::allow;
   const levels l = split(t);
   if (l.overflow)
     return verdict::deny_too_deep;
@@ -88,16 +88,16 @@ verdict device_check(const device_scope& d, std::string_view t, bool publish) no
   if (ns == d.product_key)
     return custom_rules(d, l, t, publish);
   if (ns == "ext" && l.v[2] == "rrpc")
-    return rrpc_rules(d, l, t, publish);
+    return rrpc_rules(d, l, t, publish, fast);
   return detail::fixed_rules(o, l, publish);
 }
 
 /// Where the ProductKey sits in a device-namespace topic or filter.
 enum class ns_kind : std::uint8_t {
-  outside,    ///< no topic it matches is in a device namespace
-  inside,     ///< in a device namespace; `at` is the product level
-  ambiguous,  ///< wildcards could reach a device namespace or span products
-  no_product, ///< in a device namespace without a product level (`/ext/register`)
+  outside,     ///< no topic it matches is in a device namespace
+  inside,      ///< in a device namespace; `at` is the product level
+  ambiguous,   ///< wildcards could reach a device namespace or span products
+  no_product,  ///< in a device namespace without a product level (`/ext/register`)
 };
 struct ns_pos {
   ns_kind kind;
@@ -212,13 +212,17 @@ verdict anonymous_subscribe(std::string_view filter, const IsProduct& is_product
     return verdict::deny_wildcard;
   // Refuse only filters whose literal head names a device namespace; wider
   // ones are filtered on delivery (is_device_namespace).
-  if (l.n >= 2 && l.v[0].empty() && !is_wild(l.v[1]) &&
-      in_device_namespace(filter, is_product))
+  if (l.n >= 2 && l.v[0].empty() && !is_wild(l.v[1]) && in_device_namespace(filter, is_product))
     return verdict::deny_not_own;
   return verdict::allow;
 }
 
 }  // namespace
+
+verdict detail::device_check_general(const device_scope& d, std::string_view t,
+                                     bool publish) noexcept {
+  return device_check(d, t, publish, false);
+}
 
 const char* to_string(verdict v) noexcept {
   switch (v) {
@@ -305,7 +309,7 @@ expected<topic_category, category_error> parse_category(std::string_view suffix,
 }
 
 std::vector<topic_category> default_categories() {
-  return {std::begin(default_cats), std::end(default_cats)};
+  return {std::begin(detail::default_category_table), std::end(detail::default_category_table)};
 }
 
 verdict check_topic_limits(std::string_view topic) noexcept {
@@ -322,11 +326,11 @@ verdict check_topic_limits(std::string_view topic) noexcept {
 }
 
 verdict device_can_publish(const device_scope& d, std::string_view topic) noexcept {
-  return device_check(d, topic, true);
+  return device_check(d, topic, true, true);
 }
 
 verdict device_can_subscribe(const device_scope& d, std::string_view filter) noexcept {
-  return device_check(d, filter, false);
+  return device_check(d, filter, false, true);
 }
 
 std::vector<std::string> auto_subscriptions(std::string_view pk, std::string_view dn) {
@@ -390,8 +394,7 @@ verdict anonymous_can_publish(std::string_view topic) noexcept {
   return anonymous_publish(topic, looks_like_product_key);
 }
 
-verdict anonymous_can_publish(std::string_view topic,
-                              const product_key_predicate& is_product_key) {
+verdict anonymous_can_publish(std::string_view topic, const product_key_predicate& is_product_key) {
   return anonymous_publish(topic, is_product_key);
 }
 

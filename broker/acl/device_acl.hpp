@@ -112,7 +112,8 @@ struct app_scope {
 };
 
 /// Decides whether a string names an existing product; used instead of the
-/// product-key shape heuristic where the caller can ask the registry.
+/// product-key shape heuristic where the caller can ask the registry. Must
+/// be callable (not empty) and thread-safe if the check is shared.
 using product_key_predicate = std::function<bool(std::string_view)>;
 
 /// SPEC §3 limits: at most 128 bytes and at most 7 slashes. Exception:
@@ -135,16 +136,14 @@ using product_key_predicate = std::function<bool(std::string_view)>;
 /// shared subscriptions are for applications.
 /// @returns allow; deny_system for other `$…` filters; deny_too_long;
 ///          deny_too_deep; deny_wildcard (see `verdict`); deny_not_own.
-[[nodiscard]] verdict device_can_subscribe(const device_scope& d,
-                                           std::string_view filter) noexcept;
+[[nodiscard]] verdict device_can_subscribe(const device_scope& d, std::string_view filter) noexcept;
 
 /// The downlink filters a device is subscribed to without SUBSCRIBE (SPEC
 /// §3 "automatic subscription"), with `${pk}`/`${dn}` substituted, in the
 /// SPEC's order. `/ext/rrpc/+/#` "for the device's own topics" becomes two
 /// filters: `/ext/rrpc/+/sys/${pk}/${dn}/#` and `/ext/rrpc/+/${pk}/${dn}/#`.
 /// Every filter passes `device_can_subscribe` for the same device.
-[[nodiscard]] std::vector<std::string> auto_subscriptions(std::string_view pk,
-                                                          std::string_view dn);
+[[nodiscard]] std::vector<std::string> auto_subscriptions(std::string_view pk, std::string_view dn);
 
 /// May an application publish to `topic`? Yes for topics of its granted
 /// products (downlink: `/${pk}/…`, `/sys/${pk}/…`, `/shadow/get/${pk}/…`,

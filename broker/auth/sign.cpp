@@ -65,9 +65,17 @@ std::optional<sign_error> apply(client_id_ext& out, std::string_view key, std::s
   } else if (key == "_ss") {
     out.ss = v == "1";
   } else if (key == "ext") {
-    out.ext = to_int(v).value_or(0);
+    out.ext = to_int(v).value_or(0);  // informational flags: lenient, never refuse
+  } else if (key == "gw") {
+    out.gw = v == "1";
+  } else if (key == "_v") {
+    out.sdk_version = std::string(v);
+  } else if (key == "lan") {
+    out.lan = std::string(v);
+  } else if (key == "instanceId") {
+    out.instance_id = std::string(v);
   }
-  return std::nullopt;  // unknown keys (_v, lan, gw, _conn, instanceId, ...) are ignored
+  return std::nullopt;  // unknown keys (_conn, ...) are ignored
 }
 
 }  // namespace
@@ -131,11 +139,10 @@ std::optional<device_user> parse_username(std::string_view u) {
 }
 
 std::string device_sign_content(std::string_view client_id, std::string_view dn,
-                                std::string_view pk,
-                                const std::optional<std::string>& timestamp) {
+                                std::string_view pk, const std::optional<std::string>& timestamp) {
   // Already in name order: clientId < deviceName < productKey < timestamp.
   std::string s;
-  s.reserve(40 + client_id.size() + dn.size() + pk.size());
+  s.reserve(37 + client_id.size() + dn.size() + pk.size() + (timestamp ? timestamp->size() : 0));
   s.append("clientId").append(client_id);
   s.append("deviceName").append(dn);
   s.append("productKey").append(pk);
@@ -147,9 +154,31 @@ std::string device_sign_content(std::string_view client_id, std::string_view dn,
 std::string register_sign_content(std::string_view dn, std::string_view pk,
                                   std::string_view random) {
   std::string s;
-  s.append("deviceName").append(dn).append("productKey").append(pk).append("random").append(
-      random);
+  s.reserve(26 + dn.size() + pk.size() + random.size());
+  s.append("deviceName").append(dn).append("productKey").append(pk).append("random").append(random);
   return s;
+}
+
+std::string sign_content(std::vector<sign_param> params) {
+  std::sort(params.begin(), params.end(),
+            [](const sign_param& a, const sign_param& b) { return a.name < b.name; });
+  std::size_t n = 0;
+  for (const auto& p : params)
+    n += p.name.size() + p.value.size();
+  std::string s;
+  s.reserve(n);
+  for (const auto& p : params)
+    s.append(p.name).append(p.value);
+  return s;
+}
+
+std::string device_password(tls::sign_method m, std::string_view secret, std::string_view content) {
+  return tls::hmac_hex(m, secret, content);
+}
+
+bool verify_device_password(tls::sign_method m, std::string_view secret, std::string_view content,
+                            std::string_view password_hex) noexcept {
+  return tls::hmac_verify(m, secret, content, password_hex);
 }
 
 bool valid_product_name(std::string_view s) noexcept {
@@ -157,7 +186,8 @@ bool valid_product_name(std::string_view s) noexcept {
   for (std::size_t i = 0; i < s.size(); ++chars) {
     auto c = static_cast<unsigned char>(s[i]);
     if (c >= 0x80) {  // a non-ASCII letter (e.g. CJK): one UTF-8 sequence
-      std::size_t len = c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : c >= 0xC0 ? 2 : 0;
+      // Lead bytes C2-F4 only (no overlong 2-byte forms, nothing past U+10FFFF).
+      std::size_t len = c > 0xF4 ? 0 : c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : c >= 0xC2 ? 2 : 0;
       if (len == 0 || i + len > s.size())
         return false;
       for (std::size_t k = 1; k < len; ++k)
@@ -166,8 +196,8 @@ bool valid_product_name(std::string_view s) noexcept {
       i += len;
       continue;
     }
-    if (!is_alnum(static_cast<char>(c)) && std::string_view("_-@()").find(static_cast<char>(c)) ==
-                                               std::string_view::npos)
+    if (!is_alnum(static_cast<char>(c)) &&
+        std::string_view("_-@()").find(static_cast<char>(c)) == std::string_view::npos)
       return false;
     ++i;
   }
@@ -183,6 +213,10 @@ bool valid_device_name(std::string_view s) noexcept {
 bool valid_alias(std::string_view s) noexcept {
   return s.size() >= 4 && s.size() <= 64 &&
          std::all_of(s.begin(), s.end(), [](char c) { return is_alnum(c) || c == '_'; });
+}
+
+bool valid_product_key(std::string_view s) noexcept {
+  return s.size() == 11 && std::all_of(s.begin(), s.end(), is_alnum);
 }
 
 }  // namespace iotb::auth
