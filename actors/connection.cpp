@@ -74,8 +74,16 @@ caf::behavior connection::make_behavior() {
         after_handler();
       },
       [this](deliver_atom, const message_ptr& m, std::uint8_t q, bool retain,
-             std::uint32_t sub_id) {
-        session_.on_deliver(m, static_cast<mqtt::qos>(q), retain, sub_id);
+             std::uint32_t sub_id, std::uint64_t seq) {
+        session_.on_deliver(m, static_cast<mqtt::qos>(q), retain, sub_id, seq);
+        after_handler();
+      },
+      [this](stored_atom, std::uint64_t cookie, bool ok) {
+        on_stored(cookie, ok);
+        after_handler();
+      },
+      [this](restore_atom, const restore_ptr& r) {
+        on_restore(r);
         after_handler();
       },
       [this](closed_atom, std::uint32_t gen, const close_ptr& info) {
@@ -170,7 +178,9 @@ void connection::on_attach(const attach_request_ptr& req) {
   ++gen_;
   epoch_ = req->epoch;
   bool existed = attaches_++ > 0;
+  held_batches_ = 0;  // those belonged to the old transport
   session_.on_connect(c, req->who, existed, req->assigned_id);
+  update_durability();
   flags_->online = true;
   transport_->attach(std::make_shared<transport_glue>(caf::actor_cast<caf::actor>(this), gen_),
                      session_.keep_alive());
@@ -192,8 +202,100 @@ void connection::on_packets(std::uint32_t gen, const batch_ptr& batch) {
       break;
     }
   }
-  t->batch_done();
+  // Receive maximum (SPEC §6): while too many QoS 1/2 messages wait for the
+  // store, stop reading (the transport reads at most a few batches ahead).
+  if (transport_ == t && session_.inbound_backlog() >= ctx_->cfg.receive_maximum)
+    ++held_batches_;
+  else
+    t->batch_done();
 }
+
+void connection::release_batches() {
+  if (!transport_ || held_batches_ == 0 ||
+      session_.inbound_backlog() >= ctx_->cfg.receive_maximum)
+    return;
+  for (; held_batches_ > 0; --held_batches_)
+    transport_->batch_done();
+}
+
+void connection::on_stored(std::uint64_t cookie, bool ok) {
+  if (!ok)
+    ctx_->stats.store_refused.fetch_add(1, std::memory_order_relaxed);
+  if (!transport_)
+    return;  // the client resends after reconnecting
+  if (session_.on_stored(cookie, ok) == verdict::close) {
+    end_connection(session_.close_reason());
+    return;
+  }
+  release_batches();
+}
+
+void connection::update_durability() {
+  bool durable = ctx_->durable && session_.expiry() > 0 &&
+                 session_.who().who != auth::identity::kind::registration;
+  if (durable) {
+    if (session_.store_id() == 0)
+      session_.set_store_id(session_.key());
+    flags_->store_id = session_.store_id();
+    persist();
+  } else if (session_.store_id() != 0) {
+    ctx_->durable->erase_session(name_, session_.store_id());
+    session_.set_store_id(0);
+    flags_->store_id = 0;
+  }
+}
+
+void connection::persist(std::uint64_t disconnected_ms) {
+  if (!ctx_->durable || session_.store_id() == 0)
+    return;
+  auto r = session_.record(disconnected_ms);
+  r.name = name_;
+  ctx_->durable->put_session(std::move(r));
+}
+
+void connection::on_restore(const restore_ptr& r) {
+  session_.restore(*r);
+  flags_->store_id = session_.store_id();
+  ctx_->restoring.fetch_sub(1, std::memory_order_release);
+  attaches_ = 1;  // the next CONNECT finds the session present
+  if (r->expiry == expiry_never)
+    return;
+  auto now = store::wall_ms();
+  auto since = r->disconnected_ms != 0 && r->disconnected_ms < now ? now - r->disconnected_ms : 0;
+  auto left_ms = std::uint64_t{r->expiry} * 1000 > since ? std::uint64_t{r->expiry} * 1000 - since
+                                                          : 0;
+  delayed_send(this, std::chrono::milliseconds{left_ms}, expire_atom::value, ++expire_gen_);
+}
+
+void connection::acked(std::uint64_t seq, std::uint64_t message_id) {
+  if (ctx_->durable && session_.store_id() != 0)
+    ctx_->durable->ack(session_.store_id(), seq, message_id);
+}
+
+std::vector<store::queued> connection::page(std::uint64_t after_seq, std::size_t max) {
+  if (!ctx_->durable || session_.store_id() == 0)
+    return {};
+  std::size_t expired = 0;
+  auto r = ctx_->durable->page(session_.store_id(), after_seq, max, &expired);
+  if (expired > 0) {
+    ctx_->stats.dropped_expired.fetch_add(expired, std::memory_order_relaxed);
+    IOTB_LOG(info, "store") << "client=" << session_.client_id() << ": " << expired
+                            << " queued messages expired (retention or message expiry)";
+  }
+  if (!r) {
+    IOTB_LOG(error, "store") << "client=" << session_.client_id()
+                             << ": cannot read the stored queue: " << r.error().what;
+    return {};
+  }
+  return std::move(*r);
+}
+
+void connection::queue_cleared() {
+  if (ctx_->durable && session_.store_id() != 0)
+    ctx_->durable->clear_queue(session_.store_id());
+}
+
+void connection::subscriptions_changed() { persist(); }
 
 void connection::on_closed(std::uint32_t gen, const close_ptr& info) {
   if (gen != gen_ || !transport_)
@@ -239,6 +341,8 @@ void connection::end_connection(const char* why) {
     }
   }
   auto expiry = session_.expiry();
+  if (expiry != 0)
+    persist(store::wall_ms());  // the expiry runs from now, also across restarts
   if (expiry == 0) {
     end_session();
   } else if (expiry != expiry_never) {
@@ -252,6 +356,11 @@ void connection::end_session() {
     pending_will_ = nullptr;
   }
   session_.clear();
+  if (ctx_->durable && session_.store_id() != 0) {
+    ctx_->durable->erase_session(name_, session_.store_id());
+    session_.set_store_id(0);
+    flags_->store_id = 0;
+  }
   if (!ending_) {
     ending_ = true;
     send(ctx_->manager, detach_atom::value, name_, epoch_);
@@ -261,7 +370,7 @@ void connection::end_session() {
 void connection::publish_will(const message_ptr& m) {
   if (!ctx_->authz->can_publish(session_.who(), m->topic).allowed)
     return;
-  route(m);
+  route(m, 0);
 }
 
 void connection::after_handler() {
@@ -288,17 +397,24 @@ void connection::flush() {
   }
 }
 
-std::size_t connection::route(const message_ptr& m) {
+session_env::routed connection::route(const message_ptr& m, std::uint64_t cookie) {
+  auto* durable = ctx_->durable.get();
   if (m->retain) {
     if (m->payload.empty())
       ctx_->retained.erase(m->topic);
     else
       ctx_->retained.set(m->topic, m);
+    if (durable && m->q == mqtt::qos::at_most_once)
+      durable->set_retained(m);
   }
-  std::size_t reached = 0;
+  routed r;
   auto self_key = session_.key();
   if (session_.who().is_device() && m->origin == self_key)
     answer_device(m);
+  // Persistent subscribers get QoS 1/2 through their durable queue: the
+  // message is committed first, then delivered with its entry's seq.
+  std::vector<store::target> targets;
+  std::vector<caf::actor> target_actors;
   std::optional<bool> device_topic;  // computed once, if a confined subscriber matches
   ctx_->subs.match(m->topic, [&](const sub_entry& e) {
     if (e.opts.no_local && e.session == m->origin)
@@ -309,16 +425,40 @@ std::size_t connection::route(const message_ptr& m) {
       if (*device_topic)
         return;
     }
-    ++reached;
+    ++r.reached;
     auto q = std::min(e.opts.max_qos, m->q);
     bool retain = e.opts.retain_as_published && m->retain;
+    if (durable && q != mqtt::qos::at_most_once) {
+      if (auto sid = e.flags ? e.flags->store_id.load(std::memory_order_relaxed) : 0; sid != 0) {
+        targets.push_back(store::target{sid, q, retain, e.sub_id});
+        target_actors.push_back(e.target);
+        return;
+      }
+    }
     if (e.session == self_key)
       session_.on_deliver(m, q, retain, e.sub_id);
     else
       caf::anon_send(e.target, deliver_atom::value, m, static_cast<std::uint8_t>(q), retain,
-                     e.sub_id);
+                     e.sub_id, std::uint64_t{0});
   });
-  return reached;
+  bool retain_update = durable && m->retain && m->q != mqtt::qos::at_most_once;
+  if (targets.empty() && !retain_update)
+    return r;
+  r.deferred = cookie != 0;
+  auto self = cookie != 0 ? caf::actor_cast<caf::actor>(this) : caf::actor{};
+  auto tg = targets;  // the completion needs each target's options
+  durable->enqueue(
+      m, std::move(targets), retain_update,
+      [m, self, cookie, actors = std::move(target_actors), tg = std::move(tg)](
+          bool ok, const std::vector<std::uint64_t>& seqs) {
+        if (ok)
+          for (std::size_t i = 0; i < actors.size() && i < seqs.size(); ++i)
+            caf::anon_send(actors[i], deliver_atom::value, m, static_cast<std::uint8_t>(tg[i].q),
+                           tg[i].retain, tg[i].sub_id, seqs[i]);
+        if (self)
+          caf::anon_send(self, stored_atom::value, cookie, ok);
+      });
+  return r;
 }
 
 bool connection::subscribe(const std::string& filter, const mqtt::subscribe_options& opts,

@@ -31,7 +31,11 @@ class connection : public caf::event_based_actor, private session_env {
  private:
   // -- session_env ----------------------------------------------------------
   net::out_queue& out() override { return out_; }
-  std::size_t route(const message_ptr& m) override;
+  routed route(const message_ptr& m, std::uint64_t cookie) override;
+  void acked(std::uint64_t seq, std::uint64_t message_id) override;
+  std::vector<store::queued> page(std::uint64_t after_seq, std::size_t max) override;
+  void queue_cleared() override;
+  void subscriptions_changed() override;
   bool subscribe(const std::string& filter, const mqtt::subscribe_options& opts,
                  std::uint32_t sub_id) override;
   bool unsubscribe(const std::string& filter) override;
@@ -67,6 +71,18 @@ class connection : public caf::event_based_actor, private session_env {
   void answer_device(const message_ptr& m);
   /// Kicked by the session manager (device disabled or deleted).
   void on_kick(mqtt::reason r, const std::string& why);
+  /// A persistent session read back from the store at start-up.
+  void on_restore(const restore_ptr& r);
+  /// A deferred QoS 1/2 store finished.
+  void on_stored(std::uint64_t cookie, bool ok);
+  /// Decides (at attach) whether the session is durable; writes or
+  /// removes its record accordingly.
+  void update_durability();
+  /// Writes the session record (durable sessions only).
+  void persist(std::uint64_t disconnected_ms = 0);
+  /// Read back-pressure: batches not yet released to the transport while
+  /// too many inbound QoS 1/2 messages wait for the store.
+  void release_batches();
   void after_handler();
   void flush();
 
@@ -93,6 +109,7 @@ class connection : public caf::event_based_actor, private session_env {
   std::array<acl_cache_entry, 8> pub_acl_cache_;
   unsigned pub_acl_next_ = 0;
   message_ptr pending_will_;
+  unsigned held_batches_ = 0;
   bool write_blocked_ = false;
   bool ending_ = false;          ///< detach requested
   unsigned deferred_ = 0;

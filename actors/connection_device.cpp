@@ -76,7 +76,7 @@ void connection::publish_system(std::string topic, std::string payload, mqtt::qo
   m->q = q;
   m->origin = 0;  // the broker, not this session (no-local does not apply)
   m->received = std::chrono::steady_clock::now();
-  route(m);
+  route(m, 0);
 }
 
 void connection::answer_device(const message_ptr& m) {

@@ -23,6 +23,7 @@
 #include "broker/router/router.hpp"
 #include "broker/store/env.hpp"
 #include "broker/store/registry.hpp"
+#include "broker/store/session_store.hpp"
 #include "broker/store/writer.hpp"
 
 namespace iotb::actors {
@@ -31,6 +32,9 @@ namespace iotb::actors {
 /// shared-subscription members that are connected).
 struct session_flags {
   std::atomic<bool> online{false};
+  /// Non-zero while the session is persistent and the broker has a store:
+  /// QoS 1/2 messages for it are committed to its durable queue first.
+  std::atomic<std::uint64_t> store_id{0};
 };
 
 /// One subscription as stored in the router.
@@ -60,6 +64,7 @@ struct counters {
   std::atomic<std::uint64_t> dropped_too_large{0};///< above client's max packet size
   std::atomic<std::uint64_t> auth_failures{0};    ///< refused CONNECTs
   std::atomic<std::uint64_t> acl_denials{0};      ///< refused PUBLISH/SUBSCRIBE
+  std::atomic<std::uint64_t> store_refused{0};    ///< QoS 1/2 refused: store full
 };
 
 /// The shared broker state.
@@ -78,6 +83,12 @@ struct broker_context {
   /// in unit tests) and its writer thread (device log, device state).
   std::shared_ptr<store::env> registry;
   std::unique_ptr<store::writer> writer;
+  /// Persistent sessions, durable QoS 1/2 queues and retained messages
+  /// (`<data-dir>/sessions`); null when persistence is off.
+  std::unique_ptr<store::session_store> durable;
+  /// Restored sessions whose subscriptions are not in the router yet; the
+  /// listeners start only when this reaches 0.
+  std::atomic<std::size_t> restoring{0};
 
   /// Appends to a device's log through the writer (no-op without one).
   /// Never pass a secret in `text`. Any thread.

@@ -7,7 +7,13 @@
 /// Protocol (sender → receiver: message):
 /// - transport glue → connection: (packets_atom, gen, batch_ptr)
 ///   (closed_atom, gen, close_ptr), (writable_atom, gen)
-/// - any connection → connection: (deliver_atom, message_ptr, qos, retain, sub_id)
+/// - any connection (or the store's writer thread, after a commit) →
+///   connection: (deliver_atom, message_ptr, qos, retain, sub_id, seq);
+///   seq != 0 names the entry in the receiver's durable queue
+/// - store writer thread → publishing connection: (stored_atom, cookie, ok):
+///   a QoS 1/2 message is committed (or refused); acknowledge it
+/// - session manager → connection: (restore_atom, restore_ptr): a
+///   persistent session read back from the store at start-up
 /// - transport (I/O thread) → session manager: (connect_atom, connect_request_ptr)
 /// - session manager → connection: (attach_atom, attach_request_ptr),
 ///   (terminate_atom), (shutdown_atom)
@@ -29,6 +35,7 @@
 #include "broker/core/message.hpp"
 #include "broker/mqtt/packet.hpp"
 #include "broker/net/tcp_transport.hpp"
+#include "broker/store/session_store.hpp"
 
 namespace iotb::actors {
 
@@ -46,6 +53,8 @@ using expire_atom = caf::atom_constant<caf::atom("expire")>;
 using kick_atom = caf::atom_constant<caf::atom("kick")>;
 using poll_atom = caf::atom_constant<caf::atom("poll")>;
 using regclose_atom = caf::atom_constant<caf::atom("regclose")>;
+using stored_atom = caf::atom_constant<caf::atom("stored")>;
+using restore_atom = caf::atom_constant<caf::atom("restore")>;
 
 /// Decoded packets of one read, owned by the receiving connection.
 using batch_ptr = std::shared_ptr<std::vector<mqtt::packet>>;
@@ -69,6 +78,9 @@ struct attach_request {
 };
 using attach_request_ptr = std::shared_ptr<attach_request>;
 
+/// A persistent session to rebuild from the store.
+using restore_ptr = std::shared_ptr<const store::session_record>;
+
 }  // namespace iotb::actors
 
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(iotb::message_ptr)
@@ -76,3 +88,4 @@ CAF_ALLOW_UNSAFE_MESSAGE_TYPE(iotb::actors::batch_ptr)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(iotb::actors::close_ptr)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(iotb::actors::connect_request_ptr)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(iotb::actors::attach_request_ptr)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(iotb::actors::restore_ptr)

@@ -24,8 +24,12 @@ session::session(const config& cfg, session_env& env, std::string client_id, std
 void session::on_connect(const connect& c, const iotb::auth::identity& who, bool existed,
                          bool assigned_id) {
   bool present = existed && !c.clean_start;
-  if (!present)
+  if (!present) {
     clear();
+    if (store_id_ != 0)
+      env_.queue_cleared();
+  }
+  acks_.clear();  // acknowledgements owed to the previous connection are moot
   who_ = who;
   ver_ = c.ver;
   online_ = true;
@@ -86,6 +90,41 @@ void session::on_connect(const connect& c, const iotb::auth::identity& who, bool
       ++i;
   }
   pump();
+}
+
+void session::restore(const store::session_record& r) {
+  ver_ = r.version;
+  expiry_ = r.expiry;
+  who_ = {};
+  who_.who = static_cast<auth::identity::kind>(r.kind);
+  who_.product_key = r.product_key;
+  who_.device_name = r.device_name;
+  store_id_ = r.store_id;
+  online_ = false;
+  for (auto& x : r.subs) {
+    env_.subscribe(x.filter, x.opts, x.sub_id);
+    subs_[x.filter] = sub_record{x.opts, x.sub_id, x.system};
+    system_subs_ += x.system ? 1 : 0;
+  }
+  mem_upto_ = 0;
+  dup_upto_ = r.last_seq;
+  spilled_ = true;  // the whole queue is on disk
+}
+
+store::session_record session::record(std::uint64_t disconnected_ms) const {
+  store::session_record r;
+  r.client_id = client_id_;
+  r.store_id = store_id_;
+  r.version = ver_;
+  r.expiry = expiry_;
+  r.disconnected_ms = disconnected_ms;
+  r.kind = static_cast<std::uint8_t>(who_.who);
+  r.product_key = who_.product_key;
+  r.device_name = who_.device_name;
+  r.subs.reserve(subs_.size());
+  for (auto& [filter, rec] : subs_)
+    r.subs.push_back({filter, rec.opts, rec.sub_id, rec.system});
+  return r;
 }
 
 verdict session::on_packet(packet& p) {
@@ -185,18 +224,52 @@ verdict session::on_publish(publish& p) {
   m->q = p.q;
   m->retain = p.retain;
   m->received = env_.now();
-  auto reached = env_.route(m);
-  if (p.q == qos::at_least_once) {
-    send_ack(packet_type::puback, p.packet_id,
-             reached == 0 && ver_ == version::v5 ? reason::no_matching_subscribers
-                                                : reason::success);
-  } else if (p.q == qos::exactly_once) {
+  std::uint64_t cookie = p.q == qos::at_most_once ? 0 : ++next_cookie_;
+  auto r = env_.route(m, cookie);
+  if (p.q == qos::at_most_once)
+    return verdict::keep;
+  if (p.q == qos::exactly_once)
     inbound_qos2_.insert(p.packet_id);
-    send_ack(packet_type::pubrec, p.packet_id,
-             reached == 0 && ver_ == version::v5 ? reason::no_matching_subscribers
-                                                : reason::success);
+  auto code = r.reached == 0 && ver_ == version::v5 ? reason::no_matching_subscribers
+                                                    : reason::success;
+  if (!r.deferred && acks_.empty()) {
+    send_ack(ack_type, p.packet_id, code);
+    return verdict::keep;
   }
+  acks_.push_back(inbound_ack{r.deferred ? cookie : 0, ack_type, p.packet_id, code});
+  send_ready_acks();
   return verdict::keep;
+}
+
+verdict session::on_stored(std::uint64_t cookie, bool ok) {
+  auto it = std::find_if(acks_.begin(), acks_.end(),
+                         [&](const inbound_ack& a) { return a.cookie == cookie; });
+  if (it == acks_.end())
+    return verdict::keep;  // for an earlier connection
+  if (!ok) {
+    IOTB_LOG(warn, "store") << "client=" << client_id_ << " PUBLISH id=" << it->packet_id
+                            << " refused: the message store is full or failing";
+    if (ver_ != version::v5) {
+      // 3.1.1 has no negative PUBACK: close; the client resends after
+      // reconnecting (the message was not acknowledged, nothing is lost).
+      close_reason_ = "message store full: QoS 1/2 PUBLISH not stored";
+      return verdict::close;
+    }
+    it->code = reason::quota_exceeded;
+    if (it->type == packet_type::pubrec)
+      inbound_qos2_.erase(it->packet_id);
+  }
+  it->cookie = 0;
+  send_ready_acks();
+  return verdict::keep;
+}
+
+void session::send_ready_acks() {
+  while (!acks_.empty() && acks_.front().cookie == 0) {
+    auto& a = acks_.front();
+    send_ack(a.type, a.packet_id, a.code);
+    acks_.pop_front();
+  }
 }
 
 verdict session::on_ack(const pub_ack& a) {
@@ -205,6 +278,7 @@ verdict session::on_ack(const pub_ack& a) {
   switch (a.type) {
     case packet_type::puback:
       if (it != inflight_.end() && it->p.q == qos::at_least_once) {
+        completed(it->p);
         inflight_.erase(it);
         pump();
       }
@@ -215,16 +289,19 @@ verdict session::on_ack(const pub_ack& a) {
         return verdict::keep;
       }
       if (static_cast<std::uint8_t>(a.code) >= 0x80) {
+        completed(it->p);
         inflight_.erase(it);  // the receiver refused it: done
         pump();
         return verdict::keep;
       }
       it->released = true;
-      it->p.msg = nullptr;  // the payload is no longer needed
+      if (it->p.seq == 0)
+        it->p.msg = nullptr;  // the payload is no longer needed (the id is, if stored)
       send_ack(packet_type::pubrel, a.packet_id, reason::success);
       return verdict::keep;
     case packet_type::pubcomp:
       if (it != inflight_.end() && it->released) {
+        completed(it->p);
         inflight_.erase(it);
         pump();
       }
@@ -282,6 +359,7 @@ verdict session::on_subscribe(const subscribe& s) {
       jobs.push_back({f.filter, f.opts.max_qos});
   }
   env_.out().emit([&](buffer& b) { encode(ack, ver_, b); });
+  env_.subscriptions_changed();
   for (auto& j : jobs) {
     env_.retained(j.filter, [&](const message_ptr& m) {
       on_deliver(m, min_qos(m->q, j.granted), true, sub_id);
@@ -305,6 +383,7 @@ verdict session::on_unsubscribe(const unsubscribe& u) {
     ack.codes.push_back(existed ? reason::success : reason::no_subscription_existed);
   }
   env_.out().emit([&](buffer& b) { encode(ack, ver_, b); });
+  env_.subscriptions_changed();
   return verdict::keep;
 }
 
@@ -357,7 +436,11 @@ void session::clear() {
   inflight_.clear();
   queue_.clear();
   inbound_qos2_.clear();
+  acks_.clear();
   last_packet_id_ = 0;
+  mem_upto_ = 0;
+  dup_upto_ = 0;
+  spilled_ = false;
 }
 
 void session::subscribe_system(const std::string& filter, qos max_qos) {
@@ -370,13 +453,28 @@ void session::subscribe_system(const std::string& filter, qos max_qos) {
   ++system_subs_;
 }
 
-void session::on_deliver(const message_ptr& m, qos granted, bool retain, std::uint32_t sub_id) {
+void session::on_deliver(const message_ptr& m, qos granted, bool retain, std::uint32_t sub_id,
+                         std::uint64_t seq) {
+  if (seq != 0) {
+    // A durable entry: already in memory (read from the store), or to be
+    // read from there later (spilled), or next in line.
+    if (seq <= mem_upto_ || spilled_ || store_id_ == 0)
+      return;
+    if (!online_) {
+      spilled_ = true;  // an offline session keeps its queue on disk only
+      return;
+    }
+  }
   auto left = m->remaining_expiry(env_.now());
   if (left && *left == 0) {
     env_.dropped("expired");
+    if (seq != 0) {
+      mem_upto_ = seq;
+      env_.acked(seq, m->id);
+    }
     return;
   }
-  pending p{m, granted, retain, sub_id};
+  pending p{m, granted, retain, sub_id, seq};
   if (granted == qos::at_most_once) {
     if (!online_)
       return;
@@ -387,13 +485,38 @@ void session::on_deliver(const message_ptr& m, qos granted, bool retain, std::ui
     send_publish(p, 0, false);
     return;
   }
+  if (seq != 0)
+    mem_upto_ = seq;
   if (online_ && queue_.empty() && start_delivery(p))
     return;
   if (queue_.size() >= cfg_.max_queued_messages) {
+    if (seq != 0) {
+      spilled_ = true;  // stays on disk; read back when the queue drains
+      return;
+    }
     env_.dropped("queue full");
     return;
   }
   queue_.push_back(std::move(p));
+}
+
+void session::completed(const pending& p) {
+  if (p.seq != 0 && p.msg)
+    env_.acked(p.seq, p.msg->id);
+}
+
+void session::page_in() {
+  auto room = cfg_.max_queued_messages > queue_.size() ? cfg_.max_queued_messages - queue_.size()
+                                                       : 0;
+  if (room == 0)
+    return;
+  auto entries = env_.page(mem_upto_, room);
+  if (entries.size() < room)
+    spilled_ = false;  // everything stored is in memory now
+  for (auto& e : entries) {
+    mem_upto_ = std::max(mem_upto_, e.seq);
+    queue_.push_back(pending{std::move(e.msg), e.q, e.retain, e.sub_id, e.seq});
+  }
 }
 
 bool session::start_delivery(const pending& p) {
@@ -402,24 +525,30 @@ bool session::start_delivery(const pending& p) {
     return false;
   auto id = next_packet_id();
   inflight_.push_back(outflight{p, id, false});
-  send_publish(p, id, false);
+  // Entries read back after a restart may have been sent before it.
+  send_publish(p, id, p.seq != 0 && p.seq <= dup_upto_);
   return true;
 }
 
 void session::pump() {
   if (!online_)
     return;
+  if (spilled_ && queue_.size() < cfg_.max_queued_messages / 2 + 1)
+    page_in();
   while (!queue_.empty()) {
     auto& p = queue_.front();
     auto left = p.msg->remaining_expiry(env_.now());
     if (left && *left == 0) {
       env_.dropped("expired");
+      completed(p);
       queue_.pop_front();
       continue;
     }
     if (!start_delivery(p))
       return;
     queue_.pop_front();
+    if (queue_.empty() && spilled_)
+      page_in();
   }
 }
 
@@ -467,8 +596,10 @@ void session::send_publish(const pending& p, std::uint16_t packet_id, bool dup) 
       if (packet_id != 0) {
         auto it = std::find_if(inflight_.begin(), inflight_.end(),
                                [&](const outflight& f) { return f.packet_id == packet_id; });
-        if (it != inflight_.end())
+        if (it != inflight_.end()) {
+          completed(it->p);
           inflight_.erase(it);
+        }
       }
       return;
     }

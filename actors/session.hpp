@@ -22,6 +22,7 @@
 #include "broker/core/message.hpp"
 #include "broker/mqtt/codec.hpp"
 #include "broker/net/out_queue.hpp"
+#include "broker/store/session_store.hpp"
 
 namespace iotb::actors {
 
@@ -31,9 +32,27 @@ class session_env {
   virtual ~session_env() = default;
   /// Bytes for the client (flushed by the environment when convenient).
   virtual net::out_queue& out() = 0;
+  /// What `route` did.
+  struct routed {
+    std::size_t reached = 0;  ///< subscriptions the message goes to
+    /// The message must first be committed to the store (persistent
+    /// subscribers, or a retained QoS 1/2 message): the environment calls
+    /// `session::on_stored(cookie, ok)` when it is.
+    bool deferred = false;
+  };
   /// Delivers `m` to matching subscribers and updates the retained store
-  /// when `m->retain`. @returns the number of subscriptions reached.
-  virtual std::size_t route(const message_ptr& m) = 0;
+  /// when `m->retain`. `cookie` (non-zero for a QoS 1/2 PUBLISH from the
+  /// client) identifies the acknowledgement waiting for a deferred store.
+  virtual routed route(const message_ptr& m, std::uint64_t cookie) = 0;
+  /// Durable queue (persistent sessions with a store): the client
+  /// acknowledged entry `seq` of message `message_id`.
+  virtual void acked(std::uint64_t seq, std::uint64_t message_id) = 0;
+  /// Reads up to `max` stored entries after `after_seq`.
+  virtual std::vector<store::queued> page(std::uint64_t after_seq, std::size_t max) = 0;
+  /// The queue was emptied (clean start of an existing session).
+  virtual void queue_cleared() = 0;
+  /// The subscriptions changed (persist the session record).
+  virtual void subscriptions_changed() = 0;
   /// Adds or replaces a subscription. @returns true when it is new.
   virtual bool subscribe(const std::string& filter, const mqtt::subscribe_options& opts,
                          std::uint32_t sub_id) = 0;
@@ -74,8 +93,32 @@ class session {
   /// One packet from the client.
   [[nodiscard]] verdict on_packet(mqtt::packet& p);
 
-  /// A message routed to this session through a subscription.
-  void on_deliver(const message_ptr& m, mqtt::qos granted, bool retain, std::uint32_t sub_id);
+  /// A message routed to this session through a subscription. `seq`: its
+  /// entry in the durable queue (0: not stored).
+  void on_deliver(const message_ptr& m, mqtt::qos granted, bool retain, std::uint32_t sub_id,
+                  std::uint64_t seq = 0);
+
+  /// A deferred store (see `session_env::route`) finished: acknowledge the
+  /// PUBLISH (0x97 quota exceeded on MQTT 5 when the store refused; a 3.1.1
+  /// client cannot be told, so its connection is closed and it resends).
+  [[nodiscard]] verdict on_stored(std::uint64_t cookie, bool ok);
+
+  /// Inbound QoS 1/2 PUBLISHes not yet acknowledged (waiting for the store).
+  [[nodiscard]] std::size_t inbound_backlog() const noexcept { return acks_.size(); }
+
+  /// Makes the session durable under `store_id` (0: not durable). A
+  /// durable session keeps at most `max_queued_messages` deliveries in
+  /// memory; the rest stays in the store and is read back in order.
+  void set_store_id(std::uint64_t id) noexcept { store_id_ = id; }
+  [[nodiscard]] std::uint64_t store_id() const noexcept { return store_id_; }
+
+  /// Rebuilds a persistent session read from the store after a restart:
+  /// identity, expiry, subscriptions (re-entered in the router); its queue
+  /// stays on disk until the client connects. Entries up to `r.last_seq`
+  /// may have been sent before the restart and go out with DUP set.
+  void restore(const store::session_record& r);
+  /// The session as the store keeps it (name left empty).
+  [[nodiscard]] store::session_record record(std::uint64_t disconnected_ms) const;
 
   /// The connection ended without a normal DISCONNECT (or with 0x04).
   /// Queues nothing. Afterwards `will_due()` tells whether a will is pending.
@@ -119,6 +162,15 @@ class session {
     mqtt::qos q;
     bool retain;
     std::uint32_t sub_id;
+    std::uint64_t seq = 0;  ///< durable queue entry (0: none)
+  };
+  /// An inbound QoS 1/2 acknowledgement; sent in the order the PUBLISHes
+  /// arrived (MQTT-4.6.0-2), so a ready one waits behind a deferred one.
+  struct inbound_ack {
+    std::uint64_t cookie;  ///< 0: ready
+    mqtt::packet_type type;
+    std::uint16_t packet_id;
+    mqtt::reason code;
   };
   struct outflight {
     pending p;
@@ -141,6 +193,11 @@ class session {
   void send_publish(const pending& p, std::uint16_t packet_id, bool dup);
   bool start_delivery(const pending& p);
   void pump();
+  /// Reads the next stored entries into the queue (durable, spilled).
+  void page_in();
+  void send_ready_acks();
+  /// The delivery finished (acknowledged, refused, or dropped).
+  void completed(const pending& p);
   std::uint16_t next_packet_id();
   message_ptr make_will() const;
 
@@ -171,6 +228,15 @@ class session {
 
   // Inbound QoS 2 packet ids awaiting PUBREL.
   std::unordered_set<std::uint16_t> inbound_qos2_;
+  // Inbound acknowledgements in arrival order.
+  std::deque<inbound_ack> acks_;
+  std::uint64_t next_cookie_ = 0;
+
+  // Durable queue (store_id_ != 0).
+  std::uint64_t store_id_ = 0;
+  std::uint64_t mem_upto_ = 0;  ///< highest stored seq held in memory or done
+  std::uint64_t dup_upto_ = 0;  ///< entries up to this may have been sent before a restart
+  bool spilled_ = false;        ///< stored entries after mem_upto_ are only on disk
 
   // Topic aliases (per connection).
   std::vector<std::string> alias_in_;

@@ -23,10 +23,30 @@ class fake_env : public session_env {
   std::size_t reach = 1;
 
   net::out_queue& out() override { return q; }
-  std::size_t route(const message_ptr& m) override {
+  session_env::routed route(const message_ptr& m, std::uint64_t cookie) override {
     routed.push_back(m);
-    return reach;
+    if (defer && cookie != 0)
+      cookies.push_back(cookie);
+    return {reach, defer && cookie != 0};
   }
+  void acked(std::uint64_t seq, std::uint64_t id) override { acks.emplace_back(seq, id); }
+  std::vector<store::queued> page(std::uint64_t after, std::size_t max) override {
+    pages.emplace_back(after, max);
+    std::vector<store::queued> out;
+    for (auto& e : disk)
+      if (e.seq > after && out.size() < max)
+        out.push_back(e);
+    return out;
+  }
+  void queue_cleared() override { ++clears; }
+  void subscriptions_changed() override { ++sub_changes; }
+  bool defer = false;                 ///< route() defers acknowledgements
+  std::vector<std::uint64_t> cookies; ///< deferred ones, in order
+  std::vector<std::pair<std::uint64_t, std::uint64_t>> acks;   ///< (seq, message id)
+  std::vector<std::pair<std::uint64_t, std::size_t>> pages;    ///< page() calls
+  std::vector<store::queued> disk;    ///< the simulated durable queue
+  int clears = 0;
+  int sub_changes = 0;
   bool subscribe(const std::string& f, const subscribe_options& o, std::uint32_t) override {
     return subs.insert_or_assign(f, o).second;
   }
@@ -414,4 +434,151 @@ TEST_F(session_test, plain_clients_have_no_device_limits) {
   auto& ack = std::get<suback>(out[0]);
   for (auto c : ack.codes)
     EXPECT_EQ(c, reason::granted_qos1);
+}
+
+// -- durable queue (issue 4) --------------------------------------------------
+
+TEST_F(session_test, deferred_acks_keep_publish_order) {
+  s.on_connect(make_connect(version::v5), {}, false, false);
+  env.take(version::v5);
+  env.defer = true;
+  packet p1 = publish{"a", "1", qos::at_least_once, false, false, 1, {}};
+  packet p2 = publish{"b", "2", qos::at_least_once, false, false, 2, {}};
+  ASSERT_EQ(s.on_packet(p1), verdict::keep);
+  ASSERT_EQ(s.on_packet(p2), verdict::keep);
+  env.defer = false;
+  packet p3 = publish{"c", "3", qos::at_least_once, false, false, 3, {}};
+  ASSERT_EQ(s.on_packet(p3), verdict::keep);  // ready at once, but waits its turn
+  EXPECT_TRUE(env.take(version::v5).empty());
+  EXPECT_EQ(s.inbound_backlog(), 3u);
+  ASSERT_EQ(env.cookies.size(), 2u);
+  EXPECT_EQ(s.on_stored(env.cookies[1], true), verdict::keep);  // second first
+  EXPECT_TRUE(env.take(version::v5).empty());
+  EXPECT_EQ(s.on_stored(env.cookies[0], true), verdict::keep);
+  auto out = env.take(version::v5);
+  ASSERT_EQ(out.size(), 3u);
+  EXPECT_EQ(std::get<pub_ack>(out[0]).packet_id, 1);
+  EXPECT_EQ(std::get<pub_ack>(out[1]).packet_id, 2);
+  EXPECT_EQ(std::get<pub_ack>(out[2]).packet_id, 3);
+  EXPECT_EQ(s.inbound_backlog(), 0u);
+}
+
+TEST_F(session_test, refused_store_is_0x97_on_v5_and_close_on_v311) {
+  s.on_connect(make_connect(version::v5), {}, false, false);
+  env.take(version::v5);
+  env.defer = true;
+  packet p = publish{"a", "1", qos::at_least_once, false, false, 9, {}};
+  ASSERT_EQ(s.on_packet(p), verdict::keep);
+  EXPECT_EQ(s.on_stored(env.cookies.back(), false), verdict::keep);
+  auto out = env.take(version::v5);
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(std::get<pub_ack>(out[0]).code, reason::quota_exceeded);
+
+  s.on_connect(make_connect(version::v311), {}, true, false);
+  env.take(version::v311);
+  packet q = publish{"a", "1", qos::at_least_once, false, false, 10, {}};
+  ASSERT_EQ(s.on_packet(q), verdict::keep);
+  EXPECT_EQ(s.on_stored(env.cookies.back(), false), verdict::close);
+  EXPECT_TRUE(env.take(version::v311).empty());  // no PUBACK: the client resends
+}
+
+TEST_F(session_test, stale_store_completion_after_reconnect_is_ignored) {
+  s.on_connect(make_connect(version::v5, false), {}, false, false);
+  env.take(version::v5);
+  env.defer = true;
+  packet p = publish{"a", "1", qos::at_least_once, false, false, 1, {}};
+  ASSERT_EQ(s.on_packet(p), verdict::keep);
+  s.on_connection_lost();
+  s.on_connect(make_connect(version::v5, false), {}, true, false);
+  env.take(version::v5);
+  EXPECT_EQ(s.on_stored(env.cookies.back(), true), verdict::keep);
+  EXPECT_TRUE(env.take(version::v5).empty());
+}
+
+TEST_F(session_test, durable_delivery_acks_the_store_entry) {
+  s.on_connect(make_connect(version::v311, false), {}, false, false);
+  s.set_store_id(7);
+  env.take(version::v311);
+  auto m = make_msg("t", "x", qos::at_least_once);
+  std::const_pointer_cast<message>(m)->id = 55;
+  s.on_deliver(m, qos::at_least_once, false, 0, 1);
+  s.on_deliver(m, qos::at_least_once, false, 0, 1);  // a duplicate seq is ignored
+  auto out = env.take(version::v311);
+  ASSERT_EQ(out.size(), 1u);
+  auto id = std::get<publish>(out[0]).packet_id;
+  packet ack = pub_ack{packet_type::puback, id, reason::success, {}};
+  ASSERT_EQ(s.on_packet(ack), verdict::keep);
+  ASSERT_EQ(env.acks.size(), 1u);
+  EXPECT_EQ(env.acks[0], (std::pair<std::uint64_t, std::uint64_t>{1, 55}));
+}
+
+TEST_F(session_test, offline_durable_session_keeps_queue_on_disk_and_pages_in_order) {
+  cfg.max_queued_messages = 4;
+  cfg.max_inflight = 2;
+  s.on_connect(make_connect(version::v311, false), {}, false, false);
+  s.set_store_id(7);
+  s.on_connection_lost();
+  for (std::uint64_t seq = 1; seq <= 10; ++seq) {
+    auto m = make_msg("t", std::to_string(seq), qos::at_least_once);
+    std::const_pointer_cast<message>(m)->id = 100 + seq;
+    env.disk.push_back(store::queued{seq, m, qos::at_least_once, false, 0});
+    s.on_deliver(m, qos::at_least_once, false, 0, seq);
+  }
+  EXPECT_EQ(s.queued(), 0u);  // nothing held in memory while offline
+  env.take(version::v311);
+  s.on_connect(make_connect(version::v311, false), {}, true, false);
+  std::vector<std::string> got;
+  for (int round = 0; round < 10 && got.size() < 10; ++round) {
+    auto out = env.take(version::v311);
+    for (auto& p : out) {
+      if (auto* pub = std::get_if<publish>(&p)) {
+        got.push_back(pub->payload);
+        packet ack = pub_ack{packet_type::puback, pub->packet_id, reason::success, {}};
+        ASSERT_EQ(s.on_packet(ack), verdict::keep);
+      }
+    }
+    EXPECT_LE(s.queued(), 4u);  // the memory window
+  }
+  ASSERT_EQ(got.size(), 10u);
+  for (int i = 0; i < 10; ++i)
+    EXPECT_EQ(got[i], std::to_string(i + 1));
+  EXPECT_EQ(env.acks.size(), 10u);
+  EXPECT_GE(env.pages.size(), 3u);
+}
+
+TEST_F(session_test, restored_session_resubscribes_and_marks_redelivery_dup) {
+  store::session_record r;
+  r.client_id = "c1";
+  r.store_id = 7;
+  r.version = version::v311;
+  r.expiry = 100;
+  r.last_seq = 1;
+  store::subscription_record sub;
+  sub.filter = "a/#";
+  sub.opts.max_qos = qos::at_least_once;
+  r.subs.push_back(sub);
+  s.restore(r);
+  EXPECT_EQ(env.subs.count("a/#"), 1u);
+  auto m1 = make_msg("a/1", "old", qos::at_least_once);
+  auto m2 = make_msg("a/2", "new", qos::at_least_once);
+  env.disk.push_back(store::queued{1, m1, qos::at_least_once, false, 0});
+  env.disk.push_back(store::queued{2, m2, qos::at_least_once, false, 0});
+  s.on_connect(make_connect(version::v311, false), {}, true, false);
+  auto out = env.take(version::v311);
+  ASSERT_EQ(out.size(), 3u);
+  EXPECT_TRUE(std::get<connack>(out[0]).session_present);
+  EXPECT_TRUE(std::get<publish>(out[1]).dup);   // may have been sent before the restart
+  EXPECT_FALSE(std::get<publish>(out[2]).dup);  // stored after the last run's last entry
+  auto rec = s.record(1234);
+  EXPECT_EQ(rec.store_id, 7u);
+  EXPECT_EQ(rec.disconnected_ms, 1234u);
+  ASSERT_EQ(rec.subs.size(), 1u);
+  EXPECT_EQ(rec.subs[0].filter, "a/#");
+}
+
+TEST_F(session_test, clean_start_clears_the_durable_queue) {
+  s.on_connect(make_connect(version::v311, false), {}, false, false);
+  s.set_store_id(7);
+  s.on_connect(make_connect(version::v311, true), {}, true, false);
+  EXPECT_EQ(env.clears, 1);
 }

@@ -31,8 +31,13 @@ std::string device_session(const std::string& pk, const std::string& dn) {
 
 }  // namespace
 
-session_manager::session_manager(caf::actor_config& cfg, context_ptr ctx)
-    : caf::event_based_actor(cfg), ctx_(std::move(ctx)) {}
+session_manager::session_manager(caf::actor_config& cfg, context_ptr ctx,
+                                 std::vector<store::session_record> restored,
+                                 std::uint64_t max_store_id)
+    : caf::event_based_actor(cfg),
+      ctx_(std::move(ctx)),
+      restored_(std::move(restored)),
+      next_key_(max_store_id + 1) {}
 
 caf::behavior session_manager::make_behavior() {
   set_down_handler([this](caf::down_msg& dm) {
@@ -44,6 +49,15 @@ caf::behavior session_manager::make_behavior() {
       }
     }
   });
+  for (auto& r : restored_) {
+    auto& e = sessions_[r.name];
+    e.actor = spawn<connection>(ctx_, r.client_id, r.name, r.store_id);
+    monitor(e.actor);
+    send(e.actor, restore_atom::value,
+         std::make_shared<const store::session_record>(std::move(r)));
+  }
+  restored_.clear();
+  restored_.shrink_to_fit();
   if (ctx_->registry) {
     if (auto t = ctx_->registry->read())
       change_seq_ = store::last_change(*t);

@@ -30,7 +30,13 @@ namespace iotb::actors {
 
 class session_manager : public caf::event_based_actor {
  public:
-  session_manager(caf::actor_config& cfg, context_ptr ctx);
+  /// `restored`: persistent sessions read from the store at start-up (each
+  /// gets its connection actor at once, so that messages published before
+  /// the client reconnects reach its queue); `max_store_id`: the highest
+  /// store id in use (session keys start above it).
+  session_manager(caf::actor_config& cfg, context_ptr ctx,
+                  std::vector<store::session_record> restored = {},
+                  std::uint64_t max_store_id = 0);
   caf::behavior make_behavior() override;
   [[nodiscard]] const char* name() const override { return "session_manager"; }
 
@@ -45,6 +51,7 @@ class session_manager : public caf::event_based_actor {
   void poll_changes();
 
   context_ptr ctx_;
+  std::vector<store::session_record> restored_;
   std::unordered_map<std::string, entry> sessions_;
   std::uint64_t next_key_ = 1;
   std::uint64_t change_seq_ = 0;  ///< last registry change acted on

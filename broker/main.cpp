@@ -53,6 +53,46 @@ int run_broker(const config& cfg) {
   }
   ctx->registry = *registry;
   ctx->writer = std::make_unique<store::writer>(ctx->registry, 1000, std::chrono::milliseconds{10});
+  store::loaded_state restored;
+  if (cfg.persistence) {
+    store::session_store_options so;
+    so.mode = *store::parse_durability(cfg.durability);
+    so.window = std::chrono::milliseconds{cfg.commit_window_ms};
+    so.batch_interval = std::chrono::milliseconds{cfg.batch_interval_ms};
+    so.max_map_size = static_cast<std::size_t>(cfg.store_max_size_mb) << 20;
+    so.map_size = std::min(so.map_size, so.max_map_size);
+    so.retention = std::chrono::seconds{cfg.qos1_retention};
+    auto st = store::session_store::open(cfg.data_dir + "/sessions", so);
+    if (!st) {
+      IOTB_LOG(error, "main") << "cannot open the session store: " << st.error().what;
+      return 1;
+    }
+    auto loaded = (*st)->load(store::wall_ms());
+    if (!loaded) {
+      IOTB_LOG(error, "main") << "cannot read the session store " << cfg.data_dir
+                              << "/sessions: " << loaded.error().what;
+      return 1;
+    }
+    restored = std::move(*loaded);
+    ctx->durable = std::move(*st);
+    for (auto& m : restored.retained)
+      ctx->retained.set(m->topic, m);
+    IOTB_LOG(info, "main") << "session store: " << restored.sessions.size()
+                           << " persistent sessions, " << restored.queued
+                           << " queued messages, " << restored.retained.size()
+                           << " retained; removed " << restored.expired_sessions
+                           << " expired sessions, " << restored.expired_messages
+                           << " expired messages, " << restored.orphans << " orphans"
+                           << (restored.corrupt ? "; " : "")
+                           << (restored.corrupt ? std::to_string(restored.corrupt) +
+                                                      " corrupt records skipped (see above)"
+                                                : std::string{})
+                           << " (durability " << cfg.durability << ")";
+    restored.retained.clear();
+  } else {
+    IOTB_LOG(warn, "main") << "persistence off: sessions, QoS 1 queues and retained messages "
+                              "live in memory and are lost at restart";
+  }
   auth::registry_auth_options ao;
   ao.keep_alive_min = cfg.device_keep_alive_min;
   ao.keep_alive_max = cfg.device_keep_alive_max;
@@ -66,7 +106,9 @@ int run_broker(const config& cfg) {
   // Poll briefly, then sleep: the clients share these cores.
   acfg.set("work-stealing.moderate-poll-attempts", size_t{50});
   caf::actor_system sys{acfg};
-  ctx->manager = sys.spawn<actors::session_manager>(ctx);
+  ctx->restoring = restored.sessions.size();
+  ctx->manager = sys.spawn<actors::session_manager>(ctx, std::move(restored.sessions),
+                                                    restored.max_store_id);
 
   net::io_pool pool{cfg.io_threads ? cfg.io_threads : cores()};
   std::vector<std::shared_ptr<net::tcp_listener>> listeners;
@@ -125,7 +167,9 @@ int run_broker(const config& cfg) {
   if (!ok) {
     caf::anon_send_exit(ctx->manager, caf::exit_reason::user_shutdown);
     sys.await_all_actors_done();
+    ctx->subs.clear();
     ctx->manager = caf::actor{};
+    ctx->durable.reset();
     return 1;
   }
   if (listeners.empty())
@@ -133,6 +177,9 @@ int run_broker(const config& cfg) {
   if (cfg.local_mode)
     IOTB_LOG(info, "main") << "local mode: no config file and no listener flags, so listeners "
                               "bind 127.0.0.1 only and anonymous clients are allowed";
+  // Restored sessions must be subscribed before the first client publishes.
+  for (int i = 0; ctx->restoring.load(std::memory_order_acquire) != 0 && i < 60000; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds{1});
   pool.start();
   for (auto& l : listeners)
     l->start();
@@ -148,7 +195,8 @@ int run_broker(const config& cfg) {
     l->stop();
   caf::anon_send(ctx->manager, actors::shutdown_atom::value);
   sys.await_all_actors_done();
-  ctx->writer.reset();  // commits what the sessions logged last
+  ctx->writer.reset();   // commits what the sessions logged last
+  ctx->durable.reset();  // commits and syncs the queues; closes LMDB
   // Break the reference cycles context → actor handles → actors → context.
   ctx->subs.clear();
   ctx->manager = caf::actor{};

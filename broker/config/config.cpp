@@ -152,6 +152,20 @@ std::optional<std::string> apply_setting(config& cfg, std::string_view key,
     return parse_uint(key, v, cfg.max_output_buffer, 4096, 1ull << 32);
   } else if (key == "connect-timeout") {
     return parse_uint(key, v, cfg.connect_timeout, 1, 3600);
+  } else if (key == "durability") {
+    if (v != "sync" && v != "batch" && v != "none")
+      return "durability: expected sync, batch or none, got '" + std::string{v} + "'";
+    cfg.durability = std::string{v};
+  } else if (key == "persistence") {
+    return parse_bool(key, v, cfg.persistence);
+  } else if (key == "commit-window-ms") {
+    return parse_uint(key, v, cfg.commit_window_ms, 0, 1000);
+  } else if (key == "batch-interval-ms") {
+    return parse_uint(key, v, cfg.batch_interval_ms, 1, 60'000);
+  } else if (key == "qos1-retention") {
+    return parse_uint(key, v, cfg.qos1_retention, 1, 0xFFFFFFFFull);
+  } else if (key == "store-max-size") {
+    return parse_uint(key, v, cfg.store_max_size_mb, 1, 1ull << 24);
   } else if (key == "io-threads") {
     return parse_uint(key, v, cfg.io_threads, 0, 256);
   } else if (key == "workers") {
@@ -279,6 +293,16 @@ Options:
   --sign-max-skew N          refuse signed CONNECTs whose timestamp is more than
                              N seconds off (0 = no check, the default: SDKs send
                              fixed timestamps)
+  --persistence BOOL         keep persistent sessions, their QoS 1/2 queues and
+                             retained messages in <data-dir>/sessions (true)
+  --durability MODE          sync: a QoS 1 PUBLISH is acknowledged once on disk
+                             (default); batch: synced every --batch-interval-ms;
+                             none: the OS decides (a crash may lose messages)
+  --commit-window-ms N       extra wait to gather a group commit (0)
+  --batch-interval-ms N      sync period for --durability batch (100)
+  --qos1-retention N         seconds a queued QoS 1/2 message is kept (604800)
+  --store-max-size N         MiB the sessions store may grow to (65536); when
+                             full, QoS 1 publishes are refused with 0x97
   --io-threads N             socket I/O threads (0 = one per core)
   --workers N                actor scheduler threads (0 = one per core)
   --max-throughput N         messages an actor handles before yielding (64)

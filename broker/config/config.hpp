@@ -64,6 +64,14 @@ struct config {
   bool auto_subscribe_always = false;  ///< automatic subscription without `_ss=1`
   std::uint32_t sign_max_skew = 0;     ///< seconds a signed timestamp may be off; 0 = unchecked
 
+  // Durable sessions and QoS 1 (SPEC §7): `<data-dir>/sessions`.
+  std::string durability = "sync";     ///< sync | batch | none
+  std::uint32_t commit_window_ms = 0;  ///< extra gathering time per group commit
+  std::uint32_t batch_interval_ms = 100;  ///< sync period with durability=batch
+  std::uint32_t qos1_retention = 7 * 24 * 3600;  ///< seconds a queued QoS 1 message lives
+  std::uint64_t store_max_size_mb = 64 * 1024;   ///< the sessions store grows up to this
+  bool persistence = true;             ///< false: sessions and QoS 1 in memory only
+
   // Threads (0 = one per core).
   unsigned io_threads = 0;
   unsigned workers = 0;

@@ -9,8 +9,9 @@ namespace iotb::store {
 namespace {
 
 constexpr char format_magic[4] = {'I', 'O', 'T', 'B'};
-constexpr const char* table_names[] = {"meta",   "products", "devices", "apps",
-                                       "regnwl", "devlog",   "changes"};
+constexpr const char* table_names[] = {"meta",     "products", "devices",  "apps",
+                                       "regnwl",   "devlog",   "changes",  "sessions",
+                                       "queue",    "messages", "retained"};
 static_assert(std::size(table_names) == static_cast<std::size_t>(table::count_));
 
 MDB_val to_val(std::string_view s) {
@@ -106,6 +107,8 @@ expected<std::shared_ptr<env>, error> env::open(const std::string& dir, const en
     return unexpected{error{errc::io, "cannot create " + dir + ": " + ec.message()}};
   std::shared_ptr<env> e(new env);
   e->dir_ = dir;
+  e->opts_ = opts;
+  e->map_size_ = opts.map_size;
   if (int rc = mdb_env_create(&e->env_); rc != 0)
     return unexpected{lmdb_error(rc, "mdb_env_create")};
   mdb_env_set_maxdbs(e->env_, 16);
@@ -139,6 +142,7 @@ env::~env() {
 }
 
 expected<read_txn, error> env::read() {
+  std::shared_lock lk(resize_mu_);
   MDB_txn* t = nullptr;
   int rc = mdb_txn_begin(env_, nullptr, MDB_RDONLY, &t);
   if (rc == MDB_MAP_RESIZED) {  // another process grew the map
@@ -147,10 +151,11 @@ expected<read_txn, error> env::read() {
   }
   if (rc != 0)
     return unexpected{lmdb_error(rc, "beginning a read transaction")};
-  return read_txn(*this, t);
+  return read_txn(*this, t, std::move(lk));
 }
 
 expected<write_txn, error> env::write() {
+  std::shared_lock lk(resize_mu_);
   MDB_txn* t = nullptr;
   int rc = mdb_txn_begin(env_, nullptr, 0, &t);
   if (rc == MDB_MAP_RESIZED) {
@@ -159,7 +164,7 @@ expected<write_txn, error> env::write() {
   }
   if (rc != 0)
     return unexpected{lmdb_error(rc, "beginning a write transaction")};
-  return write_txn(*this, t);
+  return write_txn(*this, t, std::move(lk));
 }
 
 expected<bool, error> env::sync() {
@@ -168,7 +173,27 @@ expected<bool, error> env::sync() {
   return true;
 }
 
-txn::txn(txn&& other) noexcept : env_(other.env_), txn_(other.txn_) { other.txn_ = nullptr; }
+expected<bool, error> env::grow() {
+  if (opts_.max_map_size == 0)
+    return unexpected{error{errc::limit, "the store " + dir_ + " is full (its map may not grow)"}};
+  std::unique_lock lk(resize_mu_);
+  MDB_envinfo info;
+  mdb_env_info(env_, &info);
+  std::size_t cur = info.me_mapsize;
+  if (opts_.max_map_size == 0 || cur >= opts_.max_map_size)
+    return unexpected{error{errc::limit, "the store " + dir_ + " is full (" +
+                                             std::to_string(cur >> 20) + " MiB, the maximum)"}};
+  std::size_t next = std::min(cur * 2, opts_.max_map_size);
+  if (int rc = mdb_env_set_mapsize(env_, next); rc != 0)
+    return unexpected{lmdb_error(rc, "growing the map of " + dir_)};
+  map_size_ = next;
+  return true;
+}
+
+txn::txn(txn&& other) noexcept
+    : env_(other.env_), txn_(other.txn_), lk_(std::move(other.lk_)) {
+  other.txn_ = nullptr;
+}
 
 txn::~txn() {
   if (txn_)
@@ -209,6 +234,8 @@ bool write_txn::erase(table t, std::string_view key) {
 expected<bool, error> write_txn::commit() {
   int rc = mdb_txn_commit(txn_);
   txn_ = nullptr;
+  if (lk_.owns_lock())
+    lk_.unlock();
   if (rc != 0)
     return unexpected{lmdb_error(rc, "committing")};
   return true;

@@ -11,8 +11,11 @@
 /// a time but need not stay on the thread that opened it; a write
 /// transaction belongs to the thread that opened it until it ends.
 
+#include <atomic>
 #include <cstdint>
 #include <memory>
+#include <mutex>
+#include <shared_mutex>
 #include <optional>
 #include <span>
 #include <string>
@@ -45,7 +48,8 @@ struct error {
 /// Human-readable name of `e` ("not_found").
 [[nodiscard]] const char* to_string(errc e) noexcept;
 
-/// The tables of the registry environment.
+/// The tables of an environment (each environment opens all of them; the
+/// registry uses the first seven, the sessions environment the rest).
 enum class table : std::uint8_t {
   meta,      ///< "format" → magic + version
   products,  ///< pk → Product
@@ -54,6 +58,11 @@ enum class table : std::uint8_t {
   regnwl,    ///< "pk/dn/clientId" → RegnwlClient
   devlog,    ///< "pk/dn" NUL seq(BE64) → DeviceLogEntry
   changes,   ///< seq(BE64) → Change
+  // The sessions environment (broker/store/session_store.hpp).
+  sessions,  ///< session name → Session
+  queue,     ///< store_id(BE64) seq(BE64) → QueueEntry
+  messages,  ///< message id(BE64) → StoredMessage
+  retained,  ///< topic → StoredMessage
   count_,
 };
 
@@ -69,6 +78,8 @@ struct env_options {
   /// any process (the CLI's). For data whose last second may be lost in a
   /// crash: the device log and device state.
   bool sync = true;
+  /// `grow()` doubles the map up to this size; 0 = never grow.
+  std::size_t max_map_size = 0;
 };
 
 class read_txn;
@@ -94,6 +105,15 @@ class env {
 
   /// Flushes committed data to disk (for environments opened without sync).
   [[nodiscard]] expected<bool, error> sync();
+  /// True when opened without per-commit sync.
+  [[nodiscard]] bool nosync() const noexcept { return !opts_.sync; }
+
+  /// Doubles the map size (at most `max_map_size`) after MDB_MAP_FULL.
+  /// Waits until no transaction of this process is open. Errors: limit
+  /// (already at the maximum), io.
+  [[nodiscard]] expected<bool, error> grow();
+  /// The current map size in bytes.
+  [[nodiscard]] std::size_t map_size() const noexcept { return map_size_.load(); }
 
   [[nodiscard]] MDB_dbi dbi(table t) const noexcept { return dbis_[static_cast<int>(t)]; }
   [[nodiscard]] MDB_env* handle() const noexcept { return env_; }
@@ -101,7 +121,13 @@ class env {
 
  private:
   env() = default;
+  friend class txn;
   MDB_env* env_ = nullptr;
+  env_options opts_;
+  std::atomic<std::size_t> map_size_{0};
+  /// Shared by every open transaction; `grow` takes it exclusively (LMDB:
+  /// the map may be resized only while this process has no transaction).
+  std::shared_mutex resize_mu_;
   MDB_dbi dbis_[static_cast<int>(table::count_)] = {};
   std::string dir_;
 };
@@ -122,15 +148,18 @@ class txn {
   [[nodiscard]] store::env& environment() const noexcept { return *env_; }
 
  protected:
-  txn(store::env& e, MDB_txn* t) : env_(&e), txn_(t) {}
+  txn(store::env& e, MDB_txn* t, std::shared_lock<std::shared_mutex> lk)
+      : env_(&e), txn_(t), lk_(std::move(lk)) {}
   store::env* env_;
   MDB_txn* txn_;
+  std::shared_lock<std::shared_mutex> lk_;
 };
 
 /// A read-only snapshot.
 class read_txn : public txn {
   friend class env;
-  read_txn(store::env& e, MDB_txn* t) : txn(e, t) {}
+  read_txn(store::env& e, MDB_txn* t, std::shared_lock<std::shared_mutex> lk)
+      : txn(e, t, std::move(lk)) {}
 
  public:
   read_txn(read_txn&&) noexcept = default;
@@ -139,7 +168,8 @@ class read_txn : public txn {
 /// The write transaction; changes become visible (and durable) on `commit`.
 class write_txn : public txn {
   friend class env;
-  write_txn(store::env& e, MDB_txn* t) : txn(e, t) {}
+  write_txn(store::env& e, MDB_txn* t, std::shared_lock<std::shared_mutex> lk)
+      : txn(e, t, std::move(lk)) {}
 
  public:
   write_txn(write_txn&&) noexcept = default;

@@ -4,8 +4,13 @@
 
 namespace iotb::store {
 
-writer::writer(std::shared_ptr<env> e, std::size_t max_group, std::chrono::milliseconds window)
-    : env_(std::move(e)), max_group_(max_group), window_(window), thread_([this] { run(); }) {}
+writer::writer(std::shared_ptr<env> e, std::size_t max_group, std::chrono::milliseconds window,
+               std::chrono::milliseconds sync_interval)
+    : env_(std::move(e)),
+      max_group_(max_group),
+      window_(window),
+      sync_interval_(sync_interval),
+      thread_([this] { run(); }) {}
 
 writer::~writer() {
   {
@@ -16,10 +21,10 @@ writer::~writer() {
   thread_.join();
 }
 
-void writer::submit(job j) {
+void writer::submit(job j, completion done) {
   {
     std::lock_guard lk(mu_);
-    queue_.push_back(std::move(j));
+    queue_.push_back(item{std::move(j), std::move(done)});
     ++submitted_;
   }
   cv_.notify_one();
@@ -37,7 +42,7 @@ writer::stats writer::snapshot() const {
 }
 
 void writer::run() {
-  std::vector<job> group;
+  std::vector<item> group;
   auto last_commit = std::chrono::steady_clock::now() - window_;
   for (;;) {
     if (window_.count() > 0) {
@@ -48,13 +53,14 @@ void writer::run() {
     }
     {
       std::unique_lock lk(mu_);
-      if (dirty_) {
-        cv_.wait_for(lk, std::chrono::seconds{1}, [&] { return stop_ || !queue_.empty(); });
+      if (dirty_ && sync_interval_.count() > 0) {
+        cv_.wait_for(lk, sync_interval_, [&] { return stop_ || !queue_.empty(); });
       } else {
         cv_.wait(lk, [&] { return stop_ || !queue_.empty(); });
       }
       if (queue_.empty()) {
-        if (dirty_) {  // idle for a while, or stopping: make it durable
+        if (dirty_ && (stop_ || sync_interval_.count() > 0)) {
+          // Idle for a while, or stopping: make it durable.
           lk.unlock();
           (void)env_->sync();
           dirty_ = false;
@@ -75,8 +81,9 @@ void writer::run() {
     }
     apply(group);
     last_commit = std::chrono::steady_clock::now();
-    dirty_ = true;
-    if (auto now = std::chrono::steady_clock::now(); now - last_sync_ >= std::chrono::seconds{1}) {
+    dirty_ = env_->nosync();
+    if (auto now = std::chrono::steady_clock::now();
+        dirty_ && sync_interval_.count() > 0 && now - last_sync_ >= sync_interval_) {
       (void)env_->sync();
       dirty_ = false;
       last_sync_ = now;
@@ -90,45 +97,78 @@ void writer::run() {
   }
 }
 
-void writer::apply(std::vector<job>& group) {
+void writer::apply(std::vector<item>& group) {
   // A failing job aborts the transaction; the group is retried without it,
-  // so one bad job never loses the others.
+  // so one bad job never loses the others. A full map is grown and the
+  // group retried as it was.
   std::vector<bool> skip(group.size(), false);
   std::uint64_t commits = 0;
   std::uint64_t failures = 0;
-  for (;;) {
+  std::uint64_t grows = 0;
+  enum class outcome { committed, retry, grow, give_up };
+  auto attempt = [&]() -> outcome {
     auto t = env_->write();
     if (!t) {
       IOTB_LOG(error, "store") << "cannot begin a write transaction: " << t.error().what;
-      failures += group.size();
-      break;
+      return outcome::give_up;
     }
-    bool failed = false;
-    for (std::size_t i = 0; i < group.size() && !failed; ++i) {
+    for (std::size_t i = 0; i < group.size(); ++i) {
       if (skip[i])
         continue;
-      if (auto ok = group[i](*t); !ok) {
+      if (auto ok = group[i].j(*t); !ok) {
+        if (ok.error().code == errc::map_full)
+          return outcome::grow;
         IOTB_LOG(warn, "store") << "write job failed and was dropped: " << ok.error().what;
         skip[i] = true;
         ++failures;
-        failed = true;
+        return outcome::retry;
       }
     }
-    if (failed)
-      continue;  // `t` aborts on scope exit
-    if (auto ok = t->commit(); !ok) {
-      IOTB_LOG(error, "store") << "commit of " << group.size()
-                               << " jobs failed: " << ok.error().what;
-      failures += group.size();
-    } else {
-      ++commits;
+    auto ok = t->commit();
+    if (ok)
+      return outcome::committed;
+    if (ok.error().code == errc::map_full)
+      return outcome::grow;
+    IOTB_LOG(error, "store") << "commit of " << group.size() << " jobs failed: " << ok.error().what;
+    return outcome::give_up;
+  };
+  bool committed = false;
+  for (bool more = true; more;) {
+    switch (attempt()) {  // the transaction has ended when attempt() returns
+      case outcome::committed:
+        ++commits;
+        committed = true;
+        more = false;
+        break;
+      case outcome::retry:
+        break;
+      case outcome::grow:
+        if (auto g = env_->grow(); g) {
+          ++grows;
+          break;
+        } else {
+          IOTB_LOG(error, "store") << g.error().what << ": " << group.size()
+                                   << " write jobs refused";
+        }
+        [[fallthrough]];
+      case outcome::give_up:
+        for (std::size_t i = 0; i < group.size(); ++i)
+          if (!skip[i]) {
+            skip[i] = true;
+            ++failures;
+          }
+        more = false;
+        break;
     }
-    break;
   }
+  for (std::size_t i = 0; i < group.size(); ++i)
+    if (group[i].done)
+      group[i].done(committed && !skip[i]);
   std::lock_guard lk(mu_);
   stats_.jobs += group.size();
   stats_.commits += commits;
   stats_.failures += failures;
+  stats_.grows += grows;
 }
 
 }  // namespace iotb::store

@@ -6,8 +6,14 @@
 /// (and one sync) for many device-log lines and state updates, and no
 /// actor or I/O thread ever blocks on the disk.
 ///
-/// With an environment opened without sync, the writer syncs at most once a
-/// second while there are commits, and when it stops.
+/// With an environment opened without sync, the writer syncs every
+/// `sync_interval` (1 s by default; 0: never, except when it stops) while
+/// there are commits. A job may carry a completion that runs on the writer
+/// thread after its transaction committed (for a synced environment: after
+/// the data is on disk) — the durable-QoS 1 path acknowledges from there.
+///
+/// A full map (MDB_MAP_FULL) grows the map (`env::grow`) and retries the
+/// group; only at the configured maximum do jobs fail.
 ///
 /// Thread-safety: `submit` may be called from any thread. Jobs run on the
 /// writer thread in submission order; a job must not block on anything but
@@ -33,40 +39,51 @@ class writer {
   /// changes are discarded with its group (the other jobs of that group are
   /// retried one by one, so one bad job loses nothing else).
   using job = std::function<expected<bool, error>(write_txn& t)>;
+  /// Runs after the job's group committed (`true`) or after the job was
+  /// dropped (`false`), on the writer thread, in submission order. Must
+  /// not block; may submit further jobs.
+  using completion = std::function<void(bool committed)>;
 
   /// Statistics (for metrics and benchmarks).
   struct stats {
     std::uint64_t jobs = 0;
     std::uint64_t commits = 0;
     std::uint64_t failures = 0;
+    std::uint64_t grows = 0;
   };
 
   /// `window`: after a commit, wait until this much time has passed before
   /// the next one (more jobs per transaction, fewer page writes); 0 commits
   /// as soon as jobs are queued.
   explicit writer(std::shared_ptr<env> e, std::size_t max_group = 1000,
-                  std::chrono::milliseconds window = std::chrono::milliseconds{0});
+                  std::chrono::milliseconds window = std::chrono::milliseconds{0},
+                  std::chrono::milliseconds sync_interval = std::chrono::seconds{1});
   ~writer();  ///< drains the queue, then joins
   writer(const writer&) = delete;
   writer& operator=(const writer&) = delete;
 
   /// Queues a job. Never blocks on the disk.
-  void submit(job j);
+  void submit(job j, completion done = {});
   /// Blocks until every job submitted before the call has been committed.
   void drain();
   [[nodiscard]] stats snapshot() const;
 
  private:
+  struct item {
+    job j;
+    completion done;
+  };
   void run();
-  void apply(std::vector<job>& group);
+  void apply(std::vector<item>& group);
 
   std::shared_ptr<env> env_;
   std::size_t max_group_;
   std::chrono::milliseconds window_;
+  std::chrono::milliseconds sync_interval_;
   mutable std::mutex mu_;
   std::condition_variable cv_;
   std::condition_variable drained_;
-  std::vector<job> queue_;
+  std::vector<item> queue_;
   std::uint64_t submitted_ = 0;
   std::uint64_t done_ = 0;
   stats stats_;

@@ -33,7 +33,9 @@ void client::start(const asio::ip::tcp::endpoint& target) {
     socket_.set_option(asio::ip::tcp::no_delay(true), ignored);
     mqtt::connect c;
     c.ver = opts_.ver;
-    c.clean_start = true;
+    c.clean_start = !opts_.persistent;
+    if (opts_.persistent && opts_.ver == mqtt::version::v5)
+      c.props.session_expiry_interval = 300;
     c.keep_alive = opts_.keep_alive;
     c.client_id = opts_.client_id;
     c.username = opts_.username;

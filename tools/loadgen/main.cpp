@@ -39,6 +39,7 @@ constexpr const char* usage =
     "                      10000 (QoS 0) / 1000 (QoS 1) deliveries in flight, at most 64)\n"
     "  --broker-pid PID    report the broker's CPU and RSS from /proc\n"
     "  --mqtt-version 3|5  3 means 3.1.1 (default 3)\n"
+    "  --persistent        subscribers use persistent sessions (durable QoS 1)\n"
     "  --json              one JSON object on stdout\n"
     "  --progress          one line per second on stderr\n"
     "connect (a storm of CONNECTs, then memory per idle connection):\n"
@@ -60,6 +61,7 @@ struct options {
   unsigned mqtt_version = 3;
   bool json = false;
   bool progress = false;
+  bool persistent = false;
   std::string device_auth;  // CSV path
   std::size_t concurrency = 200;
   double hold = 2;
@@ -88,6 +90,10 @@ options parse(int argc, char** argv) {
     std::string_view a = argv[i];
     if (a == "--json") {
       o.json = true;
+      continue;
+    }
+    if (a == "--persistent") {
+      o.persistent = true;
       continue;
     }
     if (a == "--progress") {
@@ -303,6 +309,7 @@ int main(int argc, char** argv) {
       asio::ip::tcp::endpoint(loopback_address(o.host), static_cast<unsigned short>(o.port));
   cfg.clients = o.clients;
   cfg.q = static_cast<iotb::mqtt::qos>(o.qos);
+  cfg.persistent = o.persistent;
   cfg.payload = o.payload;
   cfg.duration_s = o.duration;
   cfg.window = o.window != 0 ? o.window : auto_window(o.clients, o.qos);

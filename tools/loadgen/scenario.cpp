@@ -52,6 +52,7 @@ scenario::scenario(asio::io_context& io, scenario_config cfg)
     o.subscribe_filter = fan_in ? "bench/in/#" : "bench/out";
     o.sub_qos = cfg_.q;
     o.ver = cfg_.ver;
+    o.persistent = cfg_.persistent;
     // The single fan-in subscriber takes everything: give it a big buffer.
     o.read_buffer = std::size_t{fan_in ? 256U : 16U} * 1024;
     clients_.push_back(std::make_unique<client>(io_, *this, clients_.size(), std::move(o)));

@@ -47,6 +47,7 @@ struct scenario_config {
   mqtt::version ver = mqtt::version::v311;
   std::optional<int> broker_pid;
   bool progress = false;  ///< one stderr line per second
+  bool persistent = false;  ///< subscribers keep persistent sessions (durable QoS 1)
 };
 
 /// Smallest payload: publisher id, sequence, timestamp.

@@ -1,0 +1,616 @@
+#include "broker/store/session_store.hpp"
+
+#include <unordered_set>
+
+#include "broker/log/log.hpp"
+#include "schemas/sessions_generated.h"
+
+namespace iotb::store {
+
+namespace fb = flatbuffers;
+namespace s = iotb::schema;
+
+namespace {
+
+constexpr std::uint32_t expiry_never = 0xFFFFFFFF;
+
+std::string queue_key(std::uint64_t store_id, std::uint64_t seq) {
+  std::string k(16, '\0');
+  put_be64(store_id, k.data());
+  put_be64(seq, k.data() + 8);
+  return k;
+}
+
+std::string id_key(std::uint64_t id) {
+  std::string k(8, '\0');
+  put_be64(id, k.data());
+  return k;
+}
+
+std::string str(const fb::String* x) { return x ? x->str() : std::string{}; }
+
+std::vector<std::uint8_t> finish(fb::FlatBufferBuilder& b) {
+  return {b.GetBufferPointer(), b.GetBufferPointer() + b.GetSize()};
+}
+
+/// Verifies `b` as a `T` root. LMDB values are only 2-byte aligned, so the
+/// bytes are copied into an aligned per-thread buffer first; the result is
+/// valid until the next call on this thread with the same `slot`.
+template <class T>
+const T* verified(std::span<const std::uint8_t> b, int slot = 0) {
+  thread_local std::vector<std::uint8_t> copies[2];
+  auto& copy = copies[slot];
+  copy.assign(b.begin(), b.end());
+  fb::Verifier v(copy.data(), copy.size());
+  if (!v.VerifyBuffer<T>(nullptr))
+    return nullptr;
+  return fb::GetRoot<T>(copy.data());
+}
+
+error corrupt(const char* kind) {
+  return error{errc::corrupt, std::string("a ") + kind + " record failed verification"};
+}
+
+std::span<const std::uint8_t> as_span(const MDB_val& v) {
+  return {static_cast<const std::uint8_t*>(v.mv_data), v.mv_size};
+}
+
+/// Visits every record of `tb` whose key starts with `prefix`.
+template <class F>
+expected<bool, error> scan(const txn& t, table tb, std::string_view prefix, F&& f) {
+  MDB_cursor* c = nullptr;
+  if (int rc = mdb_cursor_open(t.handle(), t.environment().dbi(tb), &c); rc != 0)
+    return unexpected{lmdb_error(rc, "opening a cursor")};
+  MDB_val k{prefix.size(), const_cast<char*>(prefix.data())};
+  MDB_val v;
+  int rc = mdb_cursor_get(c, &k, &v, prefix.empty() ? MDB_FIRST : MDB_SET_RANGE);
+  while (rc == 0) {
+    std::string_view key(static_cast<const char*>(k.mv_data), k.mv_size);
+    if (!key.starts_with(prefix) || !f(key, as_span(v)))
+      break;
+    rc = mdb_cursor_get(c, &k, &v, MDB_NEXT);
+  }
+  mdb_cursor_close(c);
+  if (rc != 0 && rc != MDB_NOTFOUND)
+    return unexpected{lmdb_error(rc, "scanning")};
+  return true;
+}
+
+std::uint64_t expiry_deadline_ms(const s::StoredMessage& m) {
+  return m.has_expiry() ? m.received_ms() + std::uint64_t{m.expiry_interval()} * 1000 : 0;
+}
+
+}  // namespace
+
+std::optional<durability> parse_durability(std::string_view v) noexcept {
+  if (v == "sync")
+    return durability::sync;
+  if (v == "batch")
+    return durability::batch;
+  if (v == "none")
+    return durability::none;
+  return std::nullopt;
+}
+
+std::uint64_t wall_ms() noexcept {
+  return static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                        std::chrono::system_clock::now().time_since_epoch())
+                                        .count());
+}
+
+std::vector<std::uint8_t> encode_message(const message& m, std::uint64_t received_ms) {
+  fb::FlatBufferBuilder b(128 + m.topic.size() + m.payload.size());
+  const auto& p = m.props;
+  auto topic = b.CreateString(m.topic);
+  auto payload = b.CreateVector(reinterpret_cast<const std::uint8_t*>(m.payload.data()),
+                                m.payload.size());
+  fb::Offset<fb::String> ct, rt;
+  fb::Offset<fb::Vector<std::uint8_t>> cd;
+  if (p.content_type)
+    ct = b.CreateString(*p.content_type);
+  if (p.response_topic)
+    rt = b.CreateString(*p.response_topic);
+  if (p.correlation_data)
+    cd = b.CreateVector(reinterpret_cast<const std::uint8_t*>(p.correlation_data->data()),
+                        p.correlation_data->size());
+  fb::Offset<fb::Vector<fb::Offset<s::UserProperty>>> ups;
+  if (!p.user_properties.empty()) {
+    std::vector<fb::Offset<s::UserProperty>> v;
+    v.reserve(p.user_properties.size());
+    for (auto& [k, val] : p.user_properties)
+      v.push_back(s::CreateUserProperty(b, b.CreateString(k), b.CreateString(val)));
+    ups = b.CreateVector(v);
+  }
+  s::StoredMessageBuilder mb(b);
+  mb.add_id(m.id);
+  mb.add_topic(topic);
+  mb.add_payload(payload);
+  mb.add_qos(static_cast<std::uint8_t>(m.q));
+  mb.add_retain(m.retain);
+  mb.add_received_ms(received_ms);
+  if (p.message_expiry_interval) {
+    mb.add_has_expiry(true);
+    mb.add_expiry_interval(*p.message_expiry_interval);
+  }
+  mb.add_payload_format(p.payload_format_indicator.value_or(255));
+  if (p.content_type)
+    mb.add_content_type(ct);
+  if (p.response_topic)
+    mb.add_response_topic(rt);
+  if (p.correlation_data)
+    mb.add_correlation_data(cd);
+  if (!p.user_properties.empty())
+    mb.add_user_properties(ups);
+  mb.add_origin(m.origin);
+  b.Finish(mb.Finish());
+  return finish(b);
+}
+
+expected<std::shared_ptr<message>, error> decode_message(std::span<const std::uint8_t> bytes,
+                                                         std::uint64_t now_ms,
+                                                         std::chrono::steady_clock::time_point now) {
+  auto r = verified<s::StoredMessage>(bytes, 1);
+  if (!r || !r->topic())
+    return unexpected{corrupt("message")};
+  auto m = std::make_shared<message>();
+  m->id = r->id();
+  m->topic = r->topic()->str();
+  if (auto pl = r->payload())
+    m->payload.assign(reinterpret_cast<const char*>(pl->data()), pl->size());
+  if (r->qos() > 2)
+    return unexpected{corrupt("message")};
+  m->q = static_cast<mqtt::qos>(r->qos());
+  m->retain = r->retain();
+  m->origin = r->origin();
+  auto age_ms = now_ms > r->received_ms() ? now_ms - r->received_ms() : 0;
+  m->received = now - std::chrono::milliseconds{age_ms};
+  auto& p = m->props;
+  if (r->has_expiry())
+    p.message_expiry_interval = r->expiry_interval();
+  if (r->payload_format() != 255)
+    p.payload_format_indicator = r->payload_format();
+  if (r->content_type())
+    p.content_type = r->content_type()->str();
+  if (r->response_topic())
+    p.response_topic = r->response_topic()->str();
+  if (auto cd = r->correlation_data())
+    p.correlation_data = std::string(reinterpret_cast<const char*>(cd->data()), cd->size());
+  if (auto ups = r->user_properties())
+    for (auto u : *ups)
+      p.user_properties.emplace_back(str(u->key()), str(u->value()));
+  return m;
+}
+
+std::vector<std::uint8_t> encode_session(const session_record& r) {
+  fb::FlatBufferBuilder b(256);
+  std::vector<fb::Offset<s::Subscription>> subs;
+  subs.reserve(r.subs.size());
+  for (auto& x : r.subs)
+    subs.push_back(s::CreateSubscription(b, b.CreateString(x.filter),
+                                         static_cast<std::uint8_t>(x.opts.max_qos),
+                                         x.opts.no_local, x.opts.retain_as_published,
+                                         x.opts.retain_handling, x.sub_id, x.system));
+  auto off = s::CreateSession(b, b.CreateString(r.client_id), r.store_id,
+                              static_cast<std::uint8_t>(r.version), r.expiry, r.disconnected_ms,
+                              r.kind, b.CreateString(r.product_key),
+                              b.CreateString(r.device_name), b.CreateVector(subs));
+  b.Finish(off);
+  return finish(b);
+}
+
+expected<session_record, error> decode_session(std::span<const std::uint8_t> bytes) {
+  auto s = verified<s::Session>(bytes);
+  if (!s || s->store_id() == 0)
+    return unexpected{corrupt("session")};
+  session_record r;
+  r.client_id = str(s->client_id());
+  r.store_id = s->store_id();
+  r.version = static_cast<mqtt::version>(s->version());
+  r.expiry = s->expiry();
+  r.disconnected_ms = s->disconnected_ms();
+  r.kind = s->kind();
+  r.product_key = str(s->product_key());
+  r.device_name = str(s->device_name());
+  if (auto subs = s->subscriptions()) {
+    for (auto x : *subs) {
+      if (!x->filter() || x->max_qos() > 2 || x->retain_handling() > 2)
+        return unexpected{corrupt("session")};
+      subscription_record sr;
+      sr.filter = x->filter()->str();
+      sr.opts.max_qos = static_cast<mqtt::qos>(x->max_qos());
+      sr.opts.no_local = x->no_local();
+      sr.opts.retain_as_published = x->retain_as_published();
+      sr.opts.retain_handling = x->retain_handling();
+      sr.sub_id = x->sub_id();
+      sr.system = x->system();
+      r.subs.push_back(std::move(sr));
+    }
+  }
+  return r;
+}
+
+expected<std::unique_ptr<session_store>, error> session_store::open(
+    const std::string& dir, const session_store_options& o) {
+  env_options eo;
+  eo.map_size = o.map_size;
+  eo.max_map_size = std::max(o.max_map_size, o.map_size);
+  eo.sync = o.mode == durability::sync;
+  auto e = env::open(dir, eo);
+  if (!e)
+    return unexpected{e.error()};
+  std::unique_ptr<session_store> st(new session_store);
+  st->opts_ = o;
+  st->env_ = std::move(*e);
+  auto interval = o.mode == durability::batch ? o.batch_interval : std::chrono::milliseconds{0};
+  st->writer_ = std::make_unique<writer>(st->env_, 1000, o.window, interval);
+  return st;
+}
+
+session_store::~session_store() {
+  writer_.reset();  // drains; syncs an unsynced environment
+}
+
+expected<loaded_state, error> session_store::load(std::uint64_t now_ms) {
+  loaded_state out;
+  const auto retention_ms = static_cast<std::uint64_t>(opts_.retention.count()) * 1000;
+  std::unordered_map<std::uint64_t, std::uint32_t> refs;
+  std::unordered_map<std::uint64_t, std::uint64_t> seqs;
+  std::vector<std::string> dead_sessions, dead_entries, dead_messages;
+  std::unordered_set<std::uint64_t> live_ids, expired_ids, referenced;
+  {
+    auto t = env_->read();
+    if (!t)
+      return unexpected{t.error()};
+    auto ok = scan(*t, table::sessions, "", [&](std::string_view key, auto v) {
+      auto r = decode_session(v);
+      if (!r) {
+        ++out.corrupt;
+        IOTB_LOG(error, "store") << "a session record (" << key.size()
+                                 << "-byte key) is corrupt and was skipped: " << r.error().what;
+        return true;
+      }
+      out.max_store_id = std::max(out.max_store_id, r->store_id);
+      bool expired = r->expiry != expiry_never && r->disconnected_ms != 0 &&
+                     r->disconnected_ms + std::uint64_t{r->expiry} * 1000 <= now_ms;
+      if (expired) {
+        ++out.expired_sessions;
+        dead_sessions.emplace_back(key);
+        return true;
+      }
+      r->name.assign(key);
+      live_ids.insert(r->store_id);
+      out.sessions.push_back(std::move(*r));
+      return true;
+    });
+    if (!ok)
+      return unexpected{ok.error()};
+    // Messages: which are past retention or their own expiry.
+    ok = scan(*t, table::messages, "", [&](std::string_view key, auto v) {
+      auto m = verified<s::StoredMessage>(v, 1);
+      if (!m || key.size() != 8) {
+        ++out.corrupt;
+        IOTB_LOG(error, "store") << "a stored message is corrupt and was removed";
+        dead_messages.emplace_back(key);
+        expired_ids.insert(key.size() == 8 ? get_be64(key.data()) : 0);
+        return true;
+      }
+      auto deadline = expiry_deadline_ms(*m);
+      if (m->received_ms() + retention_ms <= now_ms || (deadline != 0 && deadline <= now_ms))
+        expired_ids.insert(m->id());
+      return true;
+    });
+    if (!ok)
+      return unexpected{ok.error()};
+    ok = scan(*t, table::queue, "", [&](std::string_view key, auto v) {
+      auto q = verified<s::QueueEntry>(v);
+      std::uint64_t sid = key.size() == 16 ? get_be64(key.data()) : 0;
+      if (!q || key.size() != 16) {
+        ++out.corrupt;
+        IOTB_LOG(error, "store") << "a queue entry is corrupt and was removed";
+        dead_entries.emplace_back(key);
+        return true;
+      }
+      referenced.insert(q->message_id());
+      if (!live_ids.contains(sid)) {
+        ++out.orphans;
+        dead_entries.emplace_back(key);
+        return true;
+      }
+      if (expired_ids.contains(q->message_id())) {
+        ++out.expired_messages;
+        dead_entries.emplace_back(key);
+        return true;
+      }
+      ++refs[q->message_id()];
+      auto& last = seqs[sid];
+      last = std::max(last, get_be64(key.data() + 8));
+      ++out.queued;
+      return true;
+    });
+    if (!ok)
+      return unexpected{ok.error()};
+    ok = scan(*t, table::messages, "", [&](std::string_view key, auto) {
+      if (key.size() == 8 && !refs.contains(get_be64(key.data()))) {
+        if (!referenced.contains(get_be64(key.data())))
+          ++out.orphans;  // no entry at all (a crash between ack and delete)
+        dead_messages.emplace_back(key);
+      }
+      return true;
+    });
+    if (!ok)
+      return unexpected{ok.error()};
+    auto now = std::chrono::steady_clock::now();
+    ok = scan(*t, table::retained, "", [&](std::string_view key, auto v) {
+      auto m = decode_message(v, now_ms, now);
+      if (!m) {
+        ++out.corrupt;
+        IOTB_LOG(error, "store") << "a retained message is corrupt and was skipped";
+        return true;
+      }
+      out.retained.push_back(std::move(*m));
+      return true;
+    });
+    if (!ok)
+      return unexpected{ok.error()};
+  }
+  // Expired sessions lose their queue too.
+  std::vector<std::uint64_t> dead_ids;
+  if (!dead_sessions.empty() || !dead_entries.empty() || !dead_messages.empty()) {
+    auto t = env_->write();
+    if (!t)
+      return unexpected{t.error()};
+    for (auto& k : dead_sessions)
+      t->erase(table::sessions, k);
+    for (auto& k : dead_entries)
+      t->erase(table::queue, k);
+    for (auto& k : dead_messages)
+      t->erase(table::messages, k);
+    if (auto ok = t->commit(); !ok)
+      return unexpected{ok.error()};
+  }
+  for (auto& r : out.sessions)
+    if (auto it = seqs.find(r.store_id); it != seqs.end())
+      r.last_seq = it->second;
+  refs_ = std::move(refs);
+  seq_ = std::move(seqs);
+  return out;
+}
+
+void session_store::put_session(session_record r) {
+  writer_->submit([r = std::move(r)](write_txn& t) {
+    auto bytes = encode_session(r);
+    return t.put(table::sessions, r.name, bytes);
+  });
+}
+
+expected<bool, error> session_store::erase_queue(write_txn& t, std::uint64_t store_id,
+                                                 std::vector<std::uint64_t>& ids) {
+  std::string prefix(8, '\0');
+  put_be64(store_id, prefix.data());
+  std::vector<std::string> keys;
+  auto ok = scan(t, table::queue, prefix, [&](std::string_view key, auto v) {
+    if (auto q = verified<s::QueueEntry>(v))
+      ids.push_back(q->message_id());
+    keys.emplace_back(key);
+    return true;
+  });
+  if (!ok)
+    return ok;
+  for (auto& k : keys)
+    t.erase(table::queue, k);
+  return true;
+}
+
+void session_store::release(const std::vector<std::uint64_t>& ids) {
+  std::vector<std::uint64_t> gone;
+  for (auto id : ids) {
+    auto it = refs_.find(id);
+    if (it == refs_.end())
+      continue;
+    if (--it->second == 0) {
+      refs_.erase(it);
+      gone.push_back(id);
+    }
+  }
+  if (gone.empty() || !writer_)
+    return;  // (while the store closes: the next load removes them)
+  writer_->submit([gone = std::move(gone)](write_txn& t) -> expected<bool, error> {
+    for (auto id : gone)
+      t.erase(table::messages, id_key(id));
+    return true;
+  });
+}
+
+void session_store::erase_session(std::string name, std::uint64_t store_id) {
+  auto ids = std::make_shared<std::vector<std::uint64_t>>();
+  writer_->submit(
+      [this, name = std::move(name), store_id, ids](write_txn& t) -> expected<bool, error> {
+        ids->clear();
+        t.erase(table::sessions, name);
+        seq_.erase(store_id);
+        return erase_queue(t, store_id, *ids);
+      },
+      [this, ids](bool ok) {
+        if (ok)
+          release(*ids);
+      });
+}
+
+void session_store::clear_queue(std::uint64_t store_id) {
+  auto ids = std::make_shared<std::vector<std::uint64_t>>();
+  writer_->submit(
+      [store_id, ids](write_txn& t) -> expected<bool, error> {
+        ids->clear();
+        return erase_queue(t, store_id, *ids);
+      },
+      [this, ids](bool ok) {
+        if (ok)
+          release(*ids);
+      });
+}
+
+void session_store::enqueue(const message_ptr& m, std::vector<target> targets,
+                            bool retain_update, stored_fn done) {
+  auto received_ms =
+      wall_ms() - static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                                 std::chrono::steady_clock::now() - m->received)
+                                                 .count());
+  struct state {
+    message_ptr m;
+    std::vector<target> targets;
+    std::vector<std::uint64_t> seqs;
+    std::uint64_t received_ms;
+    bool retain_update;
+    stored_fn done;
+  };
+  auto st = std::make_shared<state>(
+      state{m, std::move(targets), {}, received_ms, retain_update, std::move(done)});
+  writer_->submit(
+      [this, st](write_txn& t) -> expected<bool, error> {
+        auto bytes = encode_message(*st->m, st->received_ms);
+        st->seqs.clear();
+        if (!st->targets.empty()) {
+          if (auto ok = t.put(table::messages, id_key(st->m->id), bytes); !ok)
+            return ok;
+          flatbuffers::FlatBufferBuilder b(64);
+          for (auto& tg : st->targets) {
+            // Sequence numbers only grow; a retried group leaves a gap.
+            auto seq = ++seq_[tg.store_id];
+            b.Clear();
+            b.Finish(s::CreateQueueEntry(b, st->m->id, static_cast<std::uint8_t>(tg.q),
+                                         tg.retain, tg.sub_id));
+            std::span<const std::uint8_t> v(b.GetBufferPointer(), b.GetSize());
+            if (auto ok = t.put(table::queue, queue_key(tg.store_id, seq), v); !ok)
+              return ok;
+            st->seqs.push_back(seq);
+          }
+        }
+        if (st->retain_update) {
+          if (st->m->payload.empty())
+            t.erase(table::retained, st->m->topic);
+          else if (auto ok = t.put(table::retained, st->m->topic, bytes); !ok)
+            return ok;
+        }
+        return true;
+      },
+      [this, st](bool ok) {
+        if (ok) {
+          if (!st->targets.empty())
+            refs_[st->m->id] += static_cast<std::uint32_t>(st->targets.size());
+          enqueued_.fetch_add(st->targets.size(), std::memory_order_relaxed);
+        } else {
+          refused_.fetch_add(1, std::memory_order_relaxed);
+          st->seqs.clear();
+        }
+        if (st->done)
+          st->done(ok, st->seqs);
+      });
+}
+
+void session_store::set_retained(const message_ptr& m) {
+  auto received_ms = wall_ms();
+  writer_->submit([m, received_ms](write_txn& t) -> expected<bool, error> {
+    if (m->payload.empty()) {
+      t.erase(table::retained, m->topic);
+      return true;
+    }
+    return t.put(table::retained, m->topic, encode_message(*m, received_ms));
+  });
+}
+
+void session_store::ack(std::uint64_t store_id, std::uint64_t seq, std::uint64_t message_id) {
+  auto erased = std::make_shared<bool>(false);
+  writer_->submit(
+      [store_id, seq, erased](write_txn& t) -> expected<bool, error> {
+        *erased = t.erase(table::queue, queue_key(store_id, seq));
+        return true;
+      },
+      [this, erased, message_id](bool ok) {
+        if (ok && *erased) {
+          acked_.fetch_add(1, std::memory_order_relaxed);
+          release({message_id});
+        }
+      });
+}
+
+expected<std::vector<queued>, error> session_store::page(std::uint64_t store_id,
+                                                         std::uint64_t after_seq,
+                                                         std::size_t max,
+                                                         std::size_t* expired) {
+  std::vector<queued> out;
+  std::vector<std::pair<std::uint64_t, std::uint64_t>> dead;  // seq, message id
+  const auto now_ms = wall_ms();
+  const auto now = std::chrono::steady_clock::now();
+  const auto retention_ms = static_cast<std::uint64_t>(opts_.retention.count()) * 1000;
+  {
+    auto t = env_->read();
+    if (!t)
+      return unexpected{t.error()};
+    std::string prefix(8, '\0');
+    put_be64(store_id, prefix.data());
+    auto start = queue_key(store_id, after_seq + 1);
+    MDB_cursor* c = nullptr;
+    if (int rc = mdb_cursor_open(t->handle(), env_->dbi(table::queue), &c); rc != 0)
+      return unexpected{lmdb_error(rc, "opening a cursor")};
+    MDB_val k{start.size(), start.data()};
+    MDB_val v;
+    std::unordered_map<std::uint64_t, message_ptr> cache;
+    int rc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE);
+    while (rc == 0 && out.size() < max) {
+      std::string_view key(static_cast<const char*>(k.mv_data), k.mv_size);
+      if (key.size() != 16 || !key.starts_with(prefix))
+        break;
+      auto seq = get_be64(key.data() + 8);
+      auto q = verified<s::QueueEntry>(as_span(v));
+      if (!q || q->qos() > 2) {
+        IOTB_LOG(error, "store") << "a queue entry is corrupt and was dropped";
+        dead.emplace_back(seq, 0);
+      } else {
+        message_ptr m;
+        if (auto it = cache.find(q->message_id()); it != cache.end()) {
+          m = it->second;
+        } else if (auto raw = t->get(table::messages, id_key(q->message_id()))) {
+          auto d = decode_message(*raw, now_ms, now);
+          if (d)
+            m = std::move(*d);
+          cache.emplace(q->message_id(), m);
+        }
+        bool gone = !m;
+        if (m) {
+          auto age_ms = static_cast<std::uint64_t>(
+              std::chrono::duration_cast<std::chrono::milliseconds>(now - m->received).count());
+          auto left = m->remaining_expiry(now);
+          gone = age_ms >= retention_ms || (left && *left == 0);
+        }
+        if (gone)
+          dead.emplace_back(seq, q->message_id());
+        else
+          out.push_back(queued{seq, std::move(m), static_cast<mqtt::qos>(q->qos()), q->retain(),
+                               q->sub_id()});
+      }
+      rc = mdb_cursor_get(c, &k, &v, MDB_NEXT);
+    }
+    mdb_cursor_close(c);
+    if (rc != 0 && rc != MDB_NOTFOUND)
+      return unexpected{lmdb_error(rc, "reading a queue")};
+  }
+  for (auto& [seq, id] : dead)
+    ack(store_id, seq, id);
+  expired_.fetch_add(dead.size(), std::memory_order_relaxed);
+  if (expired)
+    *expired = dead.size();
+  return out;
+}
+
+session_store::stats session_store::snapshot() const {
+  stats s;
+  s.enqueued = enqueued_.load(std::memory_order_relaxed);
+  s.acked = acked_.load(std::memory_order_relaxed);
+  s.expired = expired_.load(std::memory_order_relaxed);
+  s.refused = refused_.load(std::memory_order_relaxed);
+  s.commits = writer_->snapshot();
+  s.map_size = env_->map_size();
+  return s;
+}
+
+}  // namespace iotb::store
