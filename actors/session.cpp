@@ -485,18 +485,19 @@ void session::on_deliver(const message_ptr& m, qos granted, bool retain, std::ui
     send_publish(p, 0, false);
     return;
   }
-  if (seq != 0)
-    mem_upto_ = seq;
-  if (online_ && queue_.empty() && start_delivery(p))
+  if (online_ && queue_.empty() && start_delivery(p)) {
+    mem_upto_ = std::max(mem_upto_, seq);
     return;
+  }
   if (queue_.size() >= cfg_.max_queued_messages) {
     if (seq != 0) {
-      spilled_ = true;  // stays on disk; read back when the queue drains
+      spilled_ = true;  // stays on disk (from this seq on); read back when the queue drains
       return;
     }
     env_.dropped("queue full");
     return;
   }
+  mem_upto_ = std::max(mem_upto_, seq);
   queue_.push_back(std::move(p));
 }
 

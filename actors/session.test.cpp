@@ -582,3 +582,27 @@ TEST_F(session_test, clean_start_clears_the_durable_queue) {
   s.on_connect(make_connect(version::v311, true), {}, true, false);
   EXPECT_EQ(env.clears, 1);
 }
+
+TEST_F(session_test, online_durable_queue_overflow_spills_without_skipping_an_entry) {
+  cfg.max_queued_messages = 2;
+  cfg.max_inflight = 1;
+  s.on_connect(make_connect(version::v311, false), {}, false, false);
+  s.set_store_id(7);
+  env.take(version::v311);
+  for (std::uint64_t seq = 1; seq <= 6; ++seq) {
+    auto m = make_msg("t", std::to_string(seq), qos::at_least_once);
+    std::const_pointer_cast<message>(m)->id = seq;
+    env.disk.push_back(store::queued{seq, m, qos::at_least_once, false, 0});
+    s.on_deliver(m, qos::at_least_once, false, 0, seq);  // 1 in flight, 2-3 queued, 4-6 spill
+  }
+  std::vector<std::string> got;
+  for (int round = 0; round < 20 && got.size() < 6; ++round) {
+    for (auto& p : env.take(version::v311)) {
+      auto& pub = std::get<publish>(p);
+      got.push_back(pub.payload);
+      packet ack = pub_ack{packet_type::puback, pub.packet_id, reason::success, {}};
+      ASSERT_EQ(s.on_packet(ack), verdict::keep);
+    }
+  }
+  EXPECT_EQ(got, (std::vector<std::string>{"1", "2", "3", "4", "5", "6"}));
+}
