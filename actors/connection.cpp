@@ -51,7 +51,8 @@ connection::connection(caf::actor_config& cfg, context_ptr ctx, std::string clie
       ctx_(std::move(ctx)),
       session_(ctx_->cfg, *this, std::move(client_id), key),
       flags_(std::make_shared<session_flags>()),
-      name_(std::move(name)) {}
+      name_(std::move(name)),
+      uplink_(ctx_->cfg.device_uplink_rate, std::chrono::seconds{1}) {}
 
 connection::~connection() = default;
 
@@ -296,6 +297,36 @@ void connection::queue_cleared() {
 }
 
 void connection::subscriptions_changed() { persist(); }
+
+bool connection::uplink_allowed() {
+  const auto& who = session_.who();
+  if (!who.is_device())
+    return true;
+  auto now = std::chrono::steady_clock::now();
+  const char* which = nullptr;
+  if (!uplink_.try_take(now))
+    which = "device";
+  else if (!ctx_->uplink_all.try_take(now))
+    which = "broker";
+  if (!which)
+    return true;
+  ctx_->stats.throttled_uplink.fetch_add(1, std::memory_order_relaxed);
+  ++throttled_;
+  // One log line and device-log entry per second at most, with the count.
+  if (now - throttle_logged_ >= std::chrono::seconds{1}) {
+    std::string text = "uplink throttled: " + std::to_string(throttled_) +
+                       " PUBLISH dropped (" + which + " limit " +
+                       std::to_string(std::string_view(which) == "device"
+                                          ? ctx_->cfg.device_uplink_rate
+                                          : ctx_->cfg.broker_uplink_rate) +
+                       "/s)";
+    IOTB_LOG(info, "quota") << "client=" << session_.client_id() << " " << text;
+    ctx_->device_log(who.product_key, who.device_name, store::log_kind::throttled, text, ip_);
+    throttled_ = 0;
+    throttle_logged_ = now;
+  }
+  return false;
+}
 
 void connection::on_closed(std::uint32_t gen, const close_ptr& info) {
   if (gen != gen_ || !transport_)

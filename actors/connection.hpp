@@ -36,6 +36,7 @@ class connection : public caf::event_based_actor, private session_env {
   std::vector<store::queued> page(std::uint64_t after_seq, std::size_t max) override;
   void queue_cleared() override;
   void subscriptions_changed() override;
+  bool uplink_allowed() override;
   bool subscribe(const std::string& filter, const mqtt::subscribe_options& opts,
                  std::uint32_t sub_id) override;
   bool unsubscribe(const std::string& filter) override;
@@ -110,6 +111,11 @@ class connection : public caf::event_based_actor, private session_env {
   unsigned pub_acl_next_ = 0;
   message_ptr pending_will_;
   unsigned held_batches_ = 0;
+  /// Device uplink quota (SPEC §6); the actor lives as long as the
+  /// device's session, so the budget carries over reconnects.
+  limits::token_bucket uplink_;
+  std::uint32_t throttled_ = 0;  ///< since the last device-log line
+  std::chrono::steady_clock::time_point throttle_logged_{};
   bool write_blocked_ = false;
   bool ending_ = false;          ///< detach requested
   unsigned deferred_ = 0;

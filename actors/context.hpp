@@ -17,6 +17,7 @@
 #include "broker/acl/authorizer.hpp"
 #include "broker/auth/authenticator.hpp"
 #include "broker/config/config.hpp"
+#include "broker/limits/token_bucket.hpp"
 #include "broker/core/message.hpp"
 #include "broker/mqtt/packet.hpp"
 #include "broker/router/retained.hpp"
@@ -65,6 +66,8 @@ struct counters {
   std::atomic<std::uint64_t> auth_failures{0};    ///< refused CONNECTs
   std::atomic<std::uint64_t> acl_denials{0};      ///< refused PUBLISH/SUBSCRIBE
   std::atomic<std::uint64_t> store_refused{0};    ///< QoS 1/2 refused: store full
+  std::atomic<std::uint64_t> throttled_uplink{0}; ///< device PUBLISHes over quota
+  std::atomic<std::uint64_t> throttled_connects{0};  ///< CONNECTs over quota
 };
 
 /// The shared broker state.
@@ -78,6 +81,8 @@ struct broker_context {
   std::unique_ptr<const auth::authenticator> authn;
   std::unique_ptr<const acl::authorizer> authz;
   counters stats;
+  /// Broker-wide device uplink quota (SPEC §6), shared by all connections.
+  limits::shared_bucket uplink_all;
   caf::actor manager;  ///< the session manager; set once at start
   /// The registry environment (null when the broker runs without one, as
   /// in unit tests) and its writer thread (device log, device state).

@@ -204,13 +204,20 @@ verdict session::on_publish(publish& p) {
       !valid_utf8(p.payload)) {
     if (p.q == qos::at_most_once)
       return protocol_violation(reason::payload_format_invalid, "payload is not UTF-8");
-    send_ack(ack_type, p.packet_id, reason::payload_format_invalid);
+    ack_in_order(ack_type, p.packet_id, reason::payload_format_invalid);
+    return verdict::keep;
+  }
+  if (!env_.uplink_allowed()) {
+    // Dropped and counted (the cloud platform's behaviour); MQTT 5 is told.
+    if (p.q != qos::at_most_once)
+      ack_in_order(ack_type, p.packet_id,
+                   ver_ == version::v5 ? reason::message_rate_too_high : reason::success);
     return verdict::keep;
   }
   if (!env_.can_publish(p.topic)) {  // the environment logs why
     if (p.q != qos::at_most_once)
-      send_ack(ack_type, p.packet_id,
-               ver_ == version::v5 ? reason::not_authorized : reason::success);
+      ack_in_order(ack_type, p.packet_id,
+                   ver_ == version::v5 ? reason::not_authorized : reason::success);
     return verdict::keep;
   }
   auto m = std::make_shared<message>();
@@ -262,6 +269,15 @@ verdict session::on_stored(std::uint64_t cookie, bool ok) {
   it->cookie = 0;
   send_ready_acks();
   return verdict::keep;
+}
+
+void session::ack_in_order(packet_type t, std::uint16_t id, reason r) {
+  if (acks_.empty()) {
+    send_ack(t, id, r);
+    return;
+  }
+  acks_.push_back(inbound_ack{0, t, id, r});
+  send_ready_acks();
 }
 
 void session::send_ready_acks() {

@@ -53,6 +53,9 @@ class session_env {
   virtual void queue_cleared() = 0;
   /// The subscriptions changed (persist the session record).
   virtual void subscriptions_changed() = 0;
+  /// Uplink quota (SPEC §6): may the client publish one more message now?
+  /// The environment counts and logs a refusal.
+  virtual bool uplink_allowed() { return true; }
   /// Adds or replaces a subscription. @returns true when it is new.
   virtual bool subscribe(const std::string& filter, const mqtt::subscribe_options& opts,
                          std::uint32_t sub_id) = 0;
@@ -196,6 +199,8 @@ class session {
   /// Reads the next stored entries into the queue (durable, spilled).
   void page_in();
   void send_ready_acks();
+  /// Sends an inbound acknowledgement now, or queues it behind deferred ones.
+  void ack_in_order(mqtt::packet_type t, std::uint16_t id, mqtt::reason r);
   /// The delivery finished (acknowledged, refused, or dropped).
   void completed(const pending& p);
   std::uint16_t next_packet_id();

@@ -37,6 +37,9 @@ session_manager::session_manager(caf::actor_config& cfg, context_ptr ctx,
     : caf::event_based_actor(cfg),
       ctx_(std::move(ctx)),
       restored_(std::move(restored)),
+      connects_(ctx_->cfg.max_connect_rate, std::chrono::seconds{1}),
+      device_connects_(ctx_->cfg.device_connect_rate, std::chrono::minutes{1},
+                       ctx_->cfg.device_connect_rate, 100'000),
       next_key_(max_store_id + 1) {}
 
 caf::behavior session_manager::make_behavior() {
@@ -111,6 +114,15 @@ void session_manager::on_connect(const connect_request_ptr& req) {
     return refuse(req, mqtt::reason::bad_authentication_method,
                   "enhanced authentication is not supported");
   const auto& peer = req->transport->peer();
+  auto now = std::chrono::steady_clock::now();
+  if (!connects_.try_take(now)) {
+    ctx_->stats.throttled_connects.fetch_add(1, std::memory_order_relaxed);
+    return refuse(req,
+                  c.ver == mqtt::version::v5 ? mqtt::reason::connection_rate_exceeded
+                                             : mqtt::reason::server_unavailable,
+                  "more than " + std::to_string(cfg.max_connect_rate) +
+                      " CONNECTs per second (max-connect-rate)");
+  }
   auto res = ctx_->authn->authenticate({c, peer, req->transport->settings().anonymous_allowed,
                                         req->transport->settings().secure});
   if (res.code != mqtt::reason::success) {
@@ -119,6 +131,17 @@ void session_manager::on_connect(const connect_request_ptr& req) {
       ctx_->device_log(res.who.product_key, res.who.device_name, store::log_kind::auth_failure,
                        std::string(mqtt::to_string(res.code)) + ": " + res.why, ip_of(peer));
     return refuse(req, res.code, res.why);
+  }
+  if (res.who.is_device() && cfg.device_connect_rate != 0) {
+    auto key = res.who.product_key + "/" + res.who.device_name;
+    if (!device_connects_.try_take(key, now)) {
+      ctx_->stats.throttled_connects.fetch_add(1, std::memory_order_relaxed);
+      auto why = "more than " + std::to_string(cfg.device_connect_rate) +
+                 " CONNECTs per minute for this device";
+      ctx_->device_log(res.who.product_key, res.who.device_name, store::log_kind::throttled,
+                       "connect refused: " + why, ip_of(peer));
+      return refuse(req, mqtt::reason::connection_rate_exceeded, why);
+    }
   }
   if (!res.client_id.empty())
     c.client_id = std::move(res.client_id);

@@ -52,6 +52,9 @@ class session_manager : public caf::event_based_actor {
 
   context_ptr ctx_;
   std::vector<store::session_record> restored_;
+  /// SPEC §6 connect quotas: whole broker (per second), per device (per minute).
+  limits::token_bucket connects_;
+  limits::keyed_rate device_connects_;
   std::unordered_map<std::string, entry> sessions_;
   std::uint64_t next_key_ = 1;
   std::uint64_t change_seq_ = 0;  ///< last registry change acted on

@@ -124,6 +124,8 @@ int run_broker(const config& cfg) {
     ts.connect_timeout = std::chrono::seconds{cfg.connect_timeout};
     ts.anonymous_allowed = cfg.anonymous_allowed(ep);
     ts.listener_name = name;
+    ts.max_bytes_per_s = static_cast<std::uint32_t>(
+        std::min<std::uint64_t>(cfg.max_connection_bandwidth / 8, 0xFFFFFFFFu));
     ts.secure = static_cast<bool>(tls_ctx);
     ts.tls = std::move(tls_ctx);
     auto l = net::tcp_listener::open(pool, ep, ts, on_connect);

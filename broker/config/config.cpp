@@ -152,6 +152,16 @@ std::optional<std::string> apply_setting(config& cfg, std::string_view key,
     return parse_uint(key, v, cfg.max_output_buffer, 4096, 1ull << 32);
   } else if (key == "connect-timeout") {
     return parse_uint(key, v, cfg.connect_timeout, 1, 3600);
+  } else if (key == "device-uplink-rate") {
+    return parse_uint(key, v, cfg.device_uplink_rate, 0, 1'000'000);
+  } else if (key == "broker-uplink-rate") {
+    return parse_uint(key, v, cfg.broker_uplink_rate, 0, 100'000'000);
+  } else if (key == "device-connect-rate") {
+    return parse_uint(key, v, cfg.device_connect_rate, 0, 1'000'000);
+  } else if (key == "max-connect-rate") {
+    return parse_uint(key, v, cfg.max_connect_rate, 0, 100'000'000);
+  } else if (key == "max-connection-bandwidth") {
+    return parse_uint(key, v, cfg.max_connection_bandwidth, 0, 32'000'000'000ull);
   } else if (key == "durability") {
     if (v != "sync" && v != "batch" && v != "none")
       return "durability: expected sync, batch or none, got '" + std::string{v} + "'";
@@ -293,6 +303,14 @@ Options:
   --sign-max-skew N          refuse signed CONNECTs whose timestamp is more than
                              N seconds off (0 = no check, the default: SDKs send
                              fixed timestamps)
+  --device-uplink-rate N     PUBLISHes per second a device may send (30); the
+                             excess is dropped and counted (0x96 on MQTT 5)
+  --broker-uplink-rate N     device PUBLISHes per second, whole broker (10000)
+  --device-connect-rate N    CONNECTs per minute per device (5); refused with 5
+  --max-connect-rate N       CONNECTs per second, whole broker (500); refused
+                             with 3 (raise it for connection-storm benchmarks)
+  --max-connection-bandwidth N   bits per second read from one connection
+                             (8000000); beyond it reading pauses (0 = no limit)
   --persistence BOOL         keep persistent sessions, their QoS 1/2 queues and
                              retained messages in <data-dir>/sessions (true)
   --durability MODE          sync: a QoS 1 PUBLISH is acknowledged once on disk

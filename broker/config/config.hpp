@@ -64,6 +64,13 @@ struct config {
   bool auto_subscribe_always = false;  ///< automatic subscription without `_ss=1`
   std::uint32_t sign_max_skew = 0;     ///< seconds a signed timestamp may be off; 0 = unchecked
 
+  // Quotas (SPEC §6; 0 = unlimited).
+  std::uint32_t device_uplink_rate = 30;       ///< PUBLISH/s per device
+  std::uint32_t broker_uplink_rate = 10'000;   ///< device PUBLISH/s, whole broker
+  std::uint32_t device_connect_rate = 5;       ///< CONNECTs per minute per device
+  std::uint32_t max_connect_rate = 500;        ///< CONNECTs/s, whole broker
+  std::uint64_t max_connection_bandwidth = 8'000'000;  ///< bits/s read per connection
+
   // Durable sessions and QoS 1 (SPEC §7): `<data-dir>/sessions`.
   std::string durability = "sync";     ///< sync | batch | none
   std::uint32_t commit_window_ms = 0;  ///< extra gathering time per group commit

@@ -59,13 +59,15 @@ tcp_transport::~tcp_transport() = default;
 
 void tcp_transport::start() {
   last_rx_ = std::chrono::steady_clock::now();
+  if (settings_->max_bytes_per_s != 0)
+    bw_ = limits::token_bucket(settings_->max_bytes_per_s, std::chrono::seconds{1});
   idle_limit_ = settings_->connect_timeout;
   arm_timer();
   wait_readable();
 }
 
 void tcp_transport::wait_readable() {
-  if (reading_ || awaiting_attach_ || throttled_ || stopped_ || closed_)
+  if (reading_ || awaiting_attach_ || throttled_ || bw_paused_ || stopped_ || closed_)
     return;
   reading_ = true;
   socket_.async_wait(boost::asio::socket_base::wait_read,
@@ -89,6 +91,8 @@ void tcp_transport::on_readable() {
     auto n = ::read(fd_, buf, read_chunk);
     if (n > 0) {
       last_rx_ = std::chrono::steady_clock::now();
+      if (!bw_.unlimited())
+        bw_.consume(last_rx_, static_cast<std::uint32_t>(n));
       if (tls_) {
         if (!on_cipher({buf, static_cast<std::size_t>(n)}))
           return;
@@ -96,6 +100,8 @@ void tcp_transport::on_readable() {
         process({buf, static_cast<std::size_t>(n)});
       }
       if (stopped_ || closed_ || awaiting_attach_ || throttled_)
+        return;
+      if (!bw_.unlimited() && pause_for_bandwidth())
         return;
       if (static_cast<std::size_t>(n) < read_chunk)
         break;
@@ -113,6 +119,26 @@ void tcp_transport::on_readable() {
     return;
   }
   wait_readable();
+}
+
+bool tcp_transport::pause_for_bandwidth() {
+  auto wait = bw_.wait_time(last_rx_, 1);
+  if (wait.count() <= 0)
+    return false;
+  // Over budget: stop reading (TCP flow control slows the sender) and
+  // resume when the bucket has refilled.
+  bw_paused_ = true;
+  if (!bw_timer_)
+    bw_timer_ = std::make_unique<boost::asio::steady_timer>(socket_.get_executor());
+  bw_timer_->expires_after(wait);
+  bw_timer_->async_wait([self = shared_from_this()](const boost::system::error_code& ec) {
+    self->bw_paused_ = false;
+    if (ec || self->closed_ || self->stopped_)
+      return;
+    self->last_rx_ = std::chrono::steady_clock::now();  // paused by us, not idle
+    self->wait_readable();
+  });
+  return true;
 }
 
 void tcp_transport::process(std::span<const std::uint8_t> data) {
@@ -431,6 +457,8 @@ void tcp_transport::do_close() {
   stopped_ = true;
   boost::system::error_code ec;
   timer_.cancel();
+  if (bw_timer_)
+    bw_timer_->cancel();
   socket_.close(ec);
   owner_.reset();
   on_connect_ = nullptr;

@@ -22,6 +22,7 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/steady_timer.hpp>
 
+#include "broker/limits/token_bucket.hpp"
 #include "broker/mqtt/codec.hpp"
 #include "broker/net/out_queue.hpp"
 
@@ -70,6 +71,9 @@ struct transport_settings {
   std::uint32_t max_packet_size = 256 * 1024;
   std::chrono::seconds connect_timeout{10};
   std::size_t max_batches_in_flight = 4;  ///< read back-pressure
+  /// Bytes per second read from one connection (SPEC §6: 8 Mbit/s); above
+  /// it reading pauses until the budget refills. 0 = no limit.
+  std::uint32_t max_bytes_per_s = 0;
   bool anonymous_allowed = false;         ///< of the listener it came from
   bool secure = false;                    ///< a TLS listener
   std::shared_ptr<const tls::tls_context> tls;  ///< set on TLS listeners
@@ -140,6 +144,8 @@ class tcp_transport : public std::enable_shared_from_this<tcp_transport> {
   /// TLS: sends pending ciphertext; caller holds `tls_mu_`. @returns true
   /// when everything went out, false on would-block (a wait is armed) or error.
   bool flush_tls_locked(bool& failed);
+  /// Pauses reading while over the bandwidth budget. @returns true if paused.
+  bool pause_for_bandwidth();
   write_status write_tls(out_queue& q);
 
   boost::asio::ip::tcp::socket socket_;
@@ -158,6 +164,9 @@ class tcp_transport : public std::enable_shared_from_this<tcp_transport> {
   bool reading_ = false;   // a readiness wait is pending
   bool awaiting_attach_ = false;  // CONNECT handed over, no owner yet
   bool throttled_ = false;        // too many batches unprocessed
+  bool bw_paused_ = false;        // over the bandwidth budget
+  limits::token_bucket bw_;       // bytes read (unlimited when rate 0)
+  std::unique_ptr<boost::asio::steady_timer> bw_timer_;  // made on first pause
   bool stopped_ = false;   // reading ended (on_closed sent)
   bool closed_ = false;
   std::unique_ptr<tls::tls_engine> tls_;  // guarded by tls_mu_

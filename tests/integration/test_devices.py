@@ -22,8 +22,11 @@ def codes(subacks):
 
 
 @pytest.fixture
-def fleet(broker):
-    """A product with two devices and an application credential."""
+def fleet(broker_factory):
+    """A product with two devices and an application credential. The tests
+    connect one device many times a minute: its connect quota (5/min by
+    default, tested in test_quotas.py) is raised."""
+    broker = broker_factory("--device-connect-rate", "1000")
     d = broker.data_dir
     _, p, _ = cli(d, "product", "create", "--name", "thermo_1", "--category", "data/+=sub",
                   "--category", "telemetry=pub")

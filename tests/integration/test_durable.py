@@ -378,7 +378,7 @@ class RawSessions:
 
 def test_100k_queued_messages_for_1000_offline_sessions_survive_restart(node):
     sessions, messages = 1000, 100
-    n = node("--max-queued-messages", "1000")
+    n = node("--max-queued-messages", "1000", "--max-connect-rate", "0")
     raw = RawSessions(n.port, sessions, "bulk")
     raw.pump(lambda: raw.connacks == sessions, 30)
     assert raw.connacks == sessions

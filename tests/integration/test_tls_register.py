@@ -27,7 +27,8 @@ def tls_broker(tmp_path):
     cli(data, "cert", "dev", "--out", str(certs))
     tls_port = free_port()
     b = Broker(tmp_path / "b", ("--mqtts", "127.0.0.1:%d" % tls_port, "--tls-cert",
-                                str(certs / "cert.pem"), "--tls-key", str(certs / "key.pem")))
+                                str(certs / "cert.pem"), "--tls-key", str(certs / "key.pem"),
+                                "--device-connect-rate", "1000"))
     b.tls_port = tls_port
     b.ca = str(certs / "cert.pem")
     _, p, _ = cli(b.data_dir, "product", "create", "--name", "lamp_1", "--dynamic-register")
