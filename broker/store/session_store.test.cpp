@@ -325,3 +325,42 @@ TEST_F(SessionStoreTest, CorruptSessionRecordIsSkippedAndReported) {
 
 }  // namespace
 }  // namespace iotb::store
+
+namespace iotb::store {
+namespace {
+
+/// Writes the seed corpus of tests/fuzz/store_records_fuzz when
+/// IOTB_FUZZ_SEEDS names a directory (otherwise only checks the encoders).
+TEST(SessionStoreFuzzSeeds, EncodedRecordsDecode) {
+  std::vector<std::vector<std::uint8_t>> seeds;
+  auto m = std::make_shared<message>();
+  m->id = 1;
+  m->topic = "a/b";
+  m->payload = "hello";
+  seeds.push_back(encode_message(*m, 1));
+  m->props.message_expiry_interval = 9;
+  m->props.content_type = "json";
+  m->props.response_topic = "r";
+  m->props.correlation_data = "c";
+  m->props.payload_format_indicator = 1;
+  m->props.user_properties = {{"k", "v"}};
+  seeds.push_back(encode_message(*m, 2));
+  session_record r;
+  r.client_id = "c";
+  r.store_id = 3;
+  r.subs.push_back({"a/#", {}, 1, false});
+  r.subs.push_back({"$share/g/b", {}, 0, true});
+  seeds.push_back(encode_session(r));
+  for (auto& s : seeds)
+    EXPECT_TRUE(decode_message(s, 0, {}) || decode_session(s));
+  if (const char* dir = std::getenv("IOTB_FUZZ_SEEDS")) {
+    int i = 0;
+    for (auto& s : seeds) {
+      std::ofstream out(std::string(dir) + "/seed-" + std::to_string(i++), std::ios::binary);
+      out.write(reinterpret_cast<const char*>(s.data()), static_cast<std::streamsize>(s.size()));
+    }
+  }
+}
+
+}  // namespace
+}  // namespace iotb::store
