@@ -409,3 +409,33 @@ def test_100k_queued_messages_for_1000_offline_sessions_survive_restart(node):
     print("RSS after restart %d KiB, after delivering %d messages %d KiB" %
           (rss_idle, total, rss_after))
     assert rss_idle < 400 * 1024
+
+
+def test_full_store_refuses_qos1_with_0x97_and_keeps_serving_qos0(node):
+    from test_quotas import raw_v5_connect, publish_v5, read_pubacks
+    n = node("--store-max-size", "2")  # MiB: the whole store
+    s = persistent_subscriber(n.port, "full/#", client_id="sub-full")
+    assert s.sub("full/#", 1) == (1,)
+    s.c.disconnect()
+    time.sleep(0.2)
+    raw = raw_v5_connect(n.port, "pub-full", None, None)
+    payload = b"z" * 60_000
+    codes = []
+    for i in range(60):  # 3.6 MB for a 2 MiB store
+        raw.sendall(publish_v5("full/t", payload, 1, i + 1))
+        codes += [c for _, c in read_pubacks(raw, 1)]
+    raw.close()
+    assert 0x97 in codes, codes
+    accepted = [i for i, c in enumerate(codes) if c == 0]
+    assert len(accepted) >= 10, codes
+    assert "store" in n.b.log_text() and "full" in n.b.log_text()
+    # QoS 0 still flows.
+    a = mqttc.Client(n.port, client_id="q0-sub")
+    a.sub("q0/#", 0)
+    b = mqttc.Client(n.port, client_id="q0-pub")
+    b.pub("q0/x", "still here", qos=0)
+    assert drain(a, quiet=1.0) == ["still here"]
+    # Everything acknowledged is delivered.
+    s2 = persistent_subscriber(n.port, "full/#", client_id="sub-full")
+    got = drain(s2, quiet=1.5)
+    assert len(got) >= len(accepted), (len(got), len(accepted))

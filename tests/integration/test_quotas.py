@@ -150,8 +150,9 @@ def _len(n):
 
 
 def raw_v5_connect(port, cid, user, pw):
-    vh = _str("MQTT") + bytes([5, 0xC2]) + struct.pack("!H", 60) + b"\x00"
-    body = vh + _str(cid) + _str(user) + _str(pw)
+    flags = 0xC2 if user is not None else 0x02
+    vh = _str("MQTT") + bytes([5, flags]) + struct.pack("!H", 60) + b"\x00"
+    body = vh + _str(cid) + (_str(user) + _str(pw) if user is not None else b"")
     s = socket.create_connection(("127.0.0.1", port), timeout=10)
     s.sendall(bytes([0x10]) + _len(len(body)) + body)
     hdr = s.recv(2)
@@ -173,7 +174,7 @@ def read_pubacks(s, n):
     deadline = time.monotonic() + 10
     while len(acks) < n and time.monotonic() < deadline:
         buf += s.recv(4096)
-        while len(buf) >= 2 and len(buf) >= 2 + buf[1]:
+        while len(buf) >= 2 and buf[1] < 128 and len(buf) >= 2 + buf[1]:
             t, ln = buf[0], buf[1]
             body, buf = buf[2:2 + ln], buf[2 + ln:]
             if t >> 4 == 4:
