@@ -451,6 +451,7 @@ void session::clear() {
   system_subs_ = 0;
   inflight_.clear();
   queue_.clear();
+  queue_bytes_ = 0;
   inbound_qos2_.clear();
   acks_.clear();
   last_packet_id_ = 0;
@@ -505,7 +506,8 @@ void session::on_deliver(const message_ptr& m, qos granted, bool retain, std::ui
     mem_upto_ = std::max(mem_upto_, seq);
     return;
   }
-  if (queue_.size() >= cfg_.max_queued_messages) {
+  if (queue_.size() >= cfg_.max_queued_messages ||
+      (!queue_.empty() && queue_bytes_ + m->payload.size() > cfg_.max_queued_bytes)) {
     if (seq != 0) {
       spilled_ = true;  // stays on disk (from this seq on); read back when the queue drains
       return;
@@ -514,6 +516,7 @@ void session::on_deliver(const message_ptr& m, qos granted, bool retain, std::ui
     return;
   }
   mem_upto_ = std::max(mem_upto_, seq);
+  queue_bytes_ += m->payload.size();
   queue_.push_back(std::move(p));
 }
 
@@ -531,9 +534,19 @@ void session::page_in() {
   if (entries.size() < room)
     spilled_ = false;  // everything stored is in memory now
   for (auto& e : entries) {
+    if (!queue_.empty() && queue_bytes_ + e.msg->payload.size() > cfg_.max_queued_bytes) {
+      spilled_ = true;  // the byte budget is spent: the rest stays on disk
+      return;
+    }
     mem_upto_ = std::max(mem_upto_, e.seq);
+    queue_bytes_ += e.msg->payload.size();
     queue_.push_back(pending{std::move(e.msg), e.q, e.retain, e.sub_id, e.seq});
   }
+}
+
+void session::pop_queue() {
+  queue_bytes_ -= std::min(queue_bytes_, queue_.front().msg->payload.size());
+  queue_.pop_front();
 }
 
 bool session::start_delivery(const pending& p) {
@@ -558,12 +571,12 @@ void session::pump() {
     if (left && *left == 0) {
       env_.dropped("expired");
       completed(p);
-      queue_.pop_front();
+      pop_queue();
       continue;
     }
     if (!start_delivery(p))
       return;
-    queue_.pop_front();
+    pop_queue();
     if (queue_.empty() && spilled_)
       page_in();
   }

@@ -198,6 +198,7 @@ class session {
   void pump();
   /// Reads the next stored entries into the queue (durable, spilled).
   void page_in();
+  void pop_queue();
   void send_ready_acks();
   /// Sends an inbound acknowledgement now, or queues it behind deferred ones.
   void ack_in_order(mqtt::packet_type t, std::uint16_t id, mqtt::reason r);
@@ -229,6 +230,7 @@ class session {
   // Outbound QoS 1/2.
   std::deque<outflight> inflight_;
   std::deque<pending> queue_;
+  std::size_t queue_bytes_ = 0;  ///< payload bytes in queue_
   std::uint16_t last_packet_id_ = 0;
 
   // Inbound QoS 2 packet ids awaiting PUBREL.

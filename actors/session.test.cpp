@@ -606,3 +606,27 @@ TEST_F(session_test, online_durable_queue_overflow_spills_without_skipping_an_en
   }
   EXPECT_EQ(got, (std::vector<std::string>{"1", "2", "3", "4", "5", "6"}));
 }
+
+TEST_F(session_test, queued_bytes_cap_drops_for_clean_and_spills_for_durable_sessions) {
+  cfg.max_queued_bytes = 2500;  // two 1,000-byte messages
+  cfg.max_inflight = 1;
+  s.on_connect(make_connect(version::v311), {}, false, false);
+  env.take(version::v311);
+  for (int i = 0; i < 4; ++i)  // 1 in flight, 2 queued, 1 dropped
+    s.on_deliver(make_msg("t", std::string(1000, 'a'), qos::at_least_once), qos::at_least_once,
+                 false, 0);
+  EXPECT_EQ(s.queued(), 2u);
+  EXPECT_EQ(env.drops, (std::vector<std::string>{"queue full"}));
+
+  session d{cfg, env, "c2", 8};
+  d.on_connect(make_connect(version::v311, false), {}, false, false);
+  d.set_store_id(8);
+  env.take(version::v311);
+  for (std::uint64_t seq = 1; seq <= 4; ++seq) {
+    auto m = make_msg("t", std::string(1000, 'b'), qos::at_least_once);
+    env.disk.push_back(store::queued{seq, m, qos::at_least_once, false, 0});
+    d.on_deliver(m, qos::at_least_once, false, 0, seq);
+  }
+  EXPECT_EQ(d.queued(), 2u);          // the 4th stays on disk
+  EXPECT_EQ(env.drops.size(), 1u);    // nothing dropped for the durable session
+}

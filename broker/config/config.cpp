@@ -140,6 +140,8 @@ std::optional<std::string> apply_setting(config& cfg, std::string_view key,
     return parse_uint(key, v, cfg.max_inflight, 1, 65535);
   } else if (key == "max-queued-messages") {
     return parse_uint(key, v, cfg.max_queued_messages, 0, 100'000'000);
+  } else if (key == "max-queued-bytes") {
+    return parse_uint(key, v, cfg.max_queued_bytes, 1024, 1ull << 40);
   } else if (key == "topic-alias-maximum") {
     return parse_uint(key, v, cfg.topic_alias_maximum, 0, 65535);
   } else if (key == "max-keep-alive") {
@@ -287,6 +289,7 @@ Options:
   --receive-maximum N        unacknowledged inbound QoS 1/2 per client (100)
   --max-inflight N           unacknowledged outbound QoS 1/2 per client (100)
   --max-queued-messages N    queued QoS 1/2 messages per session (1000)
+  --max-queued-bytes N       payload bytes of those per session (16777216)
   --topic-alias-maximum N    topic aliases a client may use (64)
   --max-keep-alive N         larger keep-alives are cut to N seconds (65535)
   --max-session-expiry N     cap on session expiry, seconds (4294967295 = never)

@@ -49,6 +49,7 @@ struct config {
   std::uint16_t receive_maximum = 100;           ///< unacked inbound QoS1/2
   std::uint16_t max_inflight = 100;              ///< outbound window cap
   std::uint32_t max_queued_messages = 1000;      ///< per offline/slow session
+  std::size_t max_queued_bytes = 16 * 1024 * 1024;  ///< payload bytes, same queue
   std::uint16_t topic_alias_maximum = 64;        ///< inbound aliases
   std::uint16_t max_keep_alive = 65535;          ///< seconds; higher is cut
   std::uint32_t max_session_expiry = 0xFFFFFFFF; ///< seconds; 0xFFFFFFFF never
