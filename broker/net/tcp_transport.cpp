@@ -456,6 +456,16 @@ void tcp_transport::do_close() {
   closed_ = true;
   stopped_ = true;
   boost::system::error_code ec;
+  if (tls_) {
+    // A normal close ends the TLS session with close_notify (best effort,
+    // non-blocking), so the peer can tell it from a truncation attack.
+    std::lock_guard lk(tls_mu_);
+    if (tls_->handshake_done() && !tls_->failed() &&
+        tls_->shutdown() == tls::tls_engine::status::ok) {
+      bool failed = false;
+      (void)flush_tls_locked(failed);
+    }
+  }
   timer_.cancel();
   if (bw_timer_)
     bw_timer_->cancel();

@@ -172,3 +172,23 @@ def test_registration_connection_closed_after_15s(tls_broker):
     took = time.monotonic() - t0
     assert 13 <= took <= 20, took
     assert rc_value(rc) == 0x98
+
+
+def test_server_close_sends_close_notify(tls_broker):
+    """A connection the broker ends (here: a protocol violation) ends with a
+    TLS close_notify: the client sees a clean EOF, not a truncation."""
+    b = tls_broker
+    ctx = ssl.create_default_context(cafile=b.ca)
+    ctx.options &= ~getattr(ssl, "OP_IGNORE_UNEXPECTED_EOF", 0)  # Debian sets it
+    raw = socket.create_connection(("127.0.0.1", b.tls_port), timeout=10)
+    s = ctx.wrap_socket(raw, server_hostname="127.0.0.1", suppress_ragged_eofs=False)
+    cid = b"anon-tls"
+    vh = b"\x00\x04MQTT\x04\x02\x00\x3c"
+    body = vh + len(cid).to_bytes(2, "big") + cid
+    connect = bytes([0x10, len(body)]) + body
+    s.sendall(connect)
+    assert s.recv(4)[:2] == b"\x20\x02"  # CONNACK
+    s.sendall(connect)  # a second CONNECT: the broker closes the connection
+    data = s.recv(16)  # raises ssl.SSLEOFError without close_notify
+    assert data == b""
+    s.close()
