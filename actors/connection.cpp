@@ -477,18 +477,17 @@ session_env::routed connection::route(const message_ptr& m, std::uint64_t cookie
     return r;
   r.deferred = cookie != 0;
   auto self = cookie != 0 ? caf::actor_cast<caf::actor>(this) : caf::actor{};
-  auto tg = targets;  // the completion needs each target's options
-  durable->enqueue(
-      m, std::move(targets), retain_update,
-      [m, self, cookie, actors = std::move(target_actors), tg = std::move(tg)](
-          bool ok, const std::vector<std::uint64_t>& seqs) {
-        if (ok)
-          for (std::size_t i = 0; i < actors.size() && i < seqs.size(); ++i)
-            caf::anon_send(actors[i], deliver_atom::value, m, static_cast<std::uint8_t>(tg[i].q),
-                           tg[i].retain, tg[i].sub_id, seqs[i]);
-        if (self)
-          caf::anon_send(self, stored_atom::value, cookie, ok);
-      });
+  durable->enqueue(m, std::move(targets), retain_update,
+                   [m, self, cookie, actors = std::move(target_actors)](
+                       bool ok, const std::vector<store::target>& tg,
+                       const std::vector<std::uint64_t>& seqs) {
+                     for (std::size_t i = 0; i < seqs.size(); ++i)
+                       caf::anon_send(actors[i], deliver_atom::value, m,
+                                      static_cast<std::uint8_t>(tg[i].q), tg[i].retain,
+                                      tg[i].sub_id, seqs[i]);
+                     if (self)
+                       caf::anon_send(self, stored_atom::value, cookie, ok);
+                   });
   return r;
 }
 

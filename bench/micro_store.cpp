@@ -60,7 +60,7 @@ void BM_QueueEnqueue(benchmark::State& state) {
     for (int i = 0; i < 1000; ++i) {
       std::vector<store::target> tg(targets, store::target{1, mqtt::qos::at_least_once, false, 0});
       t.s->enqueue(make_message(id++), std::move(tg), false,
-                   [&](bool, const std::vector<std::uint64_t>&) { done.fetch_add(1); });
+                   [&](bool, const std::vector<store::target>&, const std::vector<std::uint64_t>&) { done.fetch_add(1); });
     }
     t.s->drain();
   }
@@ -81,7 +81,8 @@ void BM_QueueEnqueueAck(benchmark::State& state) {
     for (int i = 0; i < 1000; ++i) {
       auto mid = id++;
       t.s->enqueue(make_message(mid), {store::target{1, mqtt::qos::at_least_once, false, 0}},
-                   false, [&, i, mid](bool, const std::vector<std::uint64_t>& seqs) {
+                   false, [&, i, mid](bool, const std::vector<store::target>&,
+                                     const std::vector<std::uint64_t>& seqs) {
                      acks[static_cast<std::size_t>(i)] = {seqs.empty() ? 0 : seqs[0], mid};
                      n.fetch_add(1);
                    });

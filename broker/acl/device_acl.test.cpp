@@ -4,41 +4,13 @@
 
 #include <set>
 
+#include "broker/acl/acl_test_scope.hpp"
+
 namespace iotb::acl {
 namespace {
 
-constexpr std::string_view pk = "a1B2c3D4e5F";
-constexpr std::string_view dn = "dev-1";
-constexpr std::string_view other_pk = "zZ9yY8xX7wW";
-constexpr std::string_view other_dn = "dev-2";
+using namespace test_scope;
 
-const std::vector<topic_category> custom = {{"data/+", false, true},
-                                            {"telemetry", true, false},
-                                            {"cmd/#", false, true},
-                                            {"status", true, true},
-                                            {"a/+/c", false, true}};
-
-device_scope me() {
-  return {pk, dn, custom, false};
-}
-
-std::string subst(std::string_view pattern, std::string_view p, std::string_view d) {
-  std::string s(pattern);
-  for (auto [from, to] :
-       {std::pair{std::string_view("{pk}"), p}, std::pair{std::string_view("{dn}"), d}})
-    for (auto pos = s.find(from); pos != std::string::npos; pos = s.find(from))
-      s.replace(pos, from.size(), to);
-  return s;
-}
-std::string t(std::string_view pattern) {
-  return subst(pattern, pk, dn);
-}
-std::string other_device(std::string_view pattern) {
-  return subst(pattern, pk, other_dn);
-}
-std::string other_product(std::string_view pattern) {
-  return subst(pattern, other_pk, dn);
-}
 /// `{opk}` is another product's key.
 std::string with_other(std::string_view pattern) {
   std::string s(pattern);

@@ -66,3 +66,22 @@ TEST(config, bad_values_name_the_key) {
   EXPECT_FALSE(parse_command_line({"stray"}).has_value());
   EXPECT_FALSE(parse_command_line({"--log-level", "loud"}).has_value());
 }
+
+TEST(config, durability_and_quota_settings) {
+  config c;
+  EXPECT_EQ(c.durability, "sync");  // durable by default
+  EXPECT_EQ(c.device_uplink_rate, 30u);
+  EXPECT_EQ(c.max_connect_rate, 500u);
+  EXPECT_EQ(apply_setting(c, "durability", "batch"), std::nullopt);
+  EXPECT_EQ(c.durability, "batch");
+  auto err = apply_setting(c, "durability", "sometimes");
+  ASSERT_TRUE(err.has_value());
+  EXPECT_NE(err->find("sync, batch or none"), std::string::npos);
+  EXPECT_EQ(apply_setting(c, "max-connection-bandwidth", "0"), std::nullopt);
+  EXPECT_EQ(c.max_connection_bandwidth, 0u);
+  EXPECT_EQ(apply_setting(c, "max-queued-bytes", "65536"), std::nullopt);
+  EXPECT_EQ(c.max_queued_bytes, 65536u);
+  EXPECT_TRUE(apply_setting(c, "store-max-size", "0").has_value());
+  EXPECT_EQ(apply_setting(c, "persistence", "off"), std::nullopt);
+  EXPECT_FALSE(c.persistence);
+}

@@ -185,11 +185,39 @@ class write_txn : public txn {
   [[nodiscard]] expected<bool, error> commit();
 };
 
+/// Visits, in key order, every record of `tb` whose key starts with
+/// `prefix` (all records for an empty prefix); `f(key, value)` returns false
+/// to stop. Keys and values are valid until the transaction ends.
+template <class F>
+expected<bool, error> scan(const txn& t, table tb, std::string_view prefix, F&& f);
+
 /// Maps an LMDB return code to an error with `context` in the text.
 [[nodiscard]] error lmdb_error(int rc, std::string_view context);
 
 /// 8-byte big-endian encoding (keys that sort numerically).
 void put_be64(std::uint64_t v, char* out) noexcept;
 [[nodiscard]] std::uint64_t get_be64(const char* in) noexcept;
+
+template <class F>
+expected<bool, error> scan(const txn& t, table tb, std::string_view prefix, F&& f) {
+  MDB_cursor* c = nullptr;
+  if (int rc = mdb_cursor_open(t.handle(), t.environment().dbi(tb), &c); rc != 0)
+    return unexpected{lmdb_error(rc, "opening a cursor")};
+  MDB_val k{prefix.size(), const_cast<char*>(prefix.data())};
+  MDB_val v;
+  int rc = mdb_cursor_get(c, &k, &v, prefix.empty() ? MDB_FIRST : MDB_SET_RANGE);
+  while (rc == 0) {
+    std::string_view key(static_cast<const char*>(k.mv_data), k.mv_size);
+    if (!key.starts_with(prefix) ||
+        !f(key, std::span<const std::uint8_t>(static_cast<const std::uint8_t*>(v.mv_data),
+                                               v.mv_size)))
+      break;
+    rc = mdb_cursor_get(c, &k, &v, MDB_NEXT);
+  }
+  mdb_cursor_close(c);
+  if (rc != 0 && rc != MDB_NOTFOUND)
+    return unexpected{lmdb_error(rc, "scanning")};
+  return true;
+}
 
 }  // namespace iotb::store

@@ -1,5 +1,6 @@
 #include "broker/store/records.hpp"
 
+#include "broker/store/verified.hpp"
 #include "schemas/registry_generated.h"
 
 namespace iotb::store::records {
@@ -14,20 +15,6 @@ std::vector<std::uint8_t> finish(fb::FlatBufferBuilder& b) {
 }
 
 std::string str(const fb::String* s) { return s ? s->str() : std::string{}; }
-
-/// Verifies and returns the root of `b`. LMDB hands out values at 2-byte
-/// alignment while FlatBuffers needs natural alignment, so the record is
-/// first copied into a (malloc-aligned) per-thread buffer; the result is
-/// valid until the next call on this thread.
-template <class T>
-const T* verified(std::span<const std::uint8_t> b) {
-  thread_local std::vector<std::uint8_t> copy;
-  copy.assign(b.begin(), b.end());
-  fb::Verifier v(copy.data(), copy.size());
-  if (!v.VerifyBuffer<T>(nullptr))
-    return nullptr;
-  return fb::GetRoot<T>(copy.data());
-}
 
 error corrupt(const char* kind) {
   return error{errc::corrupt, std::string("a ") + kind + " record failed verification"};

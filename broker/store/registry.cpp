@@ -33,31 +33,6 @@ std::string log_key(std::string_view pk, std::string_view dn, std::uint64_t seq)
 
 error invalid(std::string what) { return error{errc::invalid, std::move(what)}; }
 
-/// Visits every record whose key starts with `prefix`; `f(key, value)`
-/// returns false to stop.
-template <class F>
-expected<bool, error> scan(const txn& t, table tb, std::string_view prefix, F&& f) {
-  MDB_cursor* c = nullptr;
-  if (int rc = mdb_cursor_open(t.handle(), t.environment().dbi(tb), &c); rc != 0)
-    return unexpected{lmdb_error(rc, "opening a cursor")};
-  MDB_val k{prefix.size(), const_cast<char*>(prefix.data())};
-  MDB_val v;
-  int rc = mdb_cursor_get(c, &k, &v, prefix.empty() ? MDB_FIRST : MDB_SET_RANGE);
-  while (rc == 0) {
-    std::string_view key(static_cast<const char*>(k.mv_data), k.mv_size);
-    if (!key.starts_with(prefix))
-      break;
-    if (!f(key, std::span<const std::uint8_t>(static_cast<const std::uint8_t*>(v.mv_data),
-                                              v.mv_size)))
-      break;
-    rc = mdb_cursor_get(c, &k, &v, MDB_NEXT);
-  }
-  mdb_cursor_close(c);
-  if (rc != 0 && rc != MDB_NOTFOUND)
-    return unexpected{lmdb_error(rc, "scanning")};
-  return true;
-}
-
 /// Decodes every record under `prefix` (then `fixup(key, record)`); the
 /// first corrupt record is the error.
 template <class Decode, class Fixup = void (*)(std::string_view, void*)>

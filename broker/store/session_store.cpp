@@ -3,6 +3,7 @@
 #include <unordered_set>
 
 #include "broker/log/log.hpp"
+#include "broker/store/verified.hpp"
 #include "schemas/sessions_generated.h"
 
 namespace iotb::store {
@@ -33,47 +34,12 @@ std::vector<std::uint8_t> finish(fb::FlatBufferBuilder& b) {
   return {b.GetBufferPointer(), b.GetBufferPointer() + b.GetSize()};
 }
 
-/// Verifies `b` as a `T` root. LMDB values are only 2-byte aligned, so the
-/// bytes are copied into an aligned per-thread buffer first; the result is
-/// valid until the next call on this thread with the same `slot`.
-template <class T>
-const T* verified(std::span<const std::uint8_t> b, int slot = 0) {
-  thread_local std::vector<std::uint8_t> copies[2];
-  auto& copy = copies[slot];
-  copy.assign(b.begin(), b.end());
-  fb::Verifier v(copy.data(), copy.size());
-  if (!v.VerifyBuffer<T>(nullptr))
-    return nullptr;
-  return fb::GetRoot<T>(copy.data());
-}
-
 error corrupt(const char* kind) {
   return error{errc::corrupt, std::string("a ") + kind + " record failed verification"};
 }
 
 std::span<const std::uint8_t> as_span(const MDB_val& v) {
   return {static_cast<const std::uint8_t*>(v.mv_data), v.mv_size};
-}
-
-/// Visits every record of `tb` whose key starts with `prefix`.
-template <class F>
-expected<bool, error> scan(const txn& t, table tb, std::string_view prefix, F&& f) {
-  MDB_cursor* c = nullptr;
-  if (int rc = mdb_cursor_open(t.handle(), t.environment().dbi(tb), &c); rc != 0)
-    return unexpected{lmdb_error(rc, "opening a cursor")};
-  MDB_val k{prefix.size(), const_cast<char*>(prefix.data())};
-  MDB_val v;
-  int rc = mdb_cursor_get(c, &k, &v, prefix.empty() ? MDB_FIRST : MDB_SET_RANGE);
-  while (rc == 0) {
-    std::string_view key(static_cast<const char*>(k.mv_data), k.mv_size);
-    if (!key.starts_with(prefix) || !f(key, as_span(v)))
-      break;
-    rc = mdb_cursor_get(c, &k, &v, MDB_NEXT);
-  }
-  mdb_cursor_close(c);
-  if (rc != 0 && rc != MDB_NOTFOUND)
-    return unexpected{lmdb_error(rc, "scanning")};
-  return true;
 }
 
 std::uint64_t expiry_deadline_ms(const s::StoredMessage& m) {
@@ -402,23 +368,40 @@ expected<bool, error> session_store::erase_queue(write_txn& t, std::uint64_t sto
 }
 
 void session_store::release(const std::vector<std::uint64_t>& ids) {
-  std::vector<std::uint64_t> gone;
   for (auto id : ids) {
     auto it = refs_.find(id);
     if (it == refs_.end())
       continue;
     if (--it->second == 0) {
       refs_.erase(it);
-      gone.push_back(id);
+      garbage_.push_back(id);
     }
   }
-  if (gone.empty() || !writer_)
+  if (!collecting_ && !garbage_.empty())
+    collect();
+}
+
+void session_store::collect() {
+  if (!writer_)
     return;  // (while the store closes: the next load removes them)
-  writer_->submit([gone = std::move(gone)](write_txn& t) -> expected<bool, error> {
-    for (auto id : gone)
-      t.erase(table::messages, id_key(id));
-    return true;
-  });
+  // One job deletes every message that lost its last reference since the
+  // previous one; ids released meanwhile wait for the next job.
+  collecting_ = true;
+  auto n = std::make_shared<std::size_t>(0);
+  writer_->submit(
+      [this, n](write_txn& t) -> expected<bool, error> {
+        *n = garbage_.size();
+        for (std::size_t i = 0; i < *n; ++i)
+          t.erase(table::messages, id_key(garbage_[i]));
+        return true;
+      },
+      [this, n](bool ok) {
+        if (ok)
+          garbage_.erase(garbage_.begin(), garbage_.begin() + static_cast<long>(*n));
+        collecting_ = false;
+        if (!garbage_.empty())
+          collect();
+      });
 }
 
 void session_store::erase_session(std::string name, std::uint64_t store_id) {
@@ -503,7 +486,7 @@ void session_store::enqueue(const message_ptr& m, std::vector<target> targets,
           st->seqs.clear();
         }
         if (st->done)
-          st->done(ok, st->seqs);
+          st->done(ok, st->targets, st->seqs);
       });
 }
 

@@ -156,10 +156,12 @@ class session_store {
   /// Removes a session's queue (clean start of an existing session).
   void clear_queue(std::uint64_t store_id);
 
-  /// Called with `ok` and the sequence number of each target's entry (in
-  /// `targets` order), once committed — on the writer thread: must not
-  /// block. `ok == false`: nothing was stored (store full or failing).
-  using stored_fn = std::function<void(bool ok, const std::vector<std::uint64_t>& seqs)>;
+  /// Called with `ok`, the targets given to `enqueue` and the sequence
+  /// number of each target's entry (same order), once committed — on the
+  /// writer thread: must not block. `ok == false`: nothing was stored
+  /// (store full or failing) and `seqs` is empty.
+  using stored_fn = std::function<void(bool ok, const std::vector<target>& targets,
+                                       const std::vector<std::uint64_t>& seqs)>;
   /// Stores `m` once and one queue entry per target; when `retain_update`,
   /// also sets (or, for an empty payload, clears) the retained message of
   /// its topic, in the same transaction.
@@ -199,9 +201,10 @@ class session_store {
   /// message ids are appended to `ids`.
   static expected<bool, error> erase_queue(write_txn& t, std::uint64_t store_id,
                                            std::vector<std::uint64_t>& ids);
-  /// Writer thread: drops one reference of each id; deletes messages left
-  /// without one.
+  /// Writer thread: drops one reference of each id; messages left without
+  /// one are deleted by one job for all of them (`collect`).
   void release(const std::vector<std::uint64_t>& ids);
+  void collect();
 
   session_store_options opts_;
   std::shared_ptr<env> env_;
@@ -209,6 +212,8 @@ class session_store {
   // Writer-thread state.
   std::unordered_map<std::uint64_t, std::uint32_t> refs_;  ///< message id → entries
   std::unordered_map<std::uint64_t, std::uint64_t> seq_;   ///< store id → last seq
+  std::vector<std::uint64_t> garbage_;  ///< unreferenced messages to delete
+  bool collecting_ = false;             ///< a `collect` job is queued
   std::atomic<std::uint64_t> enqueued_{0};
   std::atomic<std::uint64_t> acked_{0};
   std::atomic<std::uint64_t> expired_{0};

@@ -57,7 +57,7 @@ class SessionStoreTest : public ::testing::Test {
     bool done = false;
     std::pair<bool, std::vector<std::uint64_t>> out;
     store_->enqueue(m, std::move(targets), retain,
-                    [&](bool ok, const std::vector<std::uint64_t>& seqs) {
+                    [&](bool ok, const std::vector<target>&, const std::vector<std::uint64_t>& seqs) {
                       std::lock_guard lk(mu);
                       out = {ok, seqs};
                       done = true;

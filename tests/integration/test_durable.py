@@ -17,6 +17,7 @@ import pytest
 
 import mqttc
 from conftest import Broker
+from rawmqtt import connect_v311, connect_v5, packet, publish_v5, read_pubacks, string
 
 V311, V5 = mqttc.V311, mqttc.V5
 
@@ -134,8 +135,11 @@ def persistent_subscriber(port, topic, client_id="sub", version=V311):
     return c
 
 
-def test_acknowledged_qos1_survives_kill9_subscriber_offline(node):
-    n = node()
+@pytest.mark.parametrize("durability", ["sync", "batch"])
+def test_acknowledged_qos1_survives_kill9_subscriber_offline(node, durability):
+    # batch: commits reach the OS at once and the disk every 100 ms, so a
+    # broker crash (not a machine crash) loses nothing either.
+    n = node("--durability", durability)
     s = persistent_subscriber(n.port, "d/#")
     assert s.sub("d/#", 1) == (1,)
     s.c.disconnect()
@@ -272,30 +276,6 @@ def test_v5_session_expiry_is_honoured_across_restart(node):
 
 # -- many offline sessions ----------------------------------------------------
 
-def _enc_str(s):
-    b = s.encode()
-    return struct.pack("!H", len(b)) + b
-
-
-def _enc_len(n):
-    out = bytearray()
-    while True:
-        d = n % 128
-        n //= 128
-        out.append(d | (0x80 if n else 0))
-        if not n:
-            return bytes(out)
-
-
-def _packet(t, body):
-    return bytes([t]) + _enc_len(len(body)) + body
-
-
-def _connect(cid, clean):
-    vh = _enc_str("MQTT") + bytes([4, 0x02 if clean else 0x00]) + struct.pack("!H", 600)
-    return _packet(0x10, vh + _enc_str(cid))
-
-
 class RawSessions:
     """Many raw MQTT 3.1.1 connections in one thread: they connect with
     clean session 0, optionally subscribe, and acknowledge QoS 1 PUBLISHes;
@@ -311,7 +291,7 @@ class RawSessions:
         for i in range(count):
             s = socket.create_connection(("127.0.0.1", port))
             s.setblocking(False)
-            s.sendall(_connect("%s-%d" % (prefix, i), False))
+            s.sendall(connect_v311("%s-%d" % (prefix, i), False))
             self.socks.append(s)
             self.buf[s] = bytearray()
             self.sel.register(s, selectors.EVENT_READ, i)
@@ -319,7 +299,7 @@ class RawSessions:
     def subscribe_all(self, topic):
         for s in self.socks:
             s.setblocking(True)
-            s.sendall(_packet(0x82, struct.pack("!H", 1) + _enc_str(topic) + bytes([1])))
+            s.sendall(packet(0x82, struct.pack("!H", 1) + string(topic) + bytes([1])))
             s.setblocking(False)
 
     def pump(self, until, timeout):
@@ -361,7 +341,7 @@ class RawSessions:
                     elif t == 3:
                         tl = struct.unpack("!H", body[:2])[0]
                         pid = struct.unpack("!H", body[2 + tl:4 + tl])[0]
-                        acks += _packet(0x40, struct.pack("!H", pid))
+                        acks += packet(0x40, struct.pack("!H", pid))
                         self.received[i] += 1
                 if acks:
                     s.setblocking(True)
@@ -412,13 +392,12 @@ def test_100k_queued_messages_for_1000_offline_sessions_survive_restart(node):
 
 
 def test_full_store_refuses_qos1_with_0x97_and_keeps_serving_qos0(node):
-    from test_quotas import raw_v5_connect, publish_v5, read_pubacks
     n = node("--store-max-size", "2")  # MiB: the whole store
     s = persistent_subscriber(n.port, "full/#", client_id="sub-full")
     assert s.sub("full/#", 1) == (1,)
     s.c.disconnect()
     time.sleep(0.2)
-    raw = raw_v5_connect(n.port, "pub-full", None, None)
+    raw = connect_v5(n.port, "pub-full")
     payload = b"z" * 60_000
     codes = []
     for i in range(60):  # 3.6 MB for a 2 MiB store
@@ -439,3 +418,20 @@ def test_full_store_refuses_qos1_with_0x97_and_keeps_serving_qos0(node):
     s2 = persistent_subscriber(n.port, "full/#", client_id="sub-full")
     got = drain(s2, quiet=1.5)
     assert len(got) >= len(accepted), (len(got), len(accepted))
+
+
+def test_persistence_off_keeps_sessions_in_memory_only(node):
+    n = node("--persistence", "off")
+    assert "persistence off" in n.b.log_text()
+    s = persistent_subscriber(n.port, "m/#", client_id="sub-mem")
+    assert s.sub("m/#", 1) == (1,)
+    s.c.disconnect()
+    p = mqttc.Client(n.port, client_id="pub-mem")
+    p.pub("m/x", "queued in memory", qos=1)
+    s2 = persistent_subscriber(n.port, "m/#", client_id="sub-mem")
+    assert drain(s2, quiet=1.0) == ["queued in memory"]
+    s2.c.disconnect()
+    assert n.b.stop() == 0
+    n.restart_on_same_data()
+    s3 = persistent_subscriber(n.port, "m/#", client_id="sub-mem")
+    assert s3.flags["session present"] == 0  # nothing was stored

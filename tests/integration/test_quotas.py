@@ -1,7 +1,5 @@
 """SPEC §6 quotas against the real broker: each test exceeds one quota and
 checks the documented behaviour (drop and count, refusal code, pause)."""
-import socket
-import struct
 import time
 
 import pytest
@@ -9,6 +7,7 @@ import pytest
 from conftest import cli
 from devices import device_credentials
 from mqttc import Client, V311, V5
+from rawmqtt import connect_v5, publish_v5, read_pubacks
 
 
 def make_fleet(broker):
@@ -61,19 +60,13 @@ def test_device_uplink_over_30_per_second_is_dropped_and_counted(broker):
 
 def test_v5_qos1_over_quota_gets_puback_0x96(broker):
     pk, dev, _ = make_fleet(broker)
-    d = device(broker, pk, dev, version=V5)
     topic = "/%s/%s/user/telemetry" % (pk, dev["deviceName"])
-    codes = []
-    d.c.on_publish = None
     # paho 1.6 does not expose the PUBACK reason: speak MQTT 5 directly.
-    d.c.disconnect()
-    time.sleep(0.2)
     cid, user, pw = device_credentials(pk, dev["deviceName"], dev["deviceSecret"])
-    s = raw_v5_connect(broker.port, cid, user, pw)
+    s = connect_v5(broker.port, cid, user, pw)
     for i in range(40):
         s.sendall(publish_v5(topic, b"x", 1, i + 1))
-    acks = read_pubacks(s, 40)
-    codes = [c for _, c in acks]
+    codes = [c for _, c in read_pubacks(s, 40)]
     assert codes.count(0x00) + codes.count(0x10) >= 30  # success / no subscribers
     assert codes.count(0x96) >= 5, codes
     s.close()
@@ -130,54 +123,3 @@ def test_connection_bandwidth_pauses_reading_and_loses_nothing(broker_factory):
     # 100 KB of burst, then 100 KB/s: about 3 s for the rest.
     assert elapsed >= 2.0, elapsed
     assert elapsed < 15, elapsed
-
-
-# -- a tiny MQTT 5 client for reason codes paho 1.6 hides -----------------------
-
-def _str(s):
-    b = s.encode()
-    return struct.pack("!H", len(b)) + b
-
-
-def _len(n):
-    out = bytearray()
-    while True:
-        d = n % 128
-        n //= 128
-        out.append(d | (0x80 if n else 0))
-        if not n:
-            return bytes(out)
-
-
-def raw_v5_connect(port, cid, user, pw):
-    flags = 0xC2 if user is not None else 0x02
-    vh = _str("MQTT") + bytes([5, flags]) + struct.pack("!H", 60) + b"\x00"
-    body = vh + _str(cid) + (_str(user) + _str(pw) if user is not None else b"")
-    s = socket.create_connection(("127.0.0.1", port), timeout=10)
-    s.sendall(bytes([0x10]) + _len(len(body)) + body)
-    hdr = s.recv(2)
-    rest = b""
-    while len(rest) < hdr[1]:
-        rest += s.recv(hdr[1] - len(rest))
-    assert hdr[0] == 0x20 and rest[1] == 0, rest
-    return s
-
-
-def publish_v5(topic, payload, qos, pid):
-    body = _str(topic) + struct.pack("!H", pid) + b"\x00" + payload
-    return bytes([0x30 | (qos << 1)]) + _len(len(body)) + body
-
-
-def read_pubacks(s, n):
-    acks = []
-    buf = b""
-    deadline = time.monotonic() + 10
-    while len(acks) < n and time.monotonic() < deadline:
-        buf += s.recv(4096)
-        while len(buf) >= 2 and buf[1] < 128 and len(buf) >= 2 + buf[1]:
-            t, ln = buf[0], buf[1]
-            body, buf = buf[2:2 + ln], buf[2 + ln:]
-            if t >> 4 == 4:
-                pid = struct.unpack("!H", body[:2])[0]
-                acks.append((pid, body[2] if ln > 2 else 0))
-    return acks
