@@ -23,7 +23,8 @@ class transport_glue final : public net::transport_listener {
                    std::make_shared<std::vector<mqtt::packet>>(std::move(batch)));
   }
   void on_closed(const net::close_info& info) override {
-    caf::anon_send(target_, closed_atom::value, gen_, std::make_shared<const net::close_info>(info));
+    caf::anon_send(target_, closed_atom::value, gen_,
+                   std::make_shared<const net::close_info>(info));
   }
   void on_writable() override { caf::anon_send(target_, writable_atom::value, gen_); }
 
@@ -74,8 +75,8 @@ caf::behavior connection::make_behavior() {
         on_packets(gen, batch);
         after_handler();
       },
-      [this](deliver_atom, const message_ptr& m, std::uint8_t q, bool retain,
-             std::uint32_t sub_id, std::uint64_t seq) {
+      [this](deliver_atom, const message_ptr& m, std::uint8_t q, bool retain, std::uint32_t sub_id,
+             std::uint64_t seq) {
         session_.on_deliver(m, static_cast<mqtt::qos>(q), retain, sub_id, seq);
         after_handler();
       },
@@ -140,13 +141,13 @@ void connection::on_attach(const attach_request_ptr& req) {
   const auto& c = req->connect;
   bool took_over = static_cast<bool>(transport_);
   if (transport_) {
-    IOTB_LOG(info, "conn") << "client=" << session_.client_id() << " taken over by peer="
-                           << req->transport->peer() << " (was peer=" << peer_ << ")";
+    IOTB_LOG(info, "conn") << "client=" << session_.client_id()
+                           << " taken over by peer=" << req->transport->peer()
+                           << " (was peer=" << peer_ << ")";
     if (session_.who().is_device())
-      ctx_->device_log(session_.who().product_key, session_.who().device_name,
-                       store::log_kind::takeover,
-                       "connection from " + peer_ + " taken over by " + req->transport->peer(),
-                       ip_);
+      ctx_->device_log(
+          session_.who().product_key, session_.who().device_name, store::log_kind::takeover,
+          "connection from " + peer_ + " taken over by " + req->transport->peer(), ip_);
     session_.send_disconnect(mqtt::reason::session_taken_over, "session taken over");
     flush();
     transport_->close();
@@ -212,8 +213,7 @@ void connection::on_packets(std::uint32_t gen, const batch_ptr& batch) {
 }
 
 void connection::release_batches() {
-  if (!transport_ || held_batches_ == 0 ||
-      session_.inbound_backlog() >= ctx_->cfg.receive_maximum)
+  if (!transport_ || held_batches_ == 0 || session_.inbound_backlog() >= ctx_->cfg.receive_maximum)
     return;
   for (; held_batches_ > 0; --held_batches_)
     transport_->batch_done();
@@ -263,8 +263,8 @@ void connection::on_restore(const restore_ptr& r) {
     return;
   auto now = store::wall_ms();
   auto since = r->disconnected_ms != 0 && r->disconnected_ms < now ? now - r->disconnected_ms : 0;
-  auto left_ms = std::uint64_t{r->expiry} * 1000 > since ? std::uint64_t{r->expiry} * 1000 - since
-                                                          : 0;
+  auto left_ms =
+      std::uint64_t{r->expiry} * 1000 > since ? std::uint64_t{r->expiry} * 1000 - since : 0;
   delayed_send(this, std::chrono::milliseconds{left_ms}, expire_atom::value, ++expire_gen_);
 }
 
@@ -296,7 +296,9 @@ void connection::queue_cleared() {
     ctx_->durable->clear_queue(session_.store_id());
 }
 
-void connection::subscriptions_changed() { persist(); }
+void connection::subscriptions_changed() {
+  persist();
+}
 
 bool connection::uplink_allowed() {
   const auto& who = session_.who();
@@ -314,12 +316,12 @@ bool connection::uplink_allowed() {
   ++throttled_;
   // One log line and device-log entry per second at most, with the count.
   if (now - throttle_logged_ >= std::chrono::seconds{1}) {
-    std::string text = "uplink throttled: " + std::to_string(throttled_) +
-                       " PUBLISH dropped (" + which + " limit " +
-                       std::to_string(std::string_view(which) == "device"
-                                          ? ctx_->cfg.device_uplink_rate
-                                          : ctx_->cfg.broker_uplink_rate) +
-                       "/s)";
+    std::string text =
+        "uplink throttled: " + std::to_string(throttled_) + " PUBLISH dropped (" + which +
+        " limit " +
+        std::to_string(std::string_view(which) == "device" ? ctx_->cfg.device_uplink_rate
+                                                           : ctx_->cfg.broker_uplink_rate) +
+        "/s)";
     IOTB_LOG(info, "quota") << "client=" << session_.client_id() << " " << text;
     ctx_->device_log(who.product_key, who.device_name, store::log_kind::throttled, text, ip_);
     throttled_ = 0;
@@ -477,17 +479,16 @@ session_env::routed connection::route(const message_ptr& m, std::uint64_t cookie
     return r;
   r.deferred = cookie != 0;
   auto self = cookie != 0 ? caf::actor_cast<caf::actor>(this) : caf::actor{};
-  durable->enqueue(m, std::move(targets), retain_update,
-                   [m, self, cookie, actors = std::move(target_actors)](
-                       bool ok, const std::vector<store::target>& tg,
-                       const std::vector<std::uint64_t>& seqs) {
-                     for (std::size_t i = 0; i < seqs.size(); ++i)
-                       caf::anon_send(actors[i], deliver_atom::value, m,
-                                      static_cast<std::uint8_t>(tg[i].q), tg[i].retain,
-                                      tg[i].sub_id, seqs[i]);
-                     if (self)
-                       caf::anon_send(self, stored_atom::value, cookie, ok);
-                   });
+  durable->enqueue(
+      m, std::move(targets), retain_update,
+      [m, self, cookie, actors = std::move(target_actors)](
+          bool ok, const std::vector<store::target>& tg, const std::vector<std::uint64_t>& seqs) {
+        for (std::size_t i = 0; i < seqs.size(); ++i)
+          caf::anon_send(actors[i], deliver_atom::value, m, static_cast<std::uint8_t>(tg[i].q),
+                         tg[i].retain, tg[i].sub_id, seqs[i]);
+        if (self)
+          caf::anon_send(self, stored_atom::value, cookie, ok);
+      });
   return r;
 }
 
@@ -538,10 +539,9 @@ bool connection::can_subscribe(std::string_view filter) {
 void connection::limit_exceeded(const char* what, std::string_view filter) {
   const auto& who = session_.who();
   if (who.is_device())
-    ctx_->device_log(who.product_key, who.device_name, store::log_kind::throttled,
-                     std::string("limit of ") + what + " reached: '" + std::string(filter) +
-                         "' refused",
-                     ip_);
+    ctx_->device_log(
+        who.product_key, who.device_name, store::log_kind::throttled,
+        std::string("limit of ") + what + " reached: '" + std::string(filter) + "' refused", ip_);
 }
 
 void connection::denied(const char* what, std::string_view topic, std::string_view why) {
@@ -552,8 +552,8 @@ void connection::denied(const char* what, std::string_view topic, std::string_vi
   if (who.is_device()) {
     std::string text(what);
     text.append(" '").append(topic).append("' denied: ").append(why);
-    ctx_->device_log(who.product_key, who.device_name, store::log_kind::acl_denied,
-                     std::move(text), ip_);
+    ctx_->device_log(who.product_key, who.device_name, store::log_kind::acl_denied, std::move(text),
+                     ip_);
   }
 }
 

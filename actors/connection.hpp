@@ -45,9 +45,7 @@ class connection : public caf::event_based_actor, private session_env {
   bool can_publish(std::string_view topic) override;
   bool can_subscribe(std::string_view filter) override;
   std::uint64_t next_message_id() override { return ctx_->ids.next(); }
-  std::chrono::steady_clock::time_point now() override {
-    return std::chrono::steady_clock::now();
-  }
+  std::chrono::steady_clock::time_point now() override { return std::chrono::steady_clock::now(); }
   void dropped(const char* why) override;
   void limit_exceeded(const char* what, std::string_view filter) override;
   /// Logs an ACL denial (and writes the device log).
@@ -93,13 +91,13 @@ class connection : public caf::event_based_actor, private session_env {
   net::transport_ptr transport_;
   net::out_queue out_;
   std::string peer_;
-  std::string name_;             ///< session manager's key
-  std::string ip_;               ///< peer address without the port
-  std::uint32_t gen_ = 0;        ///< connection generation (ignores stale events)
-  std::uint64_t epoch_ = 0;      ///< session manager's attach epoch
+  std::string name_;         ///< session manager's key
+  std::string ip_;           ///< peer address without the port
+  std::uint32_t gen_ = 0;    ///< connection generation (ignores stale events)
+  std::uint64_t epoch_ = 0;  ///< session manager's attach epoch
   std::uint32_t attaches_ = 0;
-  std::uint32_t will_gen_ = 0;   ///< cancels a pending will timer
-  std::uint32_t expire_gen_ = 0; ///< cancels a pending expiry timer
+  std::uint32_t will_gen_ = 0;    ///< cancels a pending will timer
+  std::uint32_t expire_gen_ = 0;  ///< cancels a pending expiry timer
   std::uint64_t online_since_ms_ = 0;
   /// Recent publish verdicts (devices publish to few topics; a check costs
   /// ~0.5 µs, a hit ~20 ns). Cleared on every attach (the identity may change).
@@ -117,7 +115,7 @@ class connection : public caf::event_based_actor, private session_env {
   std::uint32_t throttled_ = 0;  ///< since the last device-log line
   std::chrono::steady_clock::time_point throttle_logged_{};
   bool write_blocked_ = false;
-  bool ending_ = false;          ///< detach requested
+  bool ending_ = false;  ///< detach requested
   unsigned deferred_ = 0;
 };
 

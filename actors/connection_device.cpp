@@ -38,9 +38,9 @@ void connection::on_device_online(bool took_over) {
     delayed_send(this, registration_window, regclose_atom::value, gen_);
     return;
   }
-  std::string text = "connected: client=" + session_.client_id() + " mqtt=" +
-                     version_text(session_.version()) + " keepalive=" +
-                     std::to_string(session_.keep_alive()) +
+  std::string text = "connected: client=" + session_.client_id() +
+                     " mqtt=" + version_text(session_.version()) +
+                     " keepalive=" + std::to_string(session_.keep_alive()) +
                      (transport_->settings().secure ? " tls" : " tcp");
   if (who.auto_subscribe)
     for (auto& f : acl::auto_subscriptions(who.product_key, who.device_name))

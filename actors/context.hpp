@@ -17,8 +17,8 @@
 #include "broker/acl/authorizer.hpp"
 #include "broker/auth/authenticator.hpp"
 #include "broker/config/config.hpp"
-#include "broker/limits/token_bucket.hpp"
 #include "broker/core/message.hpp"
+#include "broker/limits/token_bucket.hpp"
 #include "broker/mqtt/packet.hpp"
 #include "broker/router/retained.hpp"
 #include "broker/router/router.hpp"
@@ -59,14 +59,14 @@ struct sub_entry {
 struct counters {
   std::atomic<std::uint64_t> publish_in{0};
   std::atomic<std::uint64_t> publish_out{0};
-  std::atomic<std::uint64_t> dropped_qos0{0};     ///< slow consumer, QoS 0
-  std::atomic<std::uint64_t> dropped_queue{0};    ///< queue full
-  std::atomic<std::uint64_t> dropped_expired{0};  ///< message expiry
-  std::atomic<std::uint64_t> dropped_too_large{0};///< above client's max packet size
-  std::atomic<std::uint64_t> auth_failures{0};    ///< refused CONNECTs
-  std::atomic<std::uint64_t> acl_denials{0};      ///< refused PUBLISH/SUBSCRIBE
-  std::atomic<std::uint64_t> store_refused{0};    ///< QoS 1/2 refused: store full
-  std::atomic<std::uint64_t> throttled_uplink{0}; ///< device PUBLISHes over quota
+  std::atomic<std::uint64_t> dropped_qos0{0};        ///< slow consumer, QoS 0
+  std::atomic<std::uint64_t> dropped_queue{0};       ///< queue full
+  std::atomic<std::uint64_t> dropped_expired{0};     ///< message expiry
+  std::atomic<std::uint64_t> dropped_too_large{0};   ///< above client's max packet size
+  std::atomic<std::uint64_t> auth_failures{0};       ///< refused CONNECTs
+  std::atomic<std::uint64_t> acl_denials{0};         ///< refused PUBLISH/SUBSCRIBE
+  std::atomic<std::uint64_t> store_refused{0};       ///< QoS 1/2 refused: store full
+  std::atomic<std::uint64_t> throttled_uplink{0};    ///< device PUBLISHes over quota
   std::atomic<std::uint64_t> throttled_connects{0};  ///< CONNECTs over quota
 };
 
@@ -101,8 +101,8 @@ struct broker_context {
                   std::string text, std::string ip) const;
   /// Records an online/offline transition of a device and its log line in
   /// one writer job (no-op without a writer). Any thread.
-  void device_state(const std::string& pk, const std::string& dn, bool online,
-                    std::string ip, store::log_kind kind, std::string text) const;
+  void device_state(const std::string& pk, const std::string& dn, bool online, std::string ip,
+                    store::log_kind kind, std::string text) const;
 };
 
 using context_ptr = std::shared_ptr<broker_context>;

@@ -12,9 +12,13 @@ namespace {
 
 constexpr std::uint32_t expiry_never = 0xFFFFFFFF;
 
-qos min_qos(qos a, qos b) { return a < b ? a : b; }
+qos min_qos(qos a, qos b) {
+  return a < b ? a : b;
+}
 
-bool is_shared(std::string_view filter) { return filter.starts_with("$share/"); }
+bool is_shared(std::string_view filter) {
+  return filter.starts_with("$share/");
+}
 
 }  // namespace
 
@@ -237,8 +241,8 @@ verdict session::on_publish(publish& p) {
     return verdict::keep;
   if (p.q == qos::exactly_once)
     inbound_qos2_.insert(p.packet_id);
-  auto code = r.reached == 0 && ver_ == version::v5 ? reason::no_matching_subscribers
-                                                    : reason::success;
+  auto code =
+      r.reached == 0 && ver_ == version::v5 ? reason::no_matching_subscribers : reason::success;
   if (!r.deferred && acks_.empty()) {
     send_ack(ack_type, p.packet_id, code);
     return verdict::keep;
@@ -417,7 +421,9 @@ verdict session::on_disconnect(const disconnect& d) {
   return verdict::close;
 }
 
-void session::on_connection_lost() { online_ = false; }
+void session::on_connection_lost() {
+  online_ = false;
+}
 
 std::optional<std::pair<message_ptr, std::uint32_t>> session::take_will() {
   if (!will_)
@@ -526,8 +532,8 @@ void session::completed(const pending& p) {
 }
 
 void session::page_in() {
-  auto room = cfg_.max_queued_messages > queue_.size() ? cfg_.max_queued_messages - queue_.size()
-                                                       : 0;
+  auto room =
+      cfg_.max_queued_messages > queue_.size() ? cfg_.max_queued_messages - queue_.size() : 0;
   if (room == 0)
     return;
   auto entries = env_.page(mem_upto_, room);
@@ -585,7 +591,8 @@ void session::pump() {
 std::uint16_t session::next_packet_id() {
   // The window is far below 65535, so a free id is always near.
   for (;;) {
-    last_packet_id_ = static_cast<std::uint16_t>(last_packet_id_ == 65535 ? 1 : last_packet_id_ + 1);
+    last_packet_id_ =
+        static_cast<std::uint16_t>(last_packet_id_ == 65535 ? 1 : last_packet_id_ + 1);
     auto used = std::any_of(inflight_.begin(), inflight_.end(),
                             [&](const outflight& f) { return f.packet_id == last_packet_id_; });
     if (!used)

@@ -79,8 +79,8 @@ class session_env {
 
 /// Outcome of handling a packet.
 enum class verdict : std::uint8_t {
-  keep,         ///< carry on
-  close,        ///< close the connection (a DISCONNECT may have been queued)
+  keep,   ///< carry on
+  close,  ///< close the connection (a DISCONNECT may have been queued)
 };
 
 /// The session of one client id.

@@ -40,11 +40,11 @@ class fake_env : public session_env {
   }
   void queue_cleared() override { ++clears; }
   void subscriptions_changed() override { ++sub_changes; }
-  bool defer = false;                 ///< route() defers acknowledgements
-  std::vector<std::uint64_t> cookies; ///< deferred ones, in order
-  std::vector<std::pair<std::uint64_t, std::uint64_t>> acks;   ///< (seq, message id)
-  std::vector<std::pair<std::uint64_t, std::size_t>> pages;    ///< page() calls
-  std::vector<store::queued> disk;    ///< the simulated durable queue
+  bool defer = false;                                         ///< route() defers acknowledgements
+  std::vector<std::uint64_t> cookies;                         ///< deferred ones, in order
+  std::vector<std::pair<std::uint64_t, std::uint64_t>> acks;  ///< (seq, message id)
+  std::vector<std::pair<std::uint64_t, std::size_t>> pages;   ///< page() calls
+  std::vector<store::queued> disk;                            ///< the simulated durable queue
   int clears = 0;
   int sub_changes = 0;
   bool subscribe(const std::string& f, const subscribe_options& o, std::uint32_t) override {
@@ -362,8 +362,8 @@ TEST_F(session_test, client_maximum_packet_size_is_respected) {
   c.props.maximum_packet_size = 64;
   s.on_connect(c, {}, false, false);
   env.take(version::v5);
-  s.on_deliver(make_msg("t", std::string(100, 'x'), qos::at_least_once), qos::at_least_once,
-               false, 0);
+  s.on_deliver(make_msg("t", std::string(100, 'x'), qos::at_least_once), qos::at_least_once, false,
+               0);
   EXPECT_TRUE(env.take(version::v5).empty());
   EXPECT_EQ(s.inflight(), 0u);
 }
@@ -627,6 +627,6 @@ TEST_F(session_test, queued_bytes_cap_drops_for_clean_and_spills_for_durable_ses
     env.disk.push_back(store::queued{seq, m, qos::at_least_once, false, 0});
     d.on_deliver(m, qos::at_least_once, false, 0, seq);
   }
-  EXPECT_EQ(d.queued(), 2u);          // the 4th stays on disk
-  EXPECT_EQ(env.drops.size(), 1u);    // nothing dropped for the durable session
+  EXPECT_EQ(d.queued(), 2u);        // the 4th stays on disk
+  EXPECT_EQ(env.drops.size(), 1u);  // nothing dropped for the durable session
 }

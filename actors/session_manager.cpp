@@ -56,8 +56,7 @@ caf::behavior session_manager::make_behavior() {
     auto& e = sessions_[r.name];
     e.actor = spawn<connection>(ctx_, r.client_id, r.name, r.store_id);
     monitor(e.actor);
-    send(e.actor, restore_atom::value,
-         std::make_shared<const store::session_record>(std::move(r)));
+    send(e.actor, restore_atom::value, std::make_shared<const store::session_record>(std::move(r)));
   }
   restored_.clear();
   restored_.shrink_to_fit();
@@ -123,8 +122,8 @@ void session_manager::on_connect(const connect_request_ptr& req) {
                   "more than " + std::to_string(cfg.max_connect_rate) +
                       " CONNECTs per second (max-connect-rate)");
   }
-  auto res = ctx_->authn->authenticate({c, peer, req->transport->settings().anonymous_allowed,
-                                        req->transport->settings().secure});
+  auto res = ctx_->authn->authenticate(
+      {c, peer, req->transport->settings().anonymous_allowed, req->transport->settings().secure});
   if (res.code != mqtt::reason::success) {
     ctx_->stats.auth_failures.fetch_add(1, std::memory_order_relaxed);
     if (!res.who.product_key.empty() && !res.who.device_name.empty())

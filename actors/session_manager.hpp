@@ -35,8 +35,7 @@ class session_manager : public caf::event_based_actor {
   /// the client reconnects reach its queue); `max_store_id`: the highest
   /// store id in use (session keys start above it).
   session_manager(caf::actor_config& cfg, context_ptr ctx,
-                  std::vector<store::session_record> restored = {},
-                  std::uint64_t max_store_id = 0);
+                  std::vector<store::session_record> restored = {}, std::uint64_t max_store_id = 0);
   caf::behavior make_behavior() override;
   [[nodiscard]] const char* name() const override { return "session_manager"; }
 

@@ -39,9 +39,9 @@ void BM_SignedConnectAuthentication(benchmark::State& state) {
   mqtt::connect c;
   c.client_id = pk + ".dev-0001|securemode=3,signmethod=hmacsha256,timestamp=2524608000000|";
   c.username = "dev-0001&" + pk;
-  auto pw = tls::hmac_hex(tls::sign_method::hmacsha256, secret,
-                          auth::device_sign_content(pk + ".dev-0001", "dev-0001", pk,
-                                                    std::string("2524608000000")));
+  auto pw = tls::hmac_hex(
+      tls::sign_method::hmacsha256, secret,
+      auth::device_sign_content(pk + ".dev-0001", "dev-0001", pk, std::string("2524608000000")));
   c.password = pw;
   c.keep_alive = 60;
   std::string peer = "127.0.0.1:5000";

@@ -60,7 +60,9 @@ void BM_QueueEnqueue(benchmark::State& state) {
     for (int i = 0; i < 1000; ++i) {
       std::vector<store::target> tg(targets, store::target{1, mqtt::qos::at_least_once, false, 0});
       t.s->enqueue(make_message(id++), std::move(tg), false,
-                   [&](bool, const std::vector<store::target>&, const std::vector<std::uint64_t>&) { done.fetch_add(1); });
+                   [&](bool, const std::vector<store::target>&, const std::vector<std::uint64_t>&) {
+                     done.fetch_add(1);
+                   });
     }
     t.s->drain();
   }
@@ -68,7 +70,11 @@ void BM_QueueEnqueue(benchmark::State& state) {
   state.counters["commits"] = static_cast<double>(t.s->snapshot().commits.commits);
   state.SetLabel(state.range(0) == 0 ? "sync" : "none");
 }
-BENCHMARK(BM_QueueEnqueue)->Args({0, 1})->Args({2, 1})->Args({2, 100})->UseRealTime()
+BENCHMARK(BM_QueueEnqueue)
+    ->Args({0, 1})
+    ->Args({2, 1})
+    ->Args({2, 100})
+    ->UseRealTime()
     ->Unit(benchmark::kMillisecond);
 
 /// Enqueue 1,000 then acknowledge them (entry delete + message delete).
@@ -80,9 +86,9 @@ void BM_QueueEnqueueAck(benchmark::State& state) {
     std::atomic<int> n{0};
     for (int i = 0; i < 1000; ++i) {
       auto mid = id++;
-      t.s->enqueue(make_message(mid), {store::target{1, mqtt::qos::at_least_once, false, 0}},
-                   false, [&, i, mid](bool, const std::vector<store::target>&,
-                                     const std::vector<std::uint64_t>& seqs) {
+      t.s->enqueue(make_message(mid), {store::target{1, mqtt::qos::at_least_once, false, 0}}, false,
+                   [&, i, mid](bool, const std::vector<store::target>&,
+                               const std::vector<std::uint64_t>& seqs) {
                      acks[static_cast<std::size_t>(i)] = {seqs.empty() ? 0 : seqs[0], mid};
                      n.fetch_add(1);
                    });
@@ -100,8 +106,8 @@ BENCHMARK(BM_QueueEnqueueAck)->UseRealTime()->Unit(benchmark::kMillisecond);
 void BM_QueuePage(benchmark::State& state) {
   temp_store t(store::durability::none);
   for (std::uint64_t id = 1; id <= 1000; ++id)
-    t.s->enqueue(make_message(id), {store::target{1, mqtt::qos::at_least_once, false, 0}},
-                 false, {});
+    t.s->enqueue(make_message(id), {store::target{1, mqtt::qos::at_least_once, false, 0}}, false,
+                 {});
   t.s->drain();
   for (auto _ : state) {
     auto p = t.s->page(1, 0, 1000);

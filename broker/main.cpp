@@ -29,7 +29,9 @@ namespace {
 
 using namespace iotb;
 
-unsigned cores() { return std::max(1u, std::thread::hardware_concurrency()); }
+unsigned cores() {
+  return std::max(1u, std::thread::hardware_concurrency());
+}
 
 int run_broker(const config& cfg) {
   // Signals are taken by sigwait in this thread only: block them before any
@@ -78,12 +80,11 @@ int run_broker(const config& cfg) {
     for (auto& m : restored.retained)
       ctx->retained.set(m->topic, m);
     IOTB_LOG(info, "main") << "session store: " << restored.sessions.size()
-                           << " persistent sessions, " << restored.queued
-                           << " queued messages, " << restored.retained.size()
-                           << " retained; removed " << restored.expired_sessions
-                           << " expired sessions, " << restored.expired_messages
-                           << " expired messages, " << restored.orphans << " orphans"
-                           << (restored.corrupt ? "; " : "")
+                           << " persistent sessions, " << restored.queued << " queued messages, "
+                           << restored.retained.size() << " retained; removed "
+                           << restored.expired_sessions << " expired sessions, "
+                           << restored.expired_messages << " expired messages, " << restored.orphans
+                           << " orphans" << (restored.corrupt ? "; " : "")
                            << (restored.corrupt ? std::to_string(restored.corrupt) +
                                                       " corrupt records skipped (see above)"
                                                 : std::string{})
@@ -107,8 +108,8 @@ int run_broker(const config& cfg) {
   acfg.set("work-stealing.moderate-poll-attempts", size_t{50});
   caf::actor_system sys{acfg};
   ctx->restoring = restored.sessions.size();
-  ctx->manager = sys.spawn<actors::session_manager>(ctx, std::move(restored.sessions),
-                                                    restored.max_store_id);
+  ctx->manager =
+      sys.spawn<actors::session_manager>(ctx, std::move(restored.sessions), restored.max_store_id);
 
   net::io_pool pool{cfg.io_threads ? cfg.io_threads : cores()};
   std::vector<std::shared_ptr<net::tcp_listener>> listeners;
@@ -186,9 +187,8 @@ int run_broker(const config& cfg) {
   for (auto& l : listeners)
     l->start();
   IOTB_LOG(info, "main") << "iotbroker " << IOTBROKER_VERSION << " ready (io threads "
-                         << pool.size() << ", workers "
-                         << (cfg.workers ? cfg.workers : cores()) << ", data dir "
-                         << cfg.data_dir << ")";
+                         << pool.size() << ", workers " << (cfg.workers ? cfg.workers : cores())
+                         << ", data dir " << cfg.data_dir << ")";
 
   int sig = 0;
   sigwait(&sigs, &sig);

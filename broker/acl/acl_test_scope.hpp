@@ -24,7 +24,9 @@ inline const std::vector<topic_category> custom = {{"data/+", false, true},
                                                    {"a/+/c", false, true}};
 
 /// The device under test.
-inline device_scope me() { return {pk, dn, custom, false}; }
+inline device_scope me() {
+  return {pk, dn, custom, false};
+}
 
 /// `pattern` with `{pk}` and `{dn}` replaced.
 inline std::string subst(std::string_view pattern, std::string_view p, std::string_view d) {
@@ -36,10 +38,16 @@ inline std::string subst(std::string_view pattern, std::string_view p, std::stri
   return s;
 }
 /// The device's own topic.
-inline std::string t(std::string_view pattern) { return subst(pattern, pk, dn); }
+inline std::string t(std::string_view pattern) {
+  return subst(pattern, pk, dn);
+}
 /// The same topic of another device of the product.
-inline std::string other_device(std::string_view pattern) { return subst(pattern, pk, other_dn); }
+inline std::string other_device(std::string_view pattern) {
+  return subst(pattern, pk, other_dn);
+}
 /// The same topic of a device of another product.
-inline std::string other_product(std::string_view pattern) { return subst(pattern, other_pk, dn); }
+inline std::string other_product(std::string_view pattern) {
+  return subst(pattern, other_pk, dn);
+}
 
 }  // namespace iotb::acl::test_scope

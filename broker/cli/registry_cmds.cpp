@@ -34,9 +34,13 @@ const char* state_name(store::device_state s) {
   }
 }
 
-void print(rapidjson::StringBuffer& sb) { std::puts(sb.GetString()); }
+void print(rapidjson::StringBuffer& sb) {
+  std::puts(sb.GetString());
+}
 
-int fail(const store::error& e) { return cli::fail(store::to_string(e.code), e.what); }
+int fail(const store::error& e) {
+  return cli::fail(store::to_string(e.code), e.what);
+}
 
 expected<std::shared_ptr<store::env>, store::error> open_env(const args& a) {
   auto dir = a.get("data-dir").value_or("./data");

@@ -80,8 +80,7 @@ expected<endpoint, std::string> parse_endpoint(std::string_view s) {
   return ep;
 }
 
-std::optional<std::string> apply_setting(config& cfg, std::string_view key,
-                                         std::string_view v) {
+std::optional<std::string> apply_setting(config& cfg, std::string_view key, std::string_view v) {
   if (key == "data-dir") {
     if (v.empty())
       return std::string{"data-dir: must not be empty"};
@@ -130,8 +129,8 @@ std::optional<std::string> apply_setting(config& cfg, std::string_view key,
     cfg.allow_anonymous = b;
   } else if (key == "log-level") {
     if (!log::parse_level(v, cfg.log_level))
-      return "log-level: expected trace, debug, info, warn, error or off, got '" +
-             std::string{v} + "'";
+      return "log-level: expected trace, debug, info, warn, error or off, got '" + std::string{v} +
+             "'";
   } else if (key == "max-packet-size") {
     return parse_uint(key, v, cfg.max_packet_size, 64, 268'435'460);
   } else if (key == "receive-maximum") {

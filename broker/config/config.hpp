@@ -32,11 +32,11 @@ struct config {
   endpoint mqtt{"127.0.0.1", 1883};
   /// MQTT over TLS; on by default when a certificate is configured.
   endpoint mqtts{"127.0.0.1", 8883};
-  bool mqtts_set = false;  ///< `--mqtts` given explicitly
-  std::string tls_cert;    ///< PEM certificate chain file
-  std::string tls_key;     ///< PEM private key file
-  std::string tls_ca;      ///< PEM CA file: verify client certificates
-  std::string tls_ciphers; ///< TLS 1.2 cipher list (empty: the default)
+  bool mqtts_set = false;   ///< `--mqtts` given explicitly
+  std::string tls_cert;     ///< PEM certificate chain file
+  std::string tls_key;      ///< PEM private key file
+  std::string tls_ca;       ///< PEM CA file: verify client certificates
+  std::string tls_ciphers;  ///< TLS 1.2 cipher list (empty: the default)
   /// Anonymous clients: unset = only on loopback listeners (local mode),
   /// true = on every listener, false = never.
   std::optional<bool> allow_anonymous;
@@ -45,40 +45,40 @@ struct config {
   bool local_mode = true;
 
   // MQTT limits (SPEC §6 defaults).
-  std::uint32_t max_packet_size = 256 * 1024;    ///< bytes, both directions
-  std::uint16_t receive_maximum = 100;           ///< unacked inbound QoS1/2
-  std::uint16_t max_inflight = 100;              ///< outbound window cap
-  std::uint32_t max_queued_messages = 1000;      ///< per offline/slow session
+  std::uint32_t max_packet_size = 256 * 1024;       ///< bytes, both directions
+  std::uint16_t receive_maximum = 100;              ///< unacked inbound QoS1/2
+  std::uint16_t max_inflight = 100;                 ///< outbound window cap
+  std::uint32_t max_queued_messages = 1000;         ///< per offline/slow session
   std::size_t max_queued_bytes = 16 * 1024 * 1024;  ///< payload bytes, same queue
-  std::uint16_t topic_alias_maximum = 64;        ///< inbound aliases
-  std::uint16_t max_keep_alive = 65535;          ///< seconds; higher is cut
-  std::uint32_t max_session_expiry = 0xFFFFFFFF; ///< seconds; 0xFFFFFFFF never
-  std::uint32_t max_client_id_length = 256;      ///< bytes
+  std::uint16_t topic_alias_maximum = 64;           ///< inbound aliases
+  std::uint16_t max_keep_alive = 65535;             ///< seconds; higher is cut
+  std::uint32_t max_session_expiry = 0xFFFFFFFF;    ///< seconds; 0xFFFFFFFF never
+  std::uint32_t max_client_id_length = 256;         ///< bytes
   std::size_t max_output_buffer = 4 * 1024 * 1024;  ///< per connection, bytes
-  std::uint32_t connect_timeout = 10;  ///< seconds from accept to CONNECT
+  std::uint32_t connect_timeout = 10;               ///< seconds from accept to CONNECT
 
   // Devices (SPEC §2, §3, §6).
   std::uint16_t device_keep_alive_min = 30;    ///< seconds; lower is refused
   std::uint16_t device_keep_alive_max = 1200;  ///< seconds; higher is refused
   std::uint32_t max_subscriptions_per_device = 100;
   std::uint32_t max_filters_per_subscribe = 8;  ///< devices; excess gets SUBACK failure
-  bool auto_subscribe_always = false;  ///< automatic subscription without `_ss=1`
-  std::uint32_t sign_max_skew = 0;     ///< seconds a signed timestamp may be off; 0 = unchecked
+  bool auto_subscribe_always = false;           ///< automatic subscription without `_ss=1`
+  std::uint32_t sign_max_skew = 0;  ///< seconds a signed timestamp may be off; 0 = unchecked
 
   // Quotas (SPEC §6; 0 = unlimited).
-  std::uint32_t device_uplink_rate = 30;       ///< PUBLISH/s per device
-  std::uint32_t broker_uplink_rate = 10'000;   ///< device PUBLISH/s, whole broker
-  std::uint32_t device_connect_rate = 5;       ///< CONNECTs per minute per device
-  std::uint32_t max_connect_rate = 500;        ///< CONNECTs/s, whole broker
+  std::uint32_t device_uplink_rate = 30;               ///< PUBLISH/s per device
+  std::uint32_t broker_uplink_rate = 10'000;           ///< device PUBLISH/s, whole broker
+  std::uint32_t device_connect_rate = 5;               ///< CONNECTs per minute per device
+  std::uint32_t max_connect_rate = 500;                ///< CONNECTs/s, whole broker
   std::uint64_t max_connection_bandwidth = 8'000'000;  ///< bits/s read per connection
 
   // Durable sessions and QoS 1 (SPEC §7): `<data-dir>/sessions`.
-  std::string durability = "sync";     ///< sync | batch | none
-  std::uint32_t commit_window_ms = 0;  ///< extra gathering time per group commit
-  std::uint32_t batch_interval_ms = 100;  ///< sync period with durability=batch
+  std::string durability = "sync";               ///< sync | batch | none
+  std::uint32_t commit_window_ms = 0;            ///< extra gathering time per group commit
+  std::uint32_t batch_interval_ms = 100;         ///< sync period with durability=batch
   std::uint32_t qos1_retention = 7 * 24 * 3600;  ///< seconds a queued QoS 1 message lives
   std::uint64_t store_max_size_mb = 64 * 1024;   ///< the sessions store grows up to this
-  bool persistence = true;             ///< false: sessions and QoS 1 in memory only
+  bool persistence = true;                       ///< false: sessions and QoS 1 in memory only
 
   // Threads (0 = one per core).
   unsigned io_threads = 0;

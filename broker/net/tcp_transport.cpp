@@ -248,25 +248,25 @@ void tcp_transport::fail(close_info info) {
 }
 
 void tcp_transport::attach(std::shared_ptr<transport_listener> owner, std::uint16_t keep_alive) {
-  boost::asio::post(socket_.get_executor(), [self = shared_from_this(), owner = std::move(owner),
-                                             keep_alive]() mutable {
-    if (self->closed_)
-      return;
-    self->owner_ = std::move(owner);
-    self->awaiting_attach_ = false;
-    if (self->stopped_) {
-      auto o = std::move(self->owner_);
-      o->on_closed({close_info::kind::peer_closed, {}, {}});
-      return;
-    }
-    self->last_rx_ = std::chrono::steady_clock::now();
-    self->idle_limit_ = std::chrono::milliseconds{keep_alive * 1500};
-    if (keep_alive > 0)
-      self->arm_timer();
-    if (!self->partial_.empty())
-      self->process({});
-    self->wait_readable();
-  });
+  boost::asio::post(socket_.get_executor(),
+                    [self = shared_from_this(), owner = std::move(owner), keep_alive]() mutable {
+                      if (self->closed_)
+                        return;
+                      self->owner_ = std::move(owner);
+                      self->awaiting_attach_ = false;
+                      if (self->stopped_) {
+                        auto o = std::move(self->owner_);
+                        o->on_closed({close_info::kind::peer_closed, {}, {}});
+                        return;
+                      }
+                      self->last_rx_ = std::chrono::steady_clock::now();
+                      self->idle_limit_ = std::chrono::milliseconds{keep_alive * 1500};
+                      if (keep_alive > 0)
+                        self->arm_timer();
+                      if (!self->partial_.empty())
+                        self->process({});
+                      self->wait_readable();
+                    });
 }
 
 bool tcp_transport::on_cipher(std::span<const std::uint8_t> data) {
@@ -278,8 +278,8 @@ bool tcp_transport::on_cipher(std::span<const std::uint8_t> data) {
     std::lock_guard lk(tls_mu_);
     st = tls_->feed(data);
     if (st != tls::tls_engine::status::failed)
-      if (auto r = tls_->read_plain(plain); r == tls::tls_engine::status::failed ||
-                                            r == tls::tls_engine::status::closed)
+      if (auto r = tls_->read_plain(plain);
+          r == tls::tls_engine::status::failed || r == tls::tls_engine::status::closed)
         st = r;
     flush_tls_locked(send_failed);  // handshake records, alerts
     if (st == tls::tls_engine::status::failed) {
@@ -333,21 +333,20 @@ bool tcp_transport::flush_tls_locked(bool& failed) {
 void tcp_transport::arm_write_wait() {
   if (closed_)
     return;
-  socket_.async_wait(
-      boost::asio::socket_base::wait_write,
-      [self = shared_from_this()](const boost::system::error_code& ec) {
-        if (ec || self->closed_)
-          return;
-        if (self->tls_) {
-          std::unique_lock lk(self->tls_mu_);
-          self->write_wait_ = false;
-          bool failed = false;
-          if (!self->flush_tls_locked(failed))
-            return;  // re-armed, or failed (the reader will see the error)
-        }
-        if (self->owner_)
-          self->owner_->on_writable();
-      });
+  socket_.async_wait(boost::asio::socket_base::wait_write,
+                     [self = shared_from_this()](const boost::system::error_code& ec) {
+                       if (ec || self->closed_)
+                         return;
+                       if (self->tls_) {
+                         std::unique_lock lk(self->tls_mu_);
+                         self->write_wait_ = false;
+                         bool failed = false;
+                         if (!self->flush_tls_locked(failed))
+                           return;  // re-armed, or failed (the reader will see the error)
+                       }
+                       if (self->owner_)
+                         self->owner_->on_writable();
+                     });
 }
 
 tcp_transport::write_status tcp_transport::write_tls(out_queue& q) {
@@ -364,8 +363,8 @@ tcp_transport::write_status tcp_transport::write_tls(out_queue& q) {
     auto n = q.gather(iov, max_iov);
     std::size_t taken = 0;
     for (std::size_t i = 0; i < n && taken < step; ++i) {
-      auto st = tls_->write_plain(
-          {static_cast<const std::uint8_t*>(iov[i].iov_base), iov[i].iov_len});
+      auto st =
+          tls_->write_plain({static_cast<const std::uint8_t*>(iov[i].iov_base), iov[i].iov_len});
       if (st == tls::tls_engine::status::failed)
         return write_status::failed;
       taken += iov[i].iov_len;
@@ -403,22 +402,23 @@ tcp_transport::write_status tcp_transport::write(out_queue& q) {
 }
 
 void tcp_transport::reject(std::vector<std::uint8_t> bytes) {
-  boost::asio::post(socket_.get_executor(), [self = shared_from_this(),
-                                             buf = std::make_shared<std::vector<std::uint8_t>>(
-                                                 std::move(bytes))] {
-    if (self->closed_)
-      return;
-    // Best effort: the refusal is tiny and the socket buffer empty.
-    if (self->tls_) {
-      std::lock_guard lk(self->tls_mu_);
-      bool failed = false;
-      if (self->tls_->write_plain(*buf) != tls::tls_engine::status::failed)
-        self->flush_tls_locked(failed);
-    } else {
-      [[maybe_unused]] auto n = ::send(self->fd_, buf->data(), buf->size(), MSG_NOSIGNAL);
-    }
-    self->do_close();
-  });
+  boost::asio::post(socket_.get_executor(),
+                    [self = shared_from_this(),
+                     buf = std::make_shared<std::vector<std::uint8_t>>(std::move(bytes))] {
+                      if (self->closed_)
+                        return;
+                      // Best effort: the refusal is tiny and the socket buffer empty.
+                      if (self->tls_) {
+                        std::lock_guard lk(self->tls_mu_);
+                        bool failed = false;
+                        if (self->tls_->write_plain(*buf) != tls::tls_engine::status::failed)
+                          self->flush_tls_locked(failed);
+                      } else {
+                        [[maybe_unused]] auto n =
+                            ::send(self->fd_, buf->data(), buf->size(), MSG_NOSIGNAL);
+                      }
+                      self->do_close();
+                    });
 }
 
 void tcp_transport::close() {

@@ -12,10 +12,10 @@
 
 #include <atomic>
 #include <chrono>
-#include <mutex>
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -74,10 +74,10 @@ struct transport_settings {
   /// Bytes per second read from one connection (SPEC §6: 8 Mbit/s); above
   /// it reading pauses until the budget refills. 0 = no limit.
   std::uint32_t max_bytes_per_s = 0;
-  bool anonymous_allowed = false;         ///< of the listener it came from
-  bool secure = false;                    ///< a TLS listener
+  bool anonymous_allowed = false;               ///< of the listener it came from
+  bool secure = false;                          ///< a TLS listener
   std::shared_ptr<const tls::tls_context> tls;  ///< set on TLS listeners
-  std::string listener_name;              ///< "mqtt" for logs
+  std::string listener_name;                    ///< "mqtt" for logs
 };
 
 /// One accepted TCP connection, plain or TLS. With TLS, the engine (memory
@@ -161,13 +161,13 @@ class tcp_transport : public std::enable_shared_from_this<tcp_transport> {
   std::atomic<int> batches_in_flight_{0};
   mqtt::version version_ = mqtt::version::v311;
   bool got_connect_ = false;
-  bool reading_ = false;   // a readiness wait is pending
-  bool awaiting_attach_ = false;  // CONNECT handed over, no owner yet
-  bool throttled_ = false;        // too many batches unprocessed
-  bool bw_paused_ = false;        // over the bandwidth budget
-  limits::token_bucket bw_;       // bytes read (unlimited when rate 0)
+  bool reading_ = false;                                 // a readiness wait is pending
+  bool awaiting_attach_ = false;                         // CONNECT handed over, no owner yet
+  bool throttled_ = false;                               // too many batches unprocessed
+  bool bw_paused_ = false;                               // over the bandwidth budget
+  limits::token_bucket bw_;                              // bytes read (unlimited when rate 0)
   std::unique_ptr<boost::asio::steady_timer> bw_timer_;  // made on first pause
-  bool stopped_ = false;   // reading ended (on_closed sent)
+  bool stopped_ = false;                                 // reading ended (on_closed sent)
   bool closed_ = false;
   std::unique_ptr<tls::tls_engine> tls_;  // guarded by tls_mu_
   std::mutex tls_mu_;

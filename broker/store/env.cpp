@@ -9,9 +9,9 @@ namespace iotb::store {
 namespace {
 
 constexpr char format_magic[4] = {'I', 'O', 'T', 'B'};
-constexpr const char* table_names[] = {"meta",     "products", "devices",  "apps",
-                                       "regnwl",   "devlog",   "changes",  "sessions",
-                                       "queue",    "messages", "retained"};
+constexpr const char* table_names[] = {"meta",   "products", "devices", "apps",
+                                       "regnwl", "devlog",   "changes", "sessions",
+                                       "queue",  "messages", "retained"};
 static_assert(std::size(table_names) == static_cast<std::size_t>(table::count_));
 
 MDB_val to_val(std::string_view s) {
@@ -36,16 +36,15 @@ expected<bool, error> check_format(MDB_txn* t, MDB_dbi meta) {
   if (rc != 0)
     return unexpected{lmdb_error(rc, "reading the format record")};
   if (v.mv_size != 8 || std::memcmp(v.mv_data, format_magic, 4) != 0)
-    return unexpected{error{errc::format_mismatch,
-                            "the format record is not iotbroker's (wrong magic or size " +
-                                std::to_string(v.mv_size) + ")"}};
+    return unexpected{
+        error{errc::format_mismatch, "the format record is not iotbroker's (wrong magic or size " +
+                                         std::to_string(v.mv_size) + ")"}};
   std::uint32_t ver;
   std::memcpy(&ver, static_cast<const char*>(v.mv_data) + 4, 4);
   if (ver != registry_format_version)
-    return unexpected{error{errc::format_mismatch,
-                            "format version " + std::to_string(ver) +
-                                " but this binary reads version " +
-                                std::to_string(registry_format_version)}};
+    return unexpected{error{errc::format_mismatch, "format version " + std::to_string(ver) +
+                                                       " but this binary reads version " +
+                                                       std::to_string(registry_format_version)}};
   return true;
 }
 
@@ -74,7 +73,7 @@ const char* to_string(errc e) noexcept {
 }
 
 error lmdb_error(int rc, std::string_view context) {
-  auto code = rc == MDB_MAP_FULL ? errc::map_full
+  auto code = rc == MDB_MAP_FULL   ? errc::map_full
               : rc == MDB_NOTFOUND ? errc::not_found
               : rc == MDB_KEYEXIST ? errc::exists
               : (rc == MDB_CORRUPTED || rc == MDB_INVALID || rc == MDB_VERSION_MISMATCH)
@@ -190,8 +189,7 @@ expected<bool, error> env::grow() {
   return true;
 }
 
-txn::txn(txn&& other) noexcept
-    : env_(other.env_), txn_(other.txn_), lk_(std::move(other.lk_)) {
+txn::txn(txn&& other) noexcept : env_(other.env_), txn_(other.txn_), lk_(std::move(other.lk_)) {
   other.txn_ = nullptr;
 }
 

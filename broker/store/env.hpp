@@ -15,8 +15,8 @@
 #include <cstdint>
 #include <memory>
 #include <mutex>
-#include <shared_mutex>
 #include <optional>
+#include <shared_mutex>
 #include <span>
 #include <string>
 #include <string_view>
@@ -209,8 +209,8 @@ expected<bool, error> scan(const txn& t, table tb, std::string_view prefix, F&& 
   while (rc == 0) {
     std::string_view key(static_cast<const char*>(k.mv_data), k.mv_size);
     if (!key.starts_with(prefix) ||
-        !f(key, std::span<const std::uint8_t>(static_cast<const std::uint8_t*>(v.mv_data),
-                                               v.mv_size)))
+        !f(key,
+           std::span<const std::uint8_t>(static_cast<const std::uint8_t*>(v.mv_data), v.mv_size)))
       break;
     rc = mdb_cursor_get(c, &k, &v, MDB_NEXT);
   }

@@ -14,14 +14,16 @@ std::vector<std::uint8_t> finish(fb::FlatBufferBuilder& b) {
   return {b.GetBufferPointer(), b.GetBufferPointer() + b.GetSize()};
 }
 
-std::string str(const fb::String* s) { return s ? s->str() : std::string{}; }
+std::string str(const fb::String* s) {
+  return s ? s->str() : std::string{};
+}
 
 error corrupt(const char* kind) {
   return error{errc::corrupt, std::string("a ") + kind + " record failed verification"};
 }
 
 fb::Offset<fb::Vector<fb::Offset<fb::String>>> strings(fb::FlatBufferBuilder& b,
-                                                        const std::vector<std::string>& v) {
+                                                       const std::vector<std::string>& v) {
   std::vector<fb::Offset<fb::String>> offs;
   offs.reserve(v.size());
   for (auto& x : v)
@@ -44,10 +46,10 @@ std::vector<std::uint8_t> encode(const product_record& r) {
   std::vector<fb::Offset<s::TopicCategory>> cats;
   for (auto& c : r.categories)
     cats.push_back(s::CreateTopicCategory(b, b.CreateString(c.suffix), c.pub, c.sub));
-  auto root = s::CreateProduct(
-      b, b.CreateString(r.product_key), b.CreateString(r.product_secret), b.CreateString(r.name),
-      static_cast<s::NodeType>(r.node), static_cast<s::DataFormat>(r.format), r.dynamic_register,
-      b.CreateVector(cats), r.created_ms, b.CreateString(r.description));
+  auto root = s::CreateProduct(b, b.CreateString(r.product_key), b.CreateString(r.product_secret),
+                               b.CreateString(r.name), static_cast<s::NodeType>(r.node),
+                               static_cast<s::DataFormat>(r.format), r.dynamic_register,
+                               b.CreateVector(cats), r.created_ms, b.CreateString(r.description));
   b.Finish(root);
   return finish(b);
 }
@@ -76,11 +78,11 @@ std::vector<std::uint8_t> encode(const device_record& r) {
   std::vector<fb::Offset<s::Tag>> tags;
   for (auto& t : r.tags)
     tags.push_back(s::CreateTag(b, b.CreateString(t.key), b.CreateString(t.value)));
-  auto root = s::CreateDevice(
-      b, b.CreateString(r.product_key), b.CreateString(r.device_name),
-      b.CreateString(r.device_secret), b.CreateString(r.alias),
-      static_cast<s::DeviceState>(r.state), r.disabled, r.created_ms, r.activated_ms,
-      r.last_online_ms, b.CreateString(r.last_ip), b.CreateVector(tags), r.last_offline_ms);
+  auto root = s::CreateDevice(b, b.CreateString(r.product_key), b.CreateString(r.device_name),
+                              b.CreateString(r.device_secret), b.CreateString(r.alias),
+                              static_cast<s::DeviceState>(r.state), r.disabled, r.created_ms,
+                              r.activated_ms, r.last_online_ms, b.CreateString(r.last_ip),
+                              b.CreateVector(tags), r.last_offline_ms);
   b.Finish(root);
   return finish(b);
 }
@@ -173,8 +175,8 @@ expected<change_record, error> decode_change(std::span<const std::uint8_t> buf) 
 std::vector<std::uint8_t> encode_regnwl(std::string_view client_id, std::string_view token,
                                         std::uint64_t created_ms) {
   fb::FlatBufferBuilder b(96);
-  auto root = s::CreateRegnwlClient(b, b.CreateString(client_id), b.CreateString(token),
-                                    created_ms);
+  auto root =
+      s::CreateRegnwlClient(b, b.CreateString(client_id), b.CreateString(token), created_ms);
   b.Finish(root);
   return finish(b);
 }

@@ -31,7 +31,9 @@ std::string log_key(std::string_view pk, std::string_view dn, std::uint64_t seq)
   return k;
 }
 
-error invalid(std::string what) { return error{errc::invalid, std::move(what)}; }
+error invalid(std::string what) {
+  return error{errc::invalid, std::move(what)};
+}
 
 /// Decodes every record under `prefix` (then `fixup(key, record)`); the
 /// first corrupt record is the error.
@@ -113,8 +115,8 @@ expected<bool, error> check_category(const category_record& c) {
     return unexpected{invalid("topic category '" + c.suffix + "' needs pub and/or sub")};
   auto parsed = acl::parse_category(c.suffix, c.pub && c.sub ? "pub,sub" : c.pub ? "pub" : "sub");
   if (!parsed)
-    return unexpected{invalid("topic category '" + c.suffix + "': " +
-                              acl::to_string(parsed.error()))};
+    return unexpected{
+        invalid("topic category '" + c.suffix + "': " + acl::to_string(parsed.error()))};
   return true;
 }
 
@@ -259,8 +261,7 @@ expected<device_record, error> create_device(write_txn& t, std::string_view pk,
   if (!ok) {
     if (ok.error().code == errc::exists)
       return unexpected{error{errc::exists, "device '" + d.device_name +
-                                                "' exists already in product " +
-                                                std::string(pk)}};
+                                                "' exists already in product " + std::string(pk)}};
     return unexpected{ok.error()};
   }
   if (auto c = add_change(t, change_kind::device_created, pk, d.device_name); !c)
@@ -268,12 +269,11 @@ expected<device_record, error> create_device(write_txn& t, std::string_view pk,
   return d;
 }
 
-expected<device_record, error> get_device(const txn& t, std::string_view pk,
-                                          std::string_view dn) {
+expected<device_record, error> get_device(const txn& t, std::string_view pk, std::string_view dn) {
   auto v = t.get(table::devices, device_key(pk, dn));
   if (!v)
-    return unexpected{error{errc::not_found, "no device '" + std::string(dn) +
-                                                 "' in product '" + std::string(pk) + "'"}};
+    return unexpected{error{errc::not_found, "no device '" + std::string(dn) + "' in product '" +
+                                                 std::string(pk) + "'"}};
   return records::decode_device(*v);
 }
 
@@ -343,8 +343,8 @@ expected<bool, error> mark_offline(write_txn& t, std::string_view pk, std::strin
 
 // -- registration-free clients ------------------------------------------------------
 
-expected<std::string, error> regnwl_register(write_txn& t, std::string_view pk,
-                                             std::string_view dn, std::string_view client_id) {
+expected<std::string, error> regnwl_register(write_txn& t, std::string_view pk, std::string_view dn,
+                                             std::string_view client_id) {
   if (client_id.empty() || client_id.size() > 64 || client_id.find('/') != client_id.npos)
     return unexpected{invalid("client id must be 1-64 characters without '/'")};
   if (!get_device(t, pk, dn)) {
@@ -408,8 +408,8 @@ expected<app_record, error> create_app(write_txn& t, std::string_view name,
 expected<app_record, error> get_app(const txn& t, std::string_view id) {
   auto v = t.get(table::apps, id);
   if (!v)
-    return unexpected{error{errc::not_found, "no application credential '" + std::string(id) +
-                                                 "'"}};
+    return unexpected{
+        error{errc::not_found, "no application credential '" + std::string(id) + "'"}};
   return records::decode_app(*v);
 }
 
@@ -423,7 +423,8 @@ expected<bool, error> append_log(write_txn& t, std::string_view pk, std::string_
   auto upper = prefix;
   upper.append(8, '\xff');
   std::uint64_t seq = 1;
-  if (auto last = last_key(t, table::devlog, prefix, upper); last && last->size() == prefix.size() + 8)
+  if (auto last = last_key(t, table::devlog, prefix, upper);
+      last && last->size() == prefix.size() + 8)
     seq = get_be64(last->data() + prefix.size()) + 1;
   log_record r;
   r.seq = seq;
@@ -468,8 +469,7 @@ expected<std::vector<change_record>, error> changes_since(const txn& t, std::uin
   MDB_val v;
   int rc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE);
   while (rc == 0 && out.size() < max) {
-    auto r = records::decode_change(
-        {static_cast<const std::uint8_t*>(v.mv_data), v.mv_size});
+    auto r = records::decode_change({static_cast<const std::uint8_t*>(v.mv_data), v.mv_size});
     if (r && k.mv_size == 8) {
       r->seq = get_be64(static_cast<const char*>(k.mv_data));
       out.push_back(std::move(*r));

@@ -28,7 +28,9 @@ std::string id_key(std::uint64_t id) {
   return k;
 }
 
-std::string str(const fb::String* x) { return x ? x->str() : std::string{}; }
+std::string str(const fb::String* x) {
+  return x ? x->str() : std::string{};
+}
 
 std::vector<std::uint8_t> finish(fb::FlatBufferBuilder& b) {
   return {b.GetBufferPointer(), b.GetBufferPointer() + b.GetSize()};
@@ -68,8 +70,8 @@ std::vector<std::uint8_t> encode_message(const message& m, std::uint64_t receive
   fb::FlatBufferBuilder b(128 + m.topic.size() + m.payload.size());
   const auto& p = m.props;
   auto topic = b.CreateString(m.topic);
-  auto payload = b.CreateVector(reinterpret_cast<const std::uint8_t*>(m.payload.data()),
-                                m.payload.size());
+  auto payload =
+      b.CreateVector(reinterpret_cast<const std::uint8_t*>(m.payload.data()), m.payload.size());
   fb::Offset<fb::String> ct, rt;
   fb::Offset<fb::Vector<std::uint8_t>> cd;
   if (p.content_type)
@@ -112,9 +114,9 @@ std::vector<std::uint8_t> encode_message(const message& m, std::uint64_t receive
   return finish(b);
 }
 
-expected<std::shared_ptr<message>, error> decode_message(std::span<const std::uint8_t> bytes,
-                                                         std::uint64_t now_ms,
-                                                         std::chrono::steady_clock::time_point now) {
+expected<std::shared_ptr<message>, error> decode_message(
+    std::span<const std::uint8_t> bytes, std::uint64_t now_ms,
+    std::chrono::steady_clock::time_point now) {
   auto r = verified<s::StoredMessage>(bytes, 1);
   if (!r || !r->topic())
     return unexpected{corrupt("message")};
@@ -152,14 +154,13 @@ std::vector<std::uint8_t> encode_session(const session_record& r) {
   std::vector<fb::Offset<s::Subscription>> subs;
   subs.reserve(r.subs.size());
   for (auto& x : r.subs)
-    subs.push_back(s::CreateSubscription(b, b.CreateString(x.filter),
-                                         static_cast<std::uint8_t>(x.opts.max_qos),
-                                         x.opts.no_local, x.opts.retain_as_published,
-                                         x.opts.retain_handling, x.sub_id, x.system));
+    subs.push_back(s::CreateSubscription(
+        b, b.CreateString(x.filter), static_cast<std::uint8_t>(x.opts.max_qos), x.opts.no_local,
+        x.opts.retain_as_published, x.opts.retain_handling, x.sub_id, x.system));
   auto off = s::CreateSession(b, b.CreateString(r.client_id), r.store_id,
                               static_cast<std::uint8_t>(r.version), r.expiry, r.disconnected_ms,
-                              r.kind, b.CreateString(r.product_key),
-                              b.CreateString(r.device_name), b.CreateVector(subs));
+                              r.kind, b.CreateString(r.product_key), b.CreateString(r.device_name),
+                              b.CreateVector(subs));
   b.Finish(off);
   return finish(b);
 }
@@ -432,8 +433,8 @@ void session_store::clear_queue(std::uint64_t store_id) {
       });
 }
 
-void session_store::enqueue(const message_ptr& m, std::vector<target> targets,
-                            bool retain_update, stored_fn done) {
+void session_store::enqueue(const message_ptr& m, std::vector<target> targets, bool retain_update,
+                            stored_fn done) {
   auto received_ms =
       wall_ms() - static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(
                                                  std::chrono::steady_clock::now() - m->received)
@@ -460,8 +461,8 @@ void session_store::enqueue(const message_ptr& m, std::vector<target> targets,
             // Sequence numbers only grow; a retried group leaves a gap.
             auto seq = ++seq_[tg.store_id];
             b.Clear();
-            b.Finish(s::CreateQueueEntry(b, st->m->id, static_cast<std::uint8_t>(tg.q),
-                                         tg.retain, tg.sub_id));
+            b.Finish(s::CreateQueueEntry(b, st->m->id, static_cast<std::uint8_t>(tg.q), tg.retain,
+                                         tg.sub_id));
             std::span<const std::uint8_t> v(b.GetBufferPointer(), b.GetSize());
             if (auto ok = t.put(table::queue, queue_key(tg.store_id, seq), v); !ok)
               return ok;
@@ -517,8 +518,7 @@ void session_store::ack(std::uint64_t store_id, std::uint64_t seq, std::uint64_t
 }
 
 expected<std::vector<queued>, error> session_store::page(std::uint64_t store_id,
-                                                         std::uint64_t after_seq,
-                                                         std::size_t max,
+                                                         std::uint64_t after_seq, std::size_t max,
                                                          std::size_t* expired) {
   std::vector<queued> out;
   std::vector<std::pair<std::uint64_t, std::uint64_t>> dead;  // seq, message id

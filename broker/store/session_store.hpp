@@ -113,16 +113,15 @@ struct loaded_state {
   std::vector<session_record> sessions;  ///< live sessions
   std::vector<message_ptr> retained;
   std::uint64_t max_store_id = 0;
-  std::size_t queued = 0;           ///< queue entries kept
+  std::size_t queued = 0;  ///< queue entries kept
   std::size_t expired_sessions = 0;
-  std::size_t expired_messages = 0; ///< past retention or message expiry
-  std::size_t orphans = 0;          ///< entries or messages nothing referenced
-  std::size_t corrupt = 0;          ///< records that failed verification (kept, skipped)
+  std::size_t expired_messages = 0;  ///< past retention or message expiry
+  std::size_t orphans = 0;           ///< entries or messages nothing referenced
+  std::size_t corrupt = 0;           ///< records that failed verification (kept, skipped)
 };
 
 /// Encodes `m` as a StoredMessage; `received_ms` is its wall-clock arrival.
-[[nodiscard]] std::vector<std::uint8_t> encode_message(const message& m,
-                                                       std::uint64_t received_ms);
+[[nodiscard]] std::vector<std::uint8_t> encode_message(const message& m, std::uint64_t received_ms);
 /// Decodes a StoredMessage; `received` is mapped back onto the steady clock
 /// using `now_ms`/`now`. Errors: corrupt.
 [[nodiscard]] expected<std::shared_ptr<message>, error> decode_message(
@@ -176,18 +175,17 @@ class session_store {
   /// order. Entries past retention or message expiry (or whose message is
   /// missing) are skipped, removed, and counted in `*expired`.
   [[nodiscard]] expected<std::vector<queued>, error> page(std::uint64_t store_id,
-                                                          std::uint64_t after_seq,
-                                                          std::size_t max,
+                                                          std::uint64_t after_seq, std::size_t max,
                                                           std::size_t* expired = nullptr);
 
   /// Blocks until everything submitted so far is committed.
   void drain() { writer_->drain(); }
 
   struct stats {
-    std::uint64_t enqueued = 0;   ///< queue entries written
+    std::uint64_t enqueued = 0;  ///< queue entries written
     std::uint64_t acked = 0;
-    std::uint64_t expired = 0;    ///< entries discarded (retention, expiry)
-    std::uint64_t refused = 0;    ///< enqueues that failed (store full)
+    std::uint64_t expired = 0;  ///< entries discarded (retention, expiry)
+    std::uint64_t refused = 0;  ///< enqueues that failed (store full)
     writer::stats commits;
     std::size_t map_size = 0;
   };
@@ -212,8 +210,8 @@ class session_store {
   // Writer-thread state.
   std::unordered_map<std::uint64_t, std::uint32_t> refs_;  ///< message id → entries
   std::unordered_map<std::uint64_t, std::uint64_t> seq_;   ///< store id → last seq
-  std::vector<std::uint64_t> garbage_;  ///< unreferenced messages to delete
-  bool collecting_ = false;             ///< a `collect` job is queued
+  std::vector<std::uint64_t> garbage_;                     ///< unreferenced messages to delete
+  bool collecting_ = false;                                ///< a `collect` job is queued
   std::atomic<std::uint64_t> enqueued_{0};
   std::atomic<std::uint64_t> acked_{0};
   std::atomic<std::uint64_t> expired_{0};

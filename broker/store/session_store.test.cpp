@@ -27,8 +27,8 @@ class SessionStoreTest : public ::testing::Test {
   }
   void open(session_store_options o = {}) {
     store_.reset();
-    o.map_size = o.map_size == session_store_options{}.map_size ? (std::size_t{1} << 20)
-                                                                  : o.map_size;
+    o.map_size =
+        o.map_size == session_store_options{}.map_size ? (std::size_t{1} << 20) : o.map_size;
     auto s = session_store::open(dir_, o);
     ASSERT_TRUE(s) << s.error().what;
     store_ = std::move(*s);
@@ -56,13 +56,14 @@ class SessionStoreTest : public ::testing::Test {
     std::condition_variable cv;
     bool done = false;
     std::pair<bool, std::vector<std::uint64_t>> out;
-    store_->enqueue(m, std::move(targets), retain,
-                    [&](bool ok, const std::vector<target>&, const std::vector<std::uint64_t>& seqs) {
-                      std::lock_guard lk(mu);
-                      out = {ok, seqs};
-                      done = true;
-                      cv.notify_one();
-                    });
+    store_->enqueue(
+        m, std::move(targets), retain,
+        [&](bool ok, const std::vector<target>&, const std::vector<std::uint64_t>& seqs) {
+          std::lock_guard lk(mu);
+          out = {ok, seqs};
+          done = true;
+          cv.notify_one();
+        });
     std::unique_lock lk(mu);
     cv.wait(lk, [&] { return done; });
     return out;
@@ -133,7 +134,8 @@ TEST_F(SessionStoreTest, SessionsAndQueuesSurviveAReopen) {
   store_->put_session(make_session(std::string("\0dpk/dn", 7), 2));
   auto m1 = make_message(100, "a/b/c", "one");
   auto m2 = make_message(101, "a/b/c", "two");
-  auto r1 = enqueue(m1, {{1, mqtt::qos::at_least_once, false, 7}, {2, mqtt::qos::at_least_once, true, 0}});
+  auto r1 = enqueue(
+      m1, {{1, mqtt::qos::at_least_once, false, 7}, {2, mqtt::qos::at_least_once, true, 0}});
   ASSERT_TRUE(r1.first);
   EXPECT_EQ(r1.second, (std::vector<std::uint64_t>{1, 1}));
   auto r2 = enqueue(m2, {{1, mqtt::qos::exactly_once, false, 7}});
@@ -163,7 +165,8 @@ TEST_F(SessionStoreTest, SessionsAndQueuesSurviveAReopen) {
 TEST_F(SessionStoreTest, PagesInOrderAfterAGivenSequence) {
   store_->put_session(make_session("s", 5));
   for (int i = 0; i < 10; ++i)
-    enqueue(make_message(200 + i, "t", std::to_string(i)), {{5, mqtt::qos::at_least_once, false, 0}});
+    enqueue(make_message(200 + i, "t", std::to_string(i)),
+            {{5, mqtt::qos::at_least_once, false, 0}});
   auto p = store_->page(5, 4, 3);
   ASSERT_TRUE(p);
   ASSERT_EQ(p->size(), 3u);
@@ -177,7 +180,8 @@ TEST_F(SessionStoreTest, AckRemovesEntryAndTheLastAckTheMessage) {
   store_->put_session(make_session("a", 1));
   store_->put_session(make_session("b", 2));
   auto m = make_message(300, "t", "shared");
-  auto r = enqueue(m, {{1, mqtt::qos::at_least_once, false, 0}, {2, mqtt::qos::at_least_once, false, 0}});
+  auto r = enqueue(
+      m, {{1, mqtt::qos::at_least_once, false, 0}, {2, mqtt::qos::at_least_once, false, 0}});
   store_->ack(1, r.second[0], 300);
   store_->drain();
   EXPECT_TRUE(store_->page(1, 0, 10)->empty());
@@ -194,7 +198,8 @@ TEST_F(SessionStoreTest, AckRemovesEntryAndTheLastAckTheMessage) {
 TEST_F(SessionStoreTest, EraseSessionDropsItsQueueAndUnreferencedMessages) {
   store_->put_session(make_session("a", 1));
   store_->put_session(make_session("b", 2));
-  enqueue(make_message(1, "t", "x"), {{1, mqtt::qos::at_least_once, false, 0}, {2, mqtt::qos::at_least_once, false, 0}});
+  enqueue(make_message(1, "t", "x"),
+          {{1, mqtt::qos::at_least_once, false, 0}, {2, mqtt::qos::at_least_once, false, 0}});
   enqueue(make_message(2, "t", "y"), {{1, mqtt::qos::at_least_once, false, 0}});
   store_->erase_session("a", 1);
   store_->drain();

@@ -147,8 +147,8 @@ void writer::apply(std::vector<item>& group) {
           ++grows;
           break;
         } else {
-          IOTB_LOG(error, "store") << g.error().what << ": " << group.size()
-                                   << " write jobs refused";
+          IOTB_LOG(error, "store")
+              << g.error().what << ": " << group.size() << " write jobs refused";
         }
         [[fallthrough]];
       case outcome::give_up:

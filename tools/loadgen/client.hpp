@@ -47,9 +47,9 @@ struct client_options {
   mqtt::qos sub_qos = mqtt::qos::at_most_once;
   mqtt::version ver = mqtt::version::v311;
   std::size_t read_buffer = std::size_t{16} * 1024;  ///< initial size; grows for big packets
-  std::optional<std::string> username;  ///< e.g. a signed device CONNECT
+  std::optional<std::string> username;               ///< e.g. a signed device CONNECT
   std::optional<std::string> password;
-  std::uint16_t keep_alive = 0;         ///< seconds (devices need 30-1200)
+  std::uint16_t keep_alive = 0;  ///< seconds (devices need 30-1200)
   /// A persistent session (clean session 0; MQTT 5: session expiry 300 s),
   /// so that a broker with durable QoS 1 stores what it delivers to it.
   bool persistent = false;

@@ -271,18 +271,18 @@ int run_storm(const options& o) {
     storm s(io, cfg);
     r = s.run();
   }
-  std::fprintf(o.json ? stderr : stdout,
-               "loadgen: connect N=%zu%s: %zu connected, %zu refused in %.2f s = %.0f connects/s, "
-               "broker %s CPU-s, RssAnon %s -> %s KiB = %s bytes per idle connection%s%s\n",
-               o.clients, o.device_auth.empty() ? " (anonymous)" : " (signed devices)",
-               r.connected, r.refused, r.seconds, r.connects_per_s,
-               json_number(r.broker_cpu_s, 2).c_str(),
-               json_number(r.rss_before_kib ? std::optional<double>(*r.rss_before_kib)
-                                            : std::nullopt, 0).c_str(),
-               json_number(r.rss_after_kib ? std::optional<double>(*r.rss_after_kib)
-                                           : std::nullopt, 0).c_str(),
-               json_number(r.rss_per_conn_bytes, 0).c_str(),
-               r.first_error.empty() ? "" : "; first error: ", r.first_error.c_str());
+  std::fprintf(
+      o.json ? stderr : stdout,
+      "loadgen: connect N=%zu%s: %zu connected, %zu refused in %.2f s = %.0f connects/s, "
+      "broker %s CPU-s, RssAnon %s -> %s KiB = %s bytes per idle connection%s%s\n",
+      o.clients, o.device_auth.empty() ? " (anonymous)" : " (signed devices)", r.connected,
+      r.refused, r.seconds, r.connects_per_s, json_number(r.broker_cpu_s, 2).c_str(),
+      json_number(r.rss_before_kib ? std::optional<double>(*r.rss_before_kib) : std::nullopt, 0)
+          .c_str(),
+      json_number(r.rss_after_kib ? std::optional<double>(*r.rss_after_kib) : std::nullopt, 0)
+          .c_str(),
+      json_number(r.rss_per_conn_bytes, 0).c_str(),
+      r.first_error.empty() ? "" : "; first error: ", r.first_error.c_str());
   if (o.json) {
     std::ostringstream j;
     j << "{\"scenario\":\"connect\",\"clients\":" << o.clients

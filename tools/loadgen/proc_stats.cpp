@@ -52,9 +52,13 @@ std::optional<long> status_kib(pid_t pid, std::string_view field) {
 
 }  // namespace
 
-std::optional<long> process_rss_kib(pid_t pid) { return status_kib(pid, "VmRSS:"); }
+std::optional<long> process_rss_kib(pid_t pid) {
+  return status_kib(pid, "VmRSS:");
+}
 
-std::optional<long> process_rss_anon_kib(pid_t pid) { return status_kib(pid, "RssAnon:"); }
+std::optional<long> process_rss_anon_kib(pid_t pid) {
+  return status_kib(pid, "RssAnon:");
+}
 
 double own_cpu_seconds() {
   rusage u{};

@@ -46,7 +46,7 @@ struct scenario_config {
   std::uint32_t window = 64;  ///< per publisher
   mqtt::version ver = mqtt::version::v311;
   std::optional<int> broker_pid;
-  bool progress = false;  ///< one stderr line per second
+  bool progress = false;    ///< one stderr line per second
   bool persistent = false;  ///< subscribers keep persistent sessions (durable QoS 1)
 };
 
