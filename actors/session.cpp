@@ -243,12 +243,10 @@ verdict session::on_publish(publish& p) {
     inbound_qos2_.insert(p.packet_id);
   auto code =
       r.reached == 0 && ver_ == version::v5 ? reason::no_matching_subscribers : reason::success;
-  if (!r.deferred && acks_.empty()) {
-    send_ack(ack_type, p.packet_id, code);
-    return verdict::keep;
-  }
-  acks_.push_back(inbound_ack{r.deferred ? cookie : 0, ack_type, p.packet_id, code});
-  send_ready_acks();
+  if (r.deferred)
+    acks_.push_back(inbound_ack{cookie, ack_type, p.packet_id, code});  // sent by on_stored
+  else
+    ack_in_order(ack_type, p.packet_id, code);
   return verdict::keep;
 }
 
