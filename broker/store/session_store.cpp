@@ -214,7 +214,9 @@ expected<std::unique_ptr<session_store>, error> session_store::open(
 }
 
 session_store::~session_store() {
-  writer_.reset();  // drains; syncs an unsynced environment
+  // Stop the thread first: its completions use writer_ (collect), so the
+  // pointer must stay valid until the thread has ended.
+  writer_->stop();
 }
 
 expected<loaded_state, error> session_store::load(std::uint64_t now_ms) {
@@ -383,8 +385,6 @@ void session_store::release(const std::vector<std::uint64_t>& ids) {
 }
 
 void session_store::collect() {
-  if (!writer_)
-    return;  // (while the store closes: the next load removes them)
   // One job deletes every message that lost its last reference since the
   // previous one; ids released meanwhile wait for the next job.
   collecting_ = true;

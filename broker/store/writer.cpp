@@ -12,13 +12,16 @@ writer::writer(std::shared_ptr<env> e, std::size_t max_group, std::chrono::milli
       sync_interval_(sync_interval),
       thread_([this] { run(); }) {}
 
-writer::~writer() {
+writer::~writer() { stop(); }
+
+void writer::stop() {
   {
     std::lock_guard lk(mu_);
     stop_ = true;
   }
   cv_.notify_one();
-  thread_.join();
+  if (thread_.joinable())
+    thread_.join();
 }
 
 void writer::submit(job j, completion done) {

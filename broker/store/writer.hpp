@@ -58,7 +58,11 @@ class writer {
   explicit writer(std::shared_ptr<env> e, std::size_t max_group = 1000,
                   std::chrono::milliseconds window = std::chrono::milliseconds{0},
                   std::chrono::milliseconds sync_interval = std::chrono::seconds{1});
-  ~writer();  ///< drains the queue, then joins
+  ~writer();  ///< `stop()`
+  /// Commits everything queued (also what completions submit meanwhile),
+  /// syncs, and joins the thread. Idempotent; no `submit` from other
+  /// threads may follow.
+  void stop();
   writer(const writer&) = delete;
   writer& operator=(const writer&) = delete;
 
