@@ -12,7 +12,9 @@ writer::writer(std::shared_ptr<env> e, std::size_t max_group, std::chrono::milli
       sync_interval_(sync_interval),
       thread_([this] { run(); }) {}
 
-writer::~writer() { stop(); }
+writer::~writer() {
+  stop();
+}
 
 void writer::stop() {
   {
