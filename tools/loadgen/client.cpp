@@ -3,11 +3,14 @@
 
 #include "tools/loadgen/client.hpp"
 
+#include <algorithm>
 #include <cstring>
+#include <span>
 #include <utility>
 #include <variant>
 
 #include <boost/asio/buffer.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/write.hpp>
 
 namespace iotb::loadgen {
@@ -22,6 +25,18 @@ client::client(asio::io_context& io, client_events& events, std::size_t index, c
 
 void client::start(const asio::ip::tcp::endpoint& target) {
   state_ = state::connecting;
+  if (opts_.source) {
+    error_code ec;
+    socket_.open(target.protocol(), ec);
+    if (!ec)
+      socket_.bind(asio::ip::tcp::endpoint(*opts_.source, 0), ec);
+    if (ec) {
+      // Not through fail(): the owner may still be starting clients.
+      asio::post(socket_.get_executor(), [this, why = "bind " + opts_.source->to_string() + ": " +
+                                                      ec.message()] { fail(why); });
+      return;
+    }
+  }
   socket_.async_connect(target, [this](const error_code& ec) {
     if (state_ == state::closed)
       return;
@@ -31,6 +46,14 @@ void client::start(const asio::ip::tcp::endpoint& target) {
     }
     error_code ignored;
     socket_.set_option(asio::ip::tcp::no_delay(true), ignored);
+    if (opts_.tls) {
+      tls_ = tls::tls_engine::make(opts_.tls);  // queues the ClientHello
+      if (!tls_) {
+        fail("tls: cannot create a session");
+        return;
+      }
+      cipher_.resize(std::size_t{16} * 1024 + 512);
+    }
     mqtt::connect c;
     c.ver = opts_.ver;
     c.clean_start = !opts_.persistent;
@@ -48,13 +71,39 @@ void client::start(const asio::ip::tcp::endpoint& target) {
 }
 
 void client::flush() {
-  if (write_in_flight_ || out_.empty() || state_ == state::closed)
+  if (write_in_flight_ || state_ == state::closed)
+    return;
+  if (out_.empty() && !(tls_ && tls_->has_output()))
     return;
   write();
 }
 
+void client::ping() {
+  if (state_ != state::ready)
+    return;
+  mqtt::encode(mqtt::pingreq{}, out_);
+  flush();
+}
+
 void client::write() {
-  std::swap(out_, writing_);
+  if (tls_) {
+    // The engine holds plaintext written before the handshake completes and
+    // encrypts it then.
+    if (!out_.empty()) {
+      if (tls_->write_plain(out_) != tls::tls_engine::status::ok) {
+        fail("tls: " + std::string(tls_->error()));
+        return;
+      }
+      out_.clear();
+    }
+    auto o = tls_->output();
+    if (o.empty())
+      return;
+    writing_.assign(o.begin(), o.end());
+    tls_->consume_output(o.size());
+  } else {
+    std::swap(out_, writing_);
+  }
   write_in_flight_ = true;
   ++writes_;
   asio::async_write(socket_, asio::buffer(writing_), [this](const error_code& ec, std::size_t) {
@@ -66,14 +115,34 @@ void client::write() {
       return;
     }
     writing_.clear();
-    if (!out_.empty())
-      write();
+    flush();
   });
 }
 
 void client::read() {
-  socket_.async_read_some(asio::buffer(in_.data() + in_used_, in_.size() - in_used_),
-                          [this](const error_code& ec, std::size_t n) { on_read(ec, n); });
+  auto target =
+      tls_ ? asio::buffer(cipher_) : asio::buffer(in_.data() + in_used_, in_.size() - in_used_);
+  socket_.async_read_some(target, [this](const error_code& ec, std::size_t n) { on_read(ec, n); });
+}
+
+bool client::decrypt(std::size_t n) {
+  using status = tls::tls_engine::status;
+  if (tls_->feed(std::span<const std::uint8_t>(cipher_.data(), n)) == status::failed) {
+    fail("tls: " + std::string(tls_->error()));
+    return false;
+  }
+  plain_.clear();
+  auto st = tls_->read_plain(plain_);
+  if (st == status::failed || st == status::closed) {
+    fail(st == status::closed ? std::string("broker closed the TLS session")
+                              : "tls: " + std::string(tls_->error()));
+    return false;
+  }
+  if (in_.size() < in_used_ + plain_.size())
+    in_.resize(std::max(in_.size() * 2, in_used_ + plain_.size()));
+  std::copy(plain_.begin(), plain_.end(), in_.begin() + static_cast<std::ptrdiff_t>(in_used_));
+  in_used_ += plain_.size();
+  return true;
 }
 
 void client::on_read(const error_code& ec, std::size_t n) {
@@ -85,7 +154,10 @@ void client::on_read(const error_code& ec, std::size_t n) {
     return;
   }
   ++reads_;
-  in_used_ += n;
+  if (!tls_)
+    in_used_ += n;
+  else if (!decrypt(n))
+    return;
   std::size_t pos = 0;
   while (pos < in_used_) {
     auto f = mqtt::next_frame(mqtt::bytes(in_.data() + pos, in_used_ - pos),
@@ -106,7 +178,7 @@ void client::on_read(const error_code& ec, std::size_t n) {
   }
   if (in_used_ == in_.size())
     in_.resize(in_.size() * 2);  // a packet larger than the buffer
-  flush();                       // PUBACKs for QoS 1 deliveries
+  flush();                       // acknowledgements of deliveries (and TLS handshake data)
   events_.on_read_done(*this);
   if (state_ != state::closed)
     read();
@@ -124,24 +196,37 @@ bool client::handle(const mqtt::frame& f) {
       fail("PUBLISH before the subscription was acknowledged");
       return false;
     }
-    if (pub->q == mqtt::qos::at_least_once) {
+    if (pub->q != mqtt::qos::at_most_once) {
       mqtt::pub_ack ack;
+      ack.type = pub->q == mqtt::qos::at_least_once ? mqtt::packet_type::puback
+                                                    : mqtt::packet_type::pubrec;
       ack.packet_id = pub->packet_id;
       mqtt::encode(ack, opts_.ver, out_);
-    } else if (pub->q == mqtt::qos::exactly_once) {
-      fail("QoS 2 delivery (not requested)");
-      return false;
     }
     events_.on_publish(*this, *pub);
     return state_ != state::closed;
   }
   if (auto* ack = std::get_if<mqtt::pub_ack>(&p)) {
-    if (ack->type != mqtt::packet_type::puback) {
-      fail("unexpected " + std::string(mqtt::to_string(ack->type)));
+    if (static_cast<std::uint8_t>(ack->code) >= 0x80) {
+      fail(std::string(mqtt::to_string(ack->type)) +
+           " refused: " + std::string(mqtt::to_string(ack->code)));
       return false;
     }
-    events_.on_puback(*this, ack->packet_id);
-    return state_ != state::closed;
+    mqtt::pub_ack reply;
+    reply.packet_id = ack->packet_id;
+    switch (ack->type) {
+      case mqtt::packet_type::pubrec:  // our QoS 2 PUBLISH, step 2 of 4
+        reply.type = mqtt::packet_type::pubrel;
+        mqtt::encode(reply, opts_.ver, out_);
+        return true;
+      case mqtt::packet_type::pubrel:  // a QoS 2 delivery, step 3 of 4
+        reply.type = mqtt::packet_type::pubcomp;
+        mqtt::encode(reply, opts_.ver, out_);
+        return true;
+      default:  // PUBACK or PUBCOMP: our PUBLISH is complete
+        events_.on_ack(*this, ack->packet_id);
+        return state_ != state::closed;
+    }
   }
   if (auto* ca = std::get_if<mqtt::connack>(&p)) {
     if (state_ != state::awaiting_connack) {
@@ -207,7 +292,15 @@ void client::disconnect() noexcept {
     mqtt::buffer d;
     try {
       mqtt::encode(mqtt::disconnect{}, opts_.ver, d);
-      // Two or three bytes on an idle socket: completes at once.
+      if (tls_) {
+        bool ok = tls_->write_plain(d) == tls::tls_engine::status::ok;
+        (void)tls_->shutdown();  // close_notify after the DISCONNECT
+        auto o = tls_->output();
+        d.assign(o.begin(), o.end());
+        if (!ok)
+          d.clear();
+      }
+      // A few bytes on an idle socket: completes at once.
       asio::write(socket_, asio::buffer(d), ignored);
     } catch (...) {
     }

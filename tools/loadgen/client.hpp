@@ -7,10 +7,14 @@
 /// `out()` and calls `flush()`; while one write is in flight, further
 /// packets accumulate and go out together in the next one.
 ///
+/// With a TLS context, the bytes go through a `tls::tls_engine` (the
+/// broker's memory-BIO engine in client mode); MQTT sees only plaintext.
+///
 /// Threads: everything runs on the one io_context thread.
 
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -19,6 +23,7 @@
 #include <boost/asio/ip/tcp.hpp>
 
 #include "broker/mqtt/codec.hpp"
+#include "broker/tls/engine.hpp"
 
 namespace iotb::loadgen {
 
@@ -30,10 +35,10 @@ class client_events {
   virtual ~client_events() = default;
   /// CONNACK accepted and, with a subscription, SUBACK granted.
   virtual void on_ready(client& c) = 0;
-  /// A PUBLISH arrived (a QoS 1 PUBACK is already queued in `out()`).
+  /// A PUBLISH arrived (its PUBACK or PUBREC is already queued in `out()`).
   virtual void on_publish(client& c, const mqtt::publish& p) = 0;
-  /// A PUBACK for one of our QoS 1 PUBLISHes arrived.
-  virtual void on_puback(client& c, std::uint16_t packet_id) = 0;
+  /// One of our PUBLISHes completed: PUBACK (QoS 1) or PUBCOMP (QoS 2).
+  virtual void on_ack(client& c, std::uint16_t packet_id) = 0;
   /// Every packet of one read has been handled (a good moment to write).
   virtual void on_read_done(client& c) = 0;
   /// The connection failed or was refused; no further calls follow.
@@ -53,6 +58,11 @@ struct client_options {
   /// A persistent session (clean session 0; MQTT 5: session expiry 300 s),
   /// so that a broker with durable QoS 1 stores what it delivers to it.
   bool persistent = false;
+  /// TLS (null: plain TCP).
+  std::shared_ptr<const tls::tls_context> tls;
+  /// Local address to connect from (spreads connections over 127.0.0.x
+  /// beyond one address's ephemeral ports); unset: the kernel's choice.
+  std::optional<boost::asio::ip::address> source;
 };
 
 class client {
@@ -70,6 +80,9 @@ class client {
   /// Starts writing `out()` unless a write is in flight (its completion
   /// writes what has accumulated meanwhile).
   void flush();
+
+  /// Queues a PINGREQ and flushes (keep-alive of idle connections).
+  void ping();
 
   /// Best-effort DISCONNECT (only when no write is in flight), then close.
   void disconnect() noexcept;
@@ -96,6 +109,9 @@ class client {
   /// Handles one complete packet; false when the connection failed.
   bool handle(const mqtt::frame& f);
   void write();
+  /// Feeds `n` received ciphertext bytes to the TLS engine and appends the
+  /// plaintext to `in_`; false when the connection failed.
+  bool decrypt(std::size_t n);
   void fail(const std::string& why);
 
   boost::asio::ip::tcp::socket socket_;
@@ -103,8 +119,11 @@ class client {
   std::size_t index_;
   client_options opts_;
   state state_ = state::idle;
-  std::vector<std::uint8_t> in_;
+  std::vector<std::uint8_t> in_;  ///< plaintext MQTT bytes
   std::size_t in_used_ = 0;
+  std::unique_ptr<tls::tls_engine> tls_;
+  std::vector<std::uint8_t> cipher_;  ///< TLS: what the socket read
+  std::vector<std::uint8_t> plain_;   ///< TLS: scratch for decrypted bytes
   mqtt::buffer out_;
   mqtt::buffer writing_;
   bool write_in_flight_ = false;

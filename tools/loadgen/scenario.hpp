@@ -1,20 +1,27 @@
 #pragma once
 /// @file
-/// The load scenarios, run closed-loop on one io_context thread:
+/// The message scenarios, run on one io_context thread:
 ///
-/// - fan-in: N publishers, publisher i on `bench/in/<i>`; one subscriber on
-///   `bench/in/#`;
-/// - fan-out: one publisher on `bench/out`; N subscribers on `bench/out`.
+/// - fan-in: N publishers, publisher i on `bench/in/<i>`; M subscribers
+///   (default 1), each on `bench/in/+`;
+/// - fan-out: one publisher on `bench/out`; N subscribers on `bench/out`;
+/// - p2p: N pairs, publisher i on `bench/p2p/<i>`, subscriber i on that
+///   topic only;
+/// - shared: N publishers on `bench/shared/<i>`; a `$share/bench/...`
+///   group of M consumers (default 4): each message goes to one of them.
+///
+/// `topic` overrides the pattern: `%i` stands for the publisher index (the
+/// subscribers' filters use `+` there, p2p uses the index).
 ///
 /// Every payload starts with (publisher id u32, sequence u64, send time in
 /// steady-clock ns u64), padded to the payload size. A publisher keeps at
-/// most `window` messages unresolved (see window.hpp), so the measured rate
-/// is what the broker sustains without loss and with bounded queues. A
-/// publisher refills once half its window is free, so that it writes several
-/// PUBLISHes per system call. A message the broker drops is resolved when a
-/// later one from the same publisher arrives (the gap counts as lost); if
-/// the broker drops the whole tail of a window, that publisher stalls, which
-/// shows as a low rate and `lost` > 0.
+/// most `window` messages unresolved (see ledger.hpp), so the measured
+/// rate is what the broker sustains with bounded queues. Without a target
+/// rate a publisher refills once half its window is free (several
+/// PUBLISHes per system call); with `rate`, a 1 ms pacer spreads that many
+/// messages per second over the publishers, each still inside its window.
+/// Messages unresolved for `loss_timeout_s` expire (the window moves on);
+/// loss and duplicates are counted exactly from the sequence numbers.
 
 #include <chrono>
 #include <cstdint>
@@ -30,28 +37,55 @@
 
 #include "tools/loadgen/client.hpp"
 #include "tools/loadgen/histogram.hpp"
-#include "tools/loadgen/window.hpp"
+#include "tools/loadgen/ledger.hpp"
 
 namespace iotb::loadgen {
 
-enum class scenario_kind : std::uint8_t { fan_in, fan_out };
+enum class scenario_kind : std::uint8_t { fan_in, fan_out, p2p, shared };
+
+/// How progress is shown on stderr.
+enum class progress_mode : std::uint8_t {
+  off,
+  lines,  ///< one line per second (logs)
+  live,   ///< one line rewritten in place (a terminal)
+};
+
+/// Settings shared by every scenario.
+struct connection_config {
+  boost::asio::ip::tcp::endpoint target;
+  mqtt::version ver = mqtt::version::v311;
+  std::shared_ptr<const tls::tls_context> tls;  ///< null: plain TCP
+  /// Spread client source addresses over 127.0.0.2 … 127.0.0.(1+K); 0: the
+  /// kernel's choice (one address: about 28k ephemeral ports).
+  unsigned source_addresses = 0;
+  std::optional<int> broker_pid;
+  progress_mode progress = progress_mode::off;
+
+  /// Client `i`'s source address, if spread.
+  [[nodiscard]] std::optional<boost::asio::ip::address> source_of(std::size_t i) const;
+};
 
 struct scenario_config {
+  connection_config conn;
   scenario_kind kind = scenario_kind::fan_in;
-  boost::asio::ip::tcp::endpoint target;
-  std::size_t clients = 100;  ///< N
+  std::size_t clients = 100;    ///< N
+  std::size_t subscribers = 0;  ///< M (fan-in, shared); 0: the kind's default
   mqtt::qos q = mqtt::qos::at_most_once;
   std::size_t payload = 64;   ///< bytes (at least the 20-byte header)
   double duration_s = 10;     ///< measurement window
   std::uint32_t window = 64;  ///< per publisher
-  mqtt::version ver = mqtt::version::v311;
-  std::optional<int> broker_pid;
-  bool progress = false;    ///< one stderr line per second
-  bool persistent = false;  ///< subscribers keep persistent sessions (durable QoS 1)
+  double rate = 0;            ///< target msgs/s over all publishers; 0: closed loop
+  std::string topic;          ///< pattern with %i; empty: the kind's default
+  bool persistent = false;    ///< subscribers keep persistent sessions (durable QoS 1)
+  double loss_timeout_s = 5;  ///< an unresolved message expires after this
 };
 
 /// Smallest payload: publisher id, sequence, timestamp.
 inline constexpr std::size_t payload_header = 4 + 8 + 8;
+
+/// The kind's default topic pattern, and `pattern` with `%i` replaced.
+[[nodiscard]] std::string default_topic(scenario_kind k);
+[[nodiscard]] std::string expand_topic(const std::string& pattern, const std::string& index);
 
 /// What a run measured.
 struct results {
@@ -60,15 +94,16 @@ struct results {
   std::uint64_t received_in_window = 0;  ///< deliveries during the window
   std::uint64_t lost = 0;                ///< expected deliveries that never came
   std::uint64_t duplicates = 0;
-  double window_s = 0;    ///< measured window length
-  double msgs_per_s = 0;  ///< received_in_window / window_s
+  std::uint64_t late = 0;  ///< deliveries after their message expired
+  double window_s = 0;     ///< measured window length
+  double msgs_per_s = 0;   ///< received_in_window / window_s
   histogram latency_ns;
   std::optional<double> broker_cpu_s;  ///< during the window
   std::optional<long> broker_rss_kib;  ///< at the end
   double loadgen_cpu_s = 0;            ///< our own CPU during the window
   std::uint64_t loadgen_reads = 0;     ///< our socket reads during the window
   std::uint64_t loadgen_writes = 0;    ///< our socket writes during the window
-  bool drained = false;                ///< everything resolved before the 2 s limit
+  bool drained = false;                ///< everything resolved before the drain limit
   std::string error;                   ///< non-empty when the run failed
 };
 
@@ -85,31 +120,39 @@ class scenario final : public client_events {
     client* conn = nullptr;
     std::string topic;
     std::string payload;  ///< template: header rewritten per message
-    window win;
-    std::uint64_t sent = 0;
-    std::uint32_t subscribers = 0;  ///< deliveries expected per message
-    bool queued = false;            ///< in `to_pump_`
+    ledger book;
+    std::uint32_t receivers = 0;  ///< deliveries expected per message
+    bool queued = false;          ///< in `to_pump_`
   };
   struct subscriber {
     client* conn = nullptr;
-    std::vector<std::int64_t> last;  ///< per publisher: highest sequence seen
+    /// Ordered delivery: highest sequence seen per publisher, for the
+    /// publishers [first_pub, first_pub + last.size()).
+    std::size_t first_pub = 0;
+    std::vector<std::int64_t> last;
   };
   enum class phase : std::uint8_t { connecting, running, draining, done };
 
   void on_ready(client& c) override;
   void on_publish(client& c, const mqtt::publish& p) override;
-  void on_puback(client& c, std::uint16_t packet_id) override;
+  void on_ack(client& c, std::uint16_t packet_id) override;
   void on_read_done(client& c) override;
   void on_failed(client& c, const std::string& why) override;
 
+  void add_subscriber(std::string filter, std::size_t first_pub, std::size_t n_pubs);
+  void add_publisher(std::string topic, std::uint32_t receivers, delivery_mode mode);
   void connect_more();
   void start_window();
   void measure_window();
   void stop_window();
   void finish(std::string error = {});
+  /// Sends up to `limit` messages from `p` (its window permitting); returns
+  /// how many. Does not flush.
+  std::uint64_t send(publisher& p, std::uint64_t limit);
   void pump(publisher& p);
+  void pace();
   void opened(std::size_t pub_index, std::uint64_t n);
-  void tick_progress();
+  void tick();
   /// Sums of every client's reads and writes so far.
   [[nodiscard]] std::pair<std::uint64_t, std::uint64_t> io_counts() const noexcept;
   [[nodiscard]] publisher* publisher_of(const client& c) noexcept;
@@ -121,17 +164,23 @@ class scenario final : public client_events {
   std::vector<publisher> pubs_;
   std::vector<std::size_t> to_pump_;  ///< publishers whose window opened
   boost::asio::steady_timer phase_timer_;
-  boost::asio::steady_timer progress_timer_;
+  boost::asio::steady_timer tick_timer_;  ///< progress and expiry, 1/s
+  boost::asio::steady_timer pace_timer_;  ///< with a target rate, 1/ms
   phase phase_ = phase::connecting;
   std::size_t next_connect_ = 0;
   std::size_t connecting_ = 0;
   std::size_t ready_ = 0;
   std::uint64_t outstanding_ = 0;  ///< unresolved messages, all publishers
   std::chrono::steady_clock::time_point t0_;
+  std::chrono::steady_clock::time_point last_pace_;
+  double credit_ = 0;         ///< messages the pacer may send now
+  std::size_t next_pub_ = 0;  ///< pacer's round robin
   std::optional<double> broker_cpu0_;
   double own_cpu0_ = 0;
   std::pair<std::uint64_t, std::uint64_t> io0_;
-  std::uint64_t last_progress_received_ = 0;
+  std::uint64_t last_tick_received_ = 0;
+  std::uint64_t last_tick_sent_ = 0;
+  histogram tick_latency_ns_;  ///< since the last progress line
   results r_;
 };
 

@@ -1,8 +1,8 @@
 #include "tools/loadgen/storm.hpp"
 
+#include <algorithm>
+#include <cstdio>
 #include <fstream>
-
-#include <boost/asio/steady_timer.hpp>
 
 #include "broker/auth/sign.hpp"
 #include "tools/loadgen/proc_stats.hpp"
@@ -10,7 +10,7 @@
 namespace iotb::loadgen {
 
 std::optional<std::vector<device_credential>> read_credentials(const std::string& path,
-                                                              std::string& error) {
+                                                               std::string& error) {
   std::ifstream in(path);
   if (!in) {
     error = "cannot read " + path;
@@ -41,22 +41,24 @@ storm::~storm() = default;
 void storm::connect_more() {
   while (in_flight_ < cfg_.concurrency && next_ < cfg_.clients) {
     client_options o;
-    o.ver = cfg_.ver;
+    o.ver = cfg_.conn.ver;
     o.keep_alive = cfg_.keep_alive;
     o.read_buffer = 256;
+    o.tls = cfg_.conn.tls;
+    o.source = cfg_.conn.source_of(next_);
     if (!cfg_.devices.empty()) {
       const auto& d = cfg_.devices[next_ % cfg_.devices.size()];
       auto id = d.product_key + "." + d.device_name;
       o.client_id = id + "|securemode=3,signmethod=hmacsha256|";
       o.username = d.device_name + "&" + d.product_key;
-      o.password = tls::hmac_hex(tls::sign_method::hmacsha256, d.device_secret,
-                                 auth::device_sign_content(id, d.device_name, d.product_key,
-                                                           std::nullopt));
+      o.password =
+          tls::hmac_hex(tls::sign_method::hmacsha256, d.device_secret,
+                        auth::device_sign_content(id, d.device_name, d.product_key, std::nullopt));
     } else {
       o.client_id = "storm-" + std::to_string(next_);
     }
     clients_.push_back(std::make_unique<client>(io_, *this, next_, std::move(o)));
-    clients_.back()->start(cfg_.target);
+    clients_.back()->start(cfg_.conn.target);
     ++next_;
     ++in_flight_;
   }
@@ -67,17 +69,34 @@ void storm::connect_more() {
 void storm::on_ready(client&) {
   --in_flight_;
   ++r_.connected;
+  progress_line(false);
   connect_more();
 }
 
 void storm::on_failed(client&, const std::string& why) {
-  if (storm_done_)
-    return;
-  --in_flight_;
-  ++r_.refused;
   if (r_.first_error.empty())
     r_.first_error = why;
+  if (storm_done_) {
+    ++r_.dropped;  // the broker closed an idle connection
+    return;
+  }
+  --in_flight_;
+  ++r_.refused;
   connect_more();
+}
+
+void storm::progress_line(bool last) {
+  if (cfg_.conn.progress == progress_mode::off)
+    return;
+  auto now = std::chrono::steady_clock::now();
+  if (!last && now - last_progress_ < std::chrono::seconds(1))
+    return;
+  last_progress_ = now;
+  bool live = cfg_.conn.progress == progress_mode::live;
+  std::fprintf(stderr, "%sloadgen: %.0f s  connected %zu of %zu  refused %zu%s", live ? "\r" : "",
+               std::chrono::duration<double>(now - t0_).count(), r_.connected, cfg_.clients,
+               r_.refused, live ? (last ? "\x1b[K\n" : "\x1b[K") : "\n");
+  std::fflush(stderr);
 }
 
 void storm::finish_storm() {
@@ -86,31 +105,53 @@ void storm::finish_storm() {
   storm_done_ = true;
   r_.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0_).count();
   r_.connects_per_s = r_.seconds > 0 ? static_cast<double>(r_.connected) / r_.seconds : 0;
-  if (cfg_.broker_pid) {
-    if (auto cpu = process_cpu_seconds(*cfg_.broker_pid); cpu && cpu0_)
+  if (cfg_.conn.broker_pid) {
+    if (auto cpu = process_cpu_seconds(*cfg_.conn.broker_pid); cpu && cpu0_)
       r_.broker_cpu_s = *cpu - *cpu0_;
   }
+  progress_line(true);
   // Hold the connections idle, then measure the broker's memory.
-  auto timer = std::make_shared<boost::asio::steady_timer>(io_);
-  timer->expires_after(std::chrono::milliseconds(static_cast<long>(cfg_.hold_s * 1000)));
-  timer->async_wait([this, timer](const boost::system::error_code&) {
-    if (cfg_.broker_pid) {
-      r_.rss_after_kib = process_rss_anon_kib(*cfg_.broker_pid);
-      if (r_.rss_after_kib && r_.rss_before_kib && r_.connected > 0)
-        r_.rss_per_conn_bytes = static_cast<double>(*r_.rss_after_kib - *r_.rss_before_kib) *
-                                1024.0 / static_cast<double>(r_.connected);
-    }
-    for (auto& c : clients_)
-      c->disconnect();
-    io_.stop();
+  auto end = std::chrono::steady_clock::now() +
+             std::chrono::milliseconds(static_cast<long>(cfg_.hold_s * 1000));
+  hold_tick(0, end);
+}
+
+void storm::hold_tick(std::size_t tick, std::chrono::steady_clock::time_point end) {
+  if (cfg_.ping) {
+    // Every connection pings once per keep_alive / 2 seconds, spread evenly.
+    std::size_t period = std::max<std::size_t>(1, cfg_.keep_alive / 2);
+    for (std::size_t i = tick % period; i < clients_.size(); i += period)
+      clients_[i]->ping();
+  }
+  auto next = std::min(end, std::chrono::steady_clock::now() + std::chrono::seconds(1));
+  timer_->expires_at(next);
+  timer_->async_wait([this, tick, end](const boost::system::error_code&) {
+    if (std::chrono::steady_clock::now() >= end)
+      measure_and_stop();
+    else
+      hold_tick(tick + 1, end);
   });
 }
 
-storm_results storm::run() {
-  if (cfg_.broker_pid) {
-    r_.rss_before_kib = process_rss_anon_kib(*cfg_.broker_pid);
-    cpu0_ = process_cpu_seconds(*cfg_.broker_pid);
+void storm::measure_and_stop() {
+  if (cfg_.conn.broker_pid) {
+    r_.rss_after_kib = process_rss_anon_kib(*cfg_.conn.broker_pid);
+    auto held = r_.connected - std::min(r_.connected, r_.dropped);
+    if (r_.rss_after_kib && r_.rss_before_kib && held > 0)
+      r_.rss_per_conn_bytes = static_cast<double>(*r_.rss_after_kib - *r_.rss_before_kib) * 1024.0 /
+                              static_cast<double>(held);
   }
+  for (auto& c : clients_)
+    c->disconnect();
+  io_.stop();
+}
+
+storm_results storm::run() {
+  if (cfg_.conn.broker_pid) {
+    r_.rss_before_kib = process_rss_anon_kib(*cfg_.conn.broker_pid);
+    cpu0_ = process_cpu_seconds(*cfg_.conn.broker_pid);
+  }
+  timer_ = std::make_unique<boost::asio::steady_timer>(io_);
   clients_.reserve(cfg_.clients);
   t0_ = std::chrono::steady_clock::now();
   connect_more();

@@ -1,11 +1,14 @@
 #pragma once
 /// @file
-/// The `connect` scenario: a connection storm of signed device CONNECTs
-/// (SPEC §2.1, from a CSV of device credentials made with `iotbroker device
-/// create --count N --csv`), at most `concurrency` handshakes in flight; it
-/// reports connects/s, then holds every connection idle and reports the
-/// broker's resident memory per authenticated idle connection.
+/// The `connect` and `idle` scenarios: a connection storm (anonymous, or
+/// signed device CONNECTs per SPEC §2.1 from a CSV of device credentials
+/// made with `iotbroker device create --count N --csv`), at most
+/// `concurrency` handshakes in flight; it reports connects/s, then holds
+/// every connection idle for `hold_s` (sending PINGREQs every half
+/// keep-alive) and reports the broker's anonymous resident memory per idle
+/// connection.
 
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -14,8 +17,10 @@
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
 
 #include "tools/loadgen/client.hpp"
+#include "tools/loadgen/scenario.hpp"
 
 namespace iotb::loadgen {
 
@@ -32,25 +37,25 @@ struct device_credential {
     const std::string& path, std::string& error);
 
 struct storm_config {
-  boost::asio::ip::tcp::endpoint target;
+  connection_config conn;
   std::vector<device_credential> devices;  ///< one connection each (anonymous when empty)
   std::size_t clients = 1000;
   std::size_t concurrency = 200;  ///< handshakes in flight
   double hold_s = 2;              ///< idle time before measuring memory
-  mqtt::version ver = mqtt::version::v311;
-  std::optional<int> broker_pid;
   std::uint16_t keep_alive = 300;
+  bool ping = false;  ///< PINGREQ every keep_alive / 2 while holding
 };
 
 struct storm_results {
   std::size_t connected = 0;
   std::size_t refused = 0;
-  double seconds = 0;          ///< first connect to last CONNACK
+  double seconds = 0;  ///< first connect to last CONNACK
   double connects_per_s = 0;
   std::optional<long> rss_before_kib;  ///< RssAnon (LMDB's file map excluded)
   std::optional<long> rss_after_kib;
   std::optional<double> rss_per_conn_bytes;
   std::optional<double> broker_cpu_s;  ///< during the storm
+  std::size_t dropped = 0;             ///< connections lost while holding
   std::string first_error;
 };
 
@@ -64,11 +69,14 @@ class storm final : public client_events {
  private:
   void on_ready(client& c) override;
   void on_publish(client&, const mqtt::publish&) override {}
-  void on_puback(client&, std::uint16_t) override {}
+  void on_ack(client&, std::uint16_t) override {}
   void on_read_done(client&) override {}
   void on_failed(client& c, const std::string& why) override;
   void connect_more();
   void finish_storm();
+  void hold_tick(std::size_t tick, std::chrono::steady_clock::time_point end);
+  void measure_and_stop();
+  void progress_line(bool last);
 
   boost::asio::io_context& io_;
   storm_config cfg_;
@@ -78,6 +86,8 @@ class storm final : public client_events {
   bool storm_done_ = false;
   std::chrono::steady_clock::time_point t0_;
   std::optional<double> cpu0_;
+  std::chrono::steady_clock::time_point last_progress_;
+  std::unique_ptr<boost::asio::steady_timer> timer_;
   storm_results r_;
 };
 
