@@ -3,6 +3,8 @@
 
 #include "tools/loadgen/client.hpp"
 
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <algorithm>
 #include <cstring>
 #include <span>
@@ -28,6 +30,11 @@ void client::start(const asio::ip::tcp::endpoint& target) {
   if (opts_.source) {
     error_code ec;
     socket_.open(target.protocol(), ec);
+    // Let connect() pick the port (per destination), not bind(): with many
+    // connections a port per source address runs out otherwise.
+    int one = 1;
+    if (!ec)
+      ::setsockopt(socket_.native_handle(), IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT, &one, sizeof one);
     if (!ec)
       socket_.bind(asio::ip::tcp::endpoint(*opts_.source, 0), ec);
     if (ec) {
@@ -305,7 +312,12 @@ void client::disconnect() noexcept {
     } catch (...) {
     }
   }
-  socket_.shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
+  if (opts_.reset_on_close) {
+    // RST instead of FIN: no TIME_WAIT, so the next storm finds free ports.
+    socket_.set_option(asio::socket_base::linger(true, 0), ignored);
+  } else {
+    socket_.shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
+  }
   socket_.close(ignored);
 }
 

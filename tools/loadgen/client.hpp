@@ -63,6 +63,9 @@ struct client_options {
   /// Local address to connect from (spreads connections over 127.0.0.x
   /// beyond one address's ephemeral ports); unset: the kernel's choice.
   std::optional<boost::asio::ip::address> source;
+  /// Close with a reset after the DISCONNECT (no TIME_WAIT on our side:
+  /// back-to-back storms of many connections would run out of ports).
+  bool reset_on_close = false;
 };
 
 class client {

@@ -46,6 +46,7 @@ void storm::connect_more() {
     o.read_buffer = 256;
     o.tls = cfg_.conn.tls;
     o.source = cfg_.conn.source_of(next_);
+    o.reset_on_close = true;
     if (!cfg_.devices.empty()) {
       const auto& d = cfg_.devices[next_ % cfg_.devices.size()];
       auto id = d.product_key + "." + d.device_name;
