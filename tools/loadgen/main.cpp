@@ -49,6 +49,8 @@ constexpr const char* usage =
     "  --topic PATTERN       topic of publisher i, %i = i (default bench/in/%i, bench/out,\n"
     "                        bench/p2p/%i, bench/shared/%i)\n"
     "  --subscribers M       fan-in subscribers / shared group size\n"
+    "  --drain SECONDS       after the window, wait at most this long for messages still\n"
+    "                        in flight; what has not come then is lost (default 3)\n"
     "  --mqtt-version 3|5    3 means 3.1.1 (default 3)\n"
     "  --persistent          subscribers use persistent sessions (durable QoS 1)\n"
     "  --tls                 connect with TLS (no certificate check unless --tls-ca)\n"
@@ -84,6 +86,7 @@ struct options {
   std::optional<progress_mode> progress;
   bool persistent = false;
   double rate = 0;
+  double drain = 3;
   std::string topic;
   bool tls = false;
   std::string tls_ca;
@@ -158,6 +161,8 @@ options parse(int argc, char** argv) {
       o.rate = static_cast<double>(number(a, v, 1, 100000000));
     else if (a == "--topic")
       o.topic = v;
+    else if (a == "--drain")
+      o.drain = static_cast<double>(number(a, v, 0, 600));
     else if (a == "--tls-ca") {
       o.tls_ca = v;
       o.tls = true;
@@ -423,6 +428,7 @@ int main(int argc, char** argv) {
   cfg.payload = o.payload;
   cfg.duration_s = o.duration;
   cfg.rate = o.rate;
+  cfg.drain_s = o.drain;
   cfg.topic = o.topic;
   // Deliveries in flight per unit of window: publishers × receivers per
   // message (fan-in: N × M; fan-out: 1 × N; p2p and shared: N × 1).

@@ -21,8 +21,6 @@ namespace {
 constexpr std::size_t max_connecting = 200;
 /// The connect phase must complete within this.
 constexpr std::chrono::seconds connect_deadline{30};
-/// How long to wait for in-flight messages after publishing stops.
-constexpr std::chrono::seconds drain_limit{3};
 /// The pacer's period, and the most credit it saves up (a burst).
 constexpr std::chrono::milliseconds pace_period{1};
 constexpr double max_burst_s = 0.01;
@@ -229,7 +227,8 @@ void scenario::stop_window() {
     finish();
     return;
   }
-  phase_timer_.expires_after(drain_limit);
+  phase_timer_.expires_after(std::chrono::duration_cast<clock_type::duration>(
+      std::chrono::duration<double>(cfg_.drain_s)));
   phase_timer_.async_wait([this](const boost::system::error_code& ec) {
     if (!ec && phase_ == phase::draining)
       finish();

@@ -78,6 +78,7 @@ struct scenario_config {
   std::string topic;          ///< pattern with %i; empty: the kind's default
   bool persistent = false;    ///< subscribers keep persistent sessions (durable QoS 1)
   double loss_timeout_s = 5;  ///< an unresolved message expires after this
+  double drain_s = 3;         ///< after the window: wait this long at most for the rest
 };
 
 /// Smallest payload: publisher id, sequence, timestamp.

@@ -1,0 +1,135 @@
+"""The load generator (build/tools/loadgen/loadgen, Release) against the
+broker under test: the paths bench/compare --quick does not take -- TLS,
+QoS 2, MQTT 5, several fan-in subscribers, topic patterns, signed device
+CONNECTs from a CSV, source-address spreading -- and its refusals of bad
+arguments. Each run must account for every message: received == sent x
+receivers, no loss, no duplicates."""
+import json
+import os
+import subprocess
+
+import pytest
+
+from conftest import ROOT, Broker, binary_path, cli, free_port
+
+LOADGEN = os.path.join(ROOT, "build", "tools", "loadgen", "loadgen")
+
+pytestmark = pytest.mark.skipif(not os.access(LOADGEN, os.X_OK),
+                                reason="build/tools/loadgen/loadgen not built (Release)")
+
+
+def loadgen(port, *args, timeout=60):
+    """Runs loadgen with --json; returns (exit code, result dict or None, stderr)."""
+    p = subprocess.run([LOADGEN, "--port", str(port), "--json", "--quiet", *args],
+                       capture_output=True, text=True, timeout=timeout)
+    lines = [l for l in p.stdout.splitlines() if l.startswith("{")]
+    return p.returncode, json.loads(lines[-1]) if lines else None, p.stderr
+
+
+def assert_complete(r, receivers):
+    assert r["error"] is None, r
+    assert r["sent"] > 0
+    assert r["lost"] == 0 and r["duplicates"] == 0, r
+    assert r["received"] == r["sent"] * receivers, r
+    assert r["drained"] is True
+    assert 0 < r["p50_us"] <= r["p99_us"] <= r["max_us"], r
+
+
+@pytest.fixture
+def tls_broker(tmp_path):
+    certs = tmp_path / "certs"
+    certs.mkdir()
+    cli(str(tmp_path / "b" / "data"), "cert", "dev", "--out", str(certs))
+    tls_port = free_port()
+    b = Broker(tmp_path / "b", ("--mqtts", "127.0.0.1:%d" % tls_port, "--tls-cert",
+                                str(certs / "cert.pem"), "--tls-key", str(certs / "key.pem"),
+                                "--max-connect-rate", "0", "--device-connect-rate", "1000",
+                                "--log-level", "info"))
+    b.tls_port, b.ca = tls_port, str(certs / "cert.pem")
+    yield b
+    code = b.stop()
+    text = b.log_text()
+    assert "ERROR: AddressSanitizer" not in text, text[-4000:]
+    assert code == 0, text[-4000:]
+
+
+def test_tls_p2p_qos2_every_message_once(tls_broker):
+    b = tls_broker
+    rc, r, err = loadgen(b.tls_port, "--tls-ca", b.ca, "--scenario", "p2p", "--clients", "20",
+                         "--qos", "2", "--duration", "1", "--broker-pid", str(b.pid()))
+    assert rc == 0, err
+    assert r["tls"] is True and r["qos"] == 2 and r["subscribers"] == 20
+    assert_complete(r, 1)
+    assert r["broker_cpu_s"] is not None and r["broker_rss_kib"] > 0
+
+
+def test_tls_refuses_an_untrusted_broker_certificate(tls_broker, tmp_path):
+    other = tmp_path / "other"
+    other.mkdir()
+    cli(str(tmp_path / "o" / "data"), "cert", "dev", "--out", str(other))
+    rc, r, err = loadgen(tls_broker.tls_port, "--tls-ca", str(other / "cert.pem"),
+                         "--scenario", "fan-in", "--clients", "2", "--duration", "1")
+    assert rc == 2
+    assert "certificate verify failed" in r["error"], r
+
+
+def test_mqtt5_fan_in_to_several_subscribers_with_a_topic_pattern(tls_broker):
+    b = tls_broker
+    rc, r, err = loadgen(b.port, "--scenario", "fan-in", "--clients", "30", "--subscribers",
+                         "3", "--qos", "1", "--mqtt-version", "5", "--topic",
+                         "lg/%i/data", "--duration", "1")
+    assert rc == 0, err
+    assert r["mqtt_version"] == 5 and r["subscribers"] == 3
+    assert_complete(r, 3)
+
+
+def test_shared_group_and_paced_rate(tls_broker):
+    b = tls_broker
+    rc, r, err = loadgen(b.port, "--scenario", "shared", "--clients", "20", "--subscribers",
+                         "3", "--qos", "1", "--duration", "2", "--rate", "500")
+    assert rc == 0, err
+    assert_complete(r, 1)
+    assert r["rate_target"] == 500
+    # Paced: about 1,000 messages in 2 s (not as many as the window allows).
+    assert 700 <= r["sent"] <= 1100, r
+
+
+def test_idle_signed_devices_from_a_csv_over_spread_source_addresses(tls_broker, tmp_path):
+    b = tls_broker
+    _, p, _ = cli(b.data_dir, "product", "create", "--name", "load_1")
+    out = subprocess.run([binary_path(), "device", "create", "--product", p["productKey"],
+                          "--count", "50", "--csv", "--data-dir", b.data_dir],
+                         capture_output=True, text=True, timeout=60, check=True).stdout
+    csv = tmp_path / "devices.csv"
+    csv.write_text(out)
+    assert len(out.strip().splitlines()) >= 50
+    rc, r, err = loadgen(b.port, "--scenario", "idle", "--clients", "50", "--device-auth",
+                         str(csv), "--duration", "2", "--keep-alive", "30",
+                         "--source-addresses", "3", "--broker-pid", str(b.pid()))
+    assert rc == 0, err
+    assert r["signed"] is True and r["connected"] == 50 and r["refused"] == 0, r
+    assert r["dropped"] == 0 and r["rss_per_conn_bytes"] is not None, r
+
+
+def test_a_refused_connection_fails_the_run(tls_broker, tmp_path):
+    csv = tmp_path / "bad.csv"
+    csv.write_text("productKey,deviceName,deviceSecret\nNoSuchProd1,ghost,%s\n" % ("0" * 32))
+    rc, r, _ = loadgen(tls_broker.port, "--scenario", "connect", "--clients", "3",
+                       "--device-auth", str(csv), "--hold", "0")
+    assert rc == 2
+    assert r["connected"] == 0 and r["refused"] == 3 and "CONNACK refused" in r["error"], r
+
+
+@pytest.mark.parametrize("args,message", [
+    (("--scenario", "fan-in", "--clients", "1", "--host", "10.1.2.3"), "loopback"),
+    (("--scenario", "fan-in", "--clients", "1", "--qos", "3"), "--qos"),
+    (("--scenario", "storm", "--clients", "1"), "--scenario"),
+    (("--scenario", "p2p", "--clients", "2", "--topic", "same/topic"), "%i"),
+    (("--scenario", "fan-in", "--clients", "2", "--topic", "a/#"), "wildcards"),
+    (("--scenario", "fan-in"), "--clients"),
+])
+def test_bad_arguments_are_refused(args, message):
+    p = subprocess.run([LOADGEN, "--port", "1", *args], capture_output=True, text=True,
+                       timeout=10)
+    assert p.returncode == 64
+    assert message in p.stderr, p.stderr
