@@ -14,8 +14,11 @@ from conftest import ROOT, Broker, binary_path, cli, free_port
 
 LOADGEN = os.path.join(ROOT, "build", "tools", "loadgen", "loadgen")
 
-pytestmark = pytest.mark.skipif(not os.access(LOADGEN, os.X_OK),
-                                reason="build/tools/loadgen/loadgen not built (Release)")
+
+@pytest.fixture(autouse=True)
+def _loadgen_built():
+    # tools/test builds the Release tree (build/) before these tests run.
+    assert os.access(LOADGEN, os.X_OK), "build/tools/loadgen/loadgen missing: build Release first"
 
 
 def loadgen(port, *args, timeout=60):
@@ -113,11 +116,21 @@ def test_idle_signed_devices_from_a_csv_over_spread_source_addresses(tls_broker,
 
 def test_a_refused_connection_fails_the_run(tls_broker, tmp_path):
     csv = tmp_path / "bad.csv"
-    csv.write_text("productKey,deviceName,deviceSecret\nNoSuchProd1,ghost,%s\n" % ("0" * 32))
+    csv.write_text("productKey,deviceName,deviceSecret\n" + "".join(
+        "NoSuchProd1,ghost-%d,%s\n" % (i, "0" * 32) for i in range(3)))
     rc, r, _ = loadgen(tls_broker.port, "--scenario", "connect", "--clients", "3",
                        "--device-auth", str(csv), "--hold", "0")
     assert rc == 2
     assert r["connected"] == 0 and r["refused"] == 3 and "CONNACK refused" in r["error"], r
+
+
+def test_more_connections_than_devices_is_refused(tmp_path):
+    csv = tmp_path / "two.csv"
+    csv.write_text("pk1,dev-a,%s\npk1,dev-b,%s\n" % ("0" * 32, "1" * 32))
+    p = subprocess.run([LOADGEN, "--port", "1", "--scenario", "idle", "--clients", "3",
+                        "--device-auth", str(csv)], capture_output=True, text=True, timeout=10)
+    assert p.returncode == 64
+    assert "fewer than --clients 3" in p.stderr, p.stderr
 
 
 @pytest.mark.parametrize("args,message", [

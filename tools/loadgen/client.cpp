@@ -140,11 +140,13 @@ bool client::decrypt(std::size_t n) {
   }
   plain_.clear();
   auto st = tls_->read_plain(plain_);
-  if (st == status::failed || st == status::closed) {
-    fail(st == status::closed ? std::string("broker closed the TLS session")
-                              : "tls: " + std::string(tls_->error()));
+  if (st == status::failed) {
+    fail("tls: " + std::string(tls_->error()));
     return false;
   }
+  // After close_notify: handle the plaintext before it (a DISCONNECT with
+  // its reason) first; on_read fails the connection afterwards.
+  tls_closed_ = st == status::closed;
   if (in_.size() < in_used_ + plain_.size())
     in_.resize(std::max(in_.size() * 2, in_used_ + plain_.size()));
   std::copy(plain_.begin(), plain_.end(), in_.begin() + static_cast<std::ptrdiff_t>(in_used_));
@@ -182,6 +184,10 @@ void client::on_read(const error_code& ec, std::size_t n) {
   if (pos > 0) {
     std::memmove(in_.data(), in_.data() + pos, in_used_ - pos);
     in_used_ -= pos;
+  }
+  if (tls_closed_) {
+    fail("broker closed the TLS session");
+    return;
   }
   if (in_used_ == in_.size())
     in_.resize(in_.size() * 2);  // a packet larger than the buffer
@@ -244,6 +250,8 @@ bool client::handle(const mqtt::frame& f) {
       fail("CONNACK refused: " + std::string(mqtt::to_string(ca->code)));
       return false;
     }
+    if (ca->props.receive_maximum)
+      receive_maximum_ = *ca->props.receive_maximum;
     if (opts_.subscribe_filter.empty()) {
       state_ = state::ready;
       events_.on_ready(*this);
@@ -307,8 +315,10 @@ void client::disconnect() noexcept {
         if (!ok)
           d.clear();
       }
-      // A few bytes on an idle socket: completes at once.
-      asio::write(socket_, asio::buffer(d), ignored);
+      // Best effort and never blocking: a broker that stopped reading must
+      // not hang the load generator's exit.
+      socket_.non_blocking(true, ignored);
+      socket_.write_some(asio::buffer(d), ignored);
     } catch (...) {
     }
   }

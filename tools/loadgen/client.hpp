@@ -93,6 +93,8 @@ class client {
   [[nodiscard]] std::size_t index() const noexcept { return index_; }
   [[nodiscard]] mqtt::version version() const noexcept { return opts_.ver; }
   [[nodiscard]] bool ready() const noexcept { return state_ == state::ready; }
+  /// MQTT 5: the broker's Receive Maximum from CONNACK (65535 when absent).
+  [[nodiscard]] std::uint16_t receive_maximum() const noexcept { return receive_maximum_; }
   /// Completed socket reads and started writes (system calls, roughly).
   [[nodiscard]] std::uint64_t reads() const noexcept { return reads_; }
   [[nodiscard]] std::uint64_t writes() const noexcept { return writes_; }
@@ -130,6 +132,8 @@ class client {
   mqtt::buffer out_;
   mqtt::buffer writing_;
   bool write_in_flight_ = false;
+  std::uint16_t receive_maximum_ = 65535;
+  bool tls_closed_ = false;  ///< the broker's close_notify arrived
   std::uint64_t reads_ = 0;
   std::uint64_t writes_ = 0;
 };

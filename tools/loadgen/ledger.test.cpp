@@ -80,8 +80,8 @@ TEST(Ledger, EveryReceiverMustAccountBeforeAMessageResolves) {
   EXPECT_EQ(l.deliver(0, b).opened, 0u);
   EXPECT_EQ(l.deliver(1, a).opened, 0u);
   EXPECT_EQ(l.deliver(0, c).opened, 1u);
-  // Receiver b misses 1 but gets nothing later: 1 stays open until c gets it
-  // and b is found to have skipped it or it expires.
+  // Receiver b has not accounted for 1 yet (it may still come, or b may
+  // skip it): 1 stays open until then or until it expires.
   EXPECT_EQ(l.deliver(1, c).opened, 0u);
   EXPECT_EQ(l.outstanding(), 1u);
 }
@@ -99,21 +99,23 @@ TEST(Ledger, QosOneNeedsTheAcknowledgementToo) {
 
 TEST(Ledger, PacketIdsMapBackToOutstandingSequenceNumbers) {
   ledger l(16, 1, true, delivery_mode::ordered);
-  // Move the base far enough for the packet ids to wrap.
-  for (std::uint64_t s = 0; s < 65540; ++s) {
+  // Move the base to just before the packet ids wrap (65535 -> 1).
+  for (std::uint64_t s = 0; s < 65533; ++s) {
     l.push(0);
     l.ack(s);
     std::int64_t last = static_cast<std::int64_t>(s) - 1;
     l.deliver(s, last);
   }
-  EXPECT_EQ(l.base(), 65540u);
-  send(l, 3);
-  for (std::uint64_t s = 65540; s < 65543; ++s) {
+  EXPECT_EQ(l.base(), 65533u);
+  send(l, 4);  // 65533..65536: packet ids 65534, 65535, 1, 2
+  EXPECT_EQ(ledger::packet_id_of(65534), 65535u);
+  EXPECT_EQ(ledger::packet_id_of(65535), 1u);
+  for (std::uint64_t s = 65533; s < 65537; ++s) {
     auto id = ledger::packet_id_of(s);
     ASSERT_TRUE(l.seq_of(id).has_value());
     EXPECT_EQ(*l.seq_of(id), s);
   }
-  EXPECT_FALSE(l.seq_of(ledger::packet_id_of(65543)).has_value()) << "not sent yet";
+  EXPECT_FALSE(l.seq_of(ledger::packet_id_of(65537)).has_value()) << "not sent yet";
   EXPECT_FALSE(l.seq_of(0).has_value());
 }
 
@@ -131,6 +133,18 @@ TEST(Ledger, ExpiryResolvesStaleMessagesAndLateOnesAreNotDuplicates) {
   EXPECT_EQ(d.skipped, 1u);
   EXPECT_EQ(l.late(), 1u);
   EXPECT_EQ(l.deliver(2, last).opened, 1u);
+}
+
+TEST(Ledger, ExpiryAlsoReleasesResolvedMessagesBehindTheExpiredOne) {
+  ledger l(8, 1, false, delivery_mode::any_one);
+  send(l, 1, 10);
+  send(l, 2, 20);
+  l.deliver(1);
+  l.deliver(2);  // 0 is missing: 1 and 2 wait behind it
+  EXPECT_EQ(l.outstanding(), 3u);
+  EXPECT_EQ(l.expire(11), 3u) << "the expired one and the two resolved behind it, once each";
+  EXPECT_EQ(l.outstanding(), 0u);
+  EXPECT_EQ(l.expired(), 1u);
 }
 
 TEST(Ledger, SharedGroupCountsOneDeliveryPerMessage) {

@@ -363,6 +363,10 @@ int run_storm(const options& o) {
     auto creds = read_credentials(o.device_auth, err);
     if (!creds)
       die(err);
+    if (creds->size() < o.clients)
+      die("--device-auth: " + std::to_string(creds->size()) + " devices in " + o.device_auth +
+          ", fewer than --clients " + std::to_string(o.clients) +
+          " (a device holds one connection: a second one takes the first over)");
     cfg.devices = std::move(*creds);
   }
   storm_results r;

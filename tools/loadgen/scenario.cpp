@@ -162,7 +162,13 @@ void scenario::connect_more() {
   }
 }
 
-void scenario::on_ready(client&) {
+void scenario::on_ready(client& c) {
+  if (auto* p = publisher_of(c); p != nullptr && p->book.size() > c.receive_maximum()) {
+    finish("--window " + std::to_string(p->book.size()) + " exceeds the broker's Receive " +
+           "Maximum " + std::to_string(c.receive_maximum()) + " (MQTT 5): use --window " +
+           std::to_string(c.receive_maximum()) + " or less");
+    return;
+  }
   --connecting_;
   ++ready_;
   if (ready_ == clients_.size())
@@ -198,8 +204,8 @@ void scenario::start_window() {
 void scenario::measure_window() {
   auto t1 = clock_type::now();
   r_.window_s = std::chrono::duration<double>(t1 - t0_).count();
-  r_.received_in_window = r_.received;
-  r_.msgs_per_s = r_.window_s > 0 ? static_cast<double>(r_.received) / r_.window_s : 0;
+  r_.received_in_window = r_.received - r_.duplicates;
+  r_.msgs_per_s = r_.window_s > 0 ? static_cast<double>(r_.received_in_window) / r_.window_s : 0;
   if (cfg_.conn.broker_pid && broker_cpu0_) {
     if (auto cpu1 = process_cpu_seconds(*cfg_.conn.broker_pid))
       r_.broker_cpu_s = *cpu1 - *broker_cpu0_;

@@ -92,7 +92,7 @@ inline constexpr std::size_t payload_header = 4 + 8 + 8;
 struct results {
   std::uint64_t sent = 0;                ///< PUBLISHes sent (all in the window)
   std::uint64_t received = 0;            ///< deliveries, every subscriber, drain included
-  std::uint64_t received_in_window = 0;  ///< deliveries during the window
+  std::uint64_t received_in_window = 0;  ///< deliveries during the window, duplicates not counted
   std::uint64_t lost = 0;                ///< expected deliveries that never came
   std::uint64_t duplicates = 0;
   std::uint64_t late = 0;  ///< deliveries after their message expired

@@ -67,20 +67,23 @@ void storm::connect_more() {
     finish_storm();
 }
 
-void storm::on_ready(client&) {
+void storm::on_ready(client& c) {
+  answered_[c.index()] = true;
   --in_flight_;
   ++r_.connected;
   progress_line(false);
   connect_more();
 }
 
-void storm::on_failed(client&, const std::string& why) {
+void storm::on_failed(client& c, const std::string& why) {
   if (r_.first_error.empty())
     r_.first_error = why;
-  if (storm_done_) {
-    ++r_.dropped;  // the broker closed an idle connection
+  if (answered_[c.index()]) {
+    ++r_.dropped;  // the broker closed a connection it had accepted
     return;
   }
+  if (storm_done_)
+    return;  // unanswered when the deadline ended the storm: counted then
   --in_flight_;
   ++r_.refused;
   connect_more();
@@ -104,6 +107,8 @@ void storm::finish_storm() {
   if (storm_done_)
     return;
   storm_done_ = true;
+  if (deadline_)
+    deadline_->cancel();
   r_.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0_).count();
   r_.connects_per_s = r_.seconds > 0 ? static_cast<double>(r_.connected) / r_.seconds : 0;
   if (cfg_.conn.broker_pid) {
@@ -154,6 +159,21 @@ storm_results storm::run() {
   }
   timer_ = std::make_unique<boost::asio::steady_timer>(io_);
   clients_.reserve(cfg_.clients);
+  answered_.assign(cfg_.clients, false);
+  // A storm that stalls (a broker that stops answering) ends by itself:
+  // 60 s plus 1 s per 1,000 connections.
+  deadline_ = std::make_unique<boost::asio::steady_timer>(io_);
+  deadline_->expires_after(std::chrono::seconds(60 + cfg_.clients / 1000));
+  deadline_->async_wait([this](const boost::system::error_code& ec) {
+    if (ec || storm_done_)
+      return;
+    r_.refused += in_flight_ + (cfg_.clients - next_);
+    if (r_.first_error.empty())
+      r_.first_error = "storm timed out: " + std::to_string(in_flight_) + " handshakes unanswered";
+    in_flight_ = 0;
+    next_ = cfg_.clients;
+    finish_storm();
+  });
   t0_ = std::chrono::steady_clock::now();
   connect_more();
   io_.run();
