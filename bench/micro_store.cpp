@@ -11,6 +11,7 @@
 #include <filesystem>
 
 #include "broker/store/session_store.hpp"
+#include "broker/util/temp_dir.hpp"
 
 namespace {
 
@@ -18,11 +19,9 @@ using namespace iotb;
 
 struct temp_store {
   explicit temp_store(store::durability mode) {
-    char tmpl[] = "/tmp/iotb-bench-store-XXXXXX";
-    dir = mkdtemp(tmpl);
     store::session_store_options o;
     o.mode = mode;
-    auto opened = store::session_store::open(dir, o);
+    auto opened = store::session_store::open(dir.path(), o);
     s = std::move(*opened);
     (void)s->load(store::wall_ms());
     store::session_record r;
@@ -32,11 +31,8 @@ struct temp_store {
     r.expiry = 3600;
     s->put_session(r);
   }
-  ~temp_store() {
-    s.reset();
-    std::filesystem::remove_all(dir);
-  }
-  std::string dir;
+  ~temp_store() { s.reset(); }
+  temp_dir dir{"iotb-bench-store"};
   std::unique_ptr<store::session_store> s;
 };
 

@@ -7,6 +7,7 @@
 #include <filesystem>
 
 #include "broker/store/writer.hpp"
+#include "broker/util/temp_dir.hpp"
 
 namespace iotb::store {
 namespace {
@@ -15,17 +16,11 @@ namespace {
 class RegistryTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    char tmpl[] = "/tmp/iotb-registry-XXXXXX";
-    ASSERT_NE(mkdtemp(tmpl), nullptr);
-    dir_ = tmpl;
     auto e = env::open(dir_, {std::size_t{64} << 20, false});
     ASSERT_TRUE(e) << e.error().what;
     env_ = *e;
   }
-  void TearDown() override {
-    env_.reset();
-    std::filesystem::remove_all(dir_);
-  }
+  void TearDown() override { env_.reset(); }
 
   product_record make_product(bool dynamic = false) {
     auto t = env_->write();
@@ -46,7 +41,8 @@ class RegistryTest : public ::testing::Test {
     return *d;
   }
 
-  std::string dir_;
+  temp_dir tmp_{"iotb-registry"};
+  const std::string& dir_ = tmp_.path();
   std::shared_ptr<env> env_;
 };
 
@@ -225,23 +221,21 @@ TEST_F(RegistryTest, CorruptRecordsAreReportedNotTrusted) {
 }
 
 TEST(RegistryEnv, UnknownFormatVersionIsRefusedAtOpen) {
-  char tmpl[] = "/tmp/iotb-registry-XXXXXX";
-  ASSERT_NE(mkdtemp(tmpl), nullptr);
-  std::string dir = tmpl;
+  temp_dir tmp("iotb-registry");
+  const std::string& dir = tmp.path();
   {
     auto e = env::open(dir, {std::size_t{16} << 20, false});
     ASSERT_TRUE(e);
     auto t = (*e)->write();
     const char rec[8] = {'I', 'O', 'T', 'B', 99, 0, 0, 0};
-    ASSERT_TRUE(t->put(table::meta, "format",
-                       {reinterpret_cast<const std::uint8_t*>(rec), sizeof rec}));
+    ASSERT_TRUE(
+        t->put(table::meta, "format", {reinterpret_cast<const std::uint8_t*>(rec), sizeof rec}));
     ASSERT_TRUE(t->commit());
   }
   auto e = env::open(dir, {std::size_t{16} << 20, false});
   ASSERT_FALSE(e);
   EXPECT_EQ(e.error().code, errc::format_mismatch);
   EXPECT_NE(e.error().what.find("version 99"), std::string::npos) << e.error().what;
-  std::filesystem::remove_all(dir);
 }
 
 TEST_F(RegistryTest, WriterGroupsJobsAndIsolatesAFailingOne) {

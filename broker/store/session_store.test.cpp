@@ -1,4 +1,5 @@
 #include "broker/store/session_store.hpp"
+#include "broker/util/temp_dir.hpp"
 
 #include <gtest/gtest.h>
 
@@ -15,16 +16,8 @@ namespace {
 /// will to simulate a restart.
 class SessionStoreTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    char tmpl[] = "/tmp/iotb-sessions-XXXXXX";
-    ASSERT_NE(mkdtemp(tmpl), nullptr);
-    dir_ = tmpl;
-    open();
-  }
-  void TearDown() override {
-    store_.reset();
-    std::filesystem::remove_all(dir_);
-  }
+  void SetUp() override { open(); }
+  void TearDown() override { store_.reset(); }
   void open(session_store_options o = {}) {
     store_.reset();
     o.map_size =
@@ -85,7 +78,8 @@ class SessionStoreTest : public ::testing::Test {
     return r;
   }
 
-  std::string dir_;
+  temp_dir tmp_{"iotb-sessions"};
+  const std::string& dir_ = tmp_.path();
   std::unique_ptr<session_store> store_;
   loaded_state loaded_;
 };

@@ -1,12 +1,14 @@
 #include "broker/tls/cert.hpp"
 
 #include "broker/tls/openssl.hpp"
+#include "broker/util/temp_dir.hpp"
 
 #include <gtest/gtest.h>
 
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <optional>
 
 #include <openssl/bio.h>
 #include <openssl/bn.h>
@@ -24,15 +26,13 @@ namespace fs = std::filesystem;
 class CertTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
-    char tmpl[] = "/tmp/iotb-cert-XXXXXX";
-    ASSERT_NE(mkdtemp(tmpl), nullptr);
-    dir_ = tmpl;
+    dir_.emplace("iotb-cert");
     auto ok = make_self_signed(path("cert.pem"), path("key.pem"), {});
     ASSERT_TRUE(ok) << ok.error();
   }
-  static void TearDownTestSuite() { fs::remove_all(dir_); }
+  static void TearDownTestSuite() { dir_.reset(); }
 
-  static std::string path(const char* name) { return dir_ + "/" + name; }
+  static std::string path(const char* name) { return *dir_ / name; }
 
   static bssl::UniquePtr<X509> load_cert(const std::string& file) {
     bssl::UniquePtr<BIO> bio(BIO_new_file(file.c_str(), "r"));
@@ -63,9 +63,9 @@ class CertTest : public ::testing::Test {
     return (p & (fs::perms::group_all | fs::perms::others_all)) == fs::perms::none;
   }
 
-  static std::string dir_;
+  static std::optional<temp_dir> dir_;
 };
-std::string CertTest::dir_;
+std::optional<temp_dir> CertTest::dir_;
 
 TEST_F(CertTest, WritesAnRsaCaCertificateForLocalhost) {
   auto x = load_cert(path("cert.pem"));

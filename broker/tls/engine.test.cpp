@@ -5,9 +5,11 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <optional>
 #include <random>
 
 #include "broker/tls/cert.hpp"
+#include "broker/util/temp_dir.hpp"
 
 namespace iotb::tls {
 namespace {
@@ -67,17 +69,15 @@ struct link {
 class TlsTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
-    char tmpl[] = "/tmp/iotb-tls-XXXXXX";
-    ASSERT_NE(mkdtemp(tmpl), nullptr);
-    dir_ = tmpl;
+    dir_.emplace("iotb-tls");
     auto ok = make_self_signed(path("cert.pem"), path("key.pem"), {});
     ASSERT_TRUE(ok) << ok.error();
     auto other = make_self_signed(path("other.pem"), path("other-key.pem"), {});
     ASSERT_TRUE(other) << other.error();
   }
-  static void TearDownTestSuite() { std::filesystem::remove_all(dir_); }
+  static void TearDownTestSuite() { dir_.reset(); }
 
-  static std::string path(const char* name) { return dir_ + "/" + name; }
+  static std::string path(const char* name) { return *dir_ / name; }
 
   static std::shared_ptr<const tls_context> server(server_options o = {}) {
     if (o.cert_file.empty())
@@ -113,9 +113,9 @@ class TlsTest : public ::testing::Test {
     EXPECT_EQ(l.c_in, to_bytes("pong"));
   }
 
-  static std::string dir_;
+  static std::optional<temp_dir> dir_;
 };
-std::string TlsTest::dir_;
+std::optional<temp_dir> TlsTest::dir_;
 
 constexpr std::string_view dev_subject = "CN=localhost,O=iotbroker development";
 

@@ -138,8 +138,11 @@ bool client::decrypt(std::size_t n) {
     fail("tls: " + std::string(tls_->error()));
     return false;
   }
-  plain_.clear();
-  auto st = tls_->read_plain(plain_);
+  // The engine appends the plaintext: let it append to the unread bytes.
+  in_.resize(in_used_);
+  auto st = tls_->read_plain(in_);
+  in_used_ = in_.size();
+  in_.resize(std::max(in_.capacity(), in_used_ + 1));
   if (st == status::failed) {
     fail("tls: " + std::string(tls_->error()));
     return false;
@@ -147,10 +150,6 @@ bool client::decrypt(std::size_t n) {
   // After close_notify: handle the plaintext before it (a DISCONNECT with
   // its reason) first; on_read fails the connection afterwards.
   tls_closed_ = st == status::closed;
-  if (in_.size() < in_used_ + plain_.size())
-    in_.resize(std::max(in_.size() * 2, in_used_ + plain_.size()));
-  std::copy(plain_.begin(), plain_.end(), in_.begin() + static_cast<std::ptrdiff_t>(in_used_));
-  in_used_ += plain_.size();
   return true;
 }
 
@@ -250,6 +249,7 @@ bool client::handle(const mqtt::frame& f) {
       fail("CONNACK refused: " + std::string(mqtt::to_string(ca->code)));
       return false;
     }
+    accepted_ = true;
     if (ca->props.receive_maximum)
       receive_maximum_ = *ca->props.receive_maximum;
     if (opts_.subscribe_filter.empty()) {

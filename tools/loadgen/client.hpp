@@ -93,6 +93,8 @@ class client {
   [[nodiscard]] std::size_t index() const noexcept { return index_; }
   [[nodiscard]] mqtt::version version() const noexcept { return opts_.ver; }
   [[nodiscard]] bool ready() const noexcept { return state_ == state::ready; }
+  /// True once the broker accepted the CONNECT (stays true after a failure).
+  [[nodiscard]] bool accepted() const noexcept { return accepted_; }
   /// MQTT 5: the broker's Receive Maximum from CONNACK (65535 when absent).
   [[nodiscard]] std::uint16_t receive_maximum() const noexcept { return receive_maximum_; }
   /// Completed socket reads and started writes (system calls, roughly).
@@ -128,12 +130,12 @@ class client {
   std::size_t in_used_ = 0;
   std::unique_ptr<tls::tls_engine> tls_;
   std::vector<std::uint8_t> cipher_;  ///< TLS: what the socket read
-  std::vector<std::uint8_t> plain_;   ///< TLS: scratch for decrypted bytes
   mqtt::buffer out_;
   mqtt::buffer writing_;
   bool write_in_flight_ = false;
   std::uint16_t receive_maximum_ = 65535;
   bool tls_closed_ = false;  ///< the broker's close_notify arrived
+  bool accepted_ = false;
   std::uint64_t reads_ = 0;
   std::uint64_t writes_ = 0;
 };

@@ -40,6 +40,23 @@ std::optional<asio::ip::address> connection_config::source_of(std::size_t i) con
   return asio::ip::address_v4(0x7F000000U | static_cast<std::uint32_t>(host));
 }
 
+client_options connection_config::options_for(std::size_t i) const {
+  client_options o;
+  o.ver = ver;
+  o.tls = tls;
+  o.source = source_of(i);
+  return o;
+}
+
+void print_progress(progress_mode m, bool last, const char* text) {
+  if (m == progress_mode::off)
+    return;
+  bool live = m == progress_mode::live;
+  std::fprintf(stderr, "%sloadgen: %s%s", live ? "\r" : "", text,
+               live ? (last ? "\x1b[K\n" : "\x1b[K") : "\n");
+  std::fflush(stderr);
+}
+
 std::string default_topic(scenario_kind k) {
   switch (k) {
     case scenario_kind::fan_in:
@@ -106,14 +123,11 @@ scenario::~scenario() = default;
 
 void scenario::add_subscriber(std::string filter, std::size_t first_pub, std::size_t n_pubs) {
   // Subscribers are created before publishers: client index == subscriber index.
-  client_options o;
+  auto o = cfg_.conn.options_for(clients_.size());
   o.client_id = "lg" + std::to_string(::getpid()) + "-s" + std::to_string(subs_.size());
   o.subscribe_filter = std::move(filter);
   o.sub_qos = cfg_.q;
-  o.ver = cfg_.conn.ver;
   o.persistent = cfg_.persistent;
-  o.tls = cfg_.conn.tls;
-  o.source = cfg_.conn.source_of(clients_.size());
   // A subscriber of many publishers takes much: give it a big buffer.
   o.read_buffer = std::size_t{n_pubs > 1 || n_pubs == 0 ? 256U : 16U} * 1024;
   clients_.push_back(std::make_unique<client>(io_, *this, clients_.size(), std::move(o)));
@@ -125,11 +139,8 @@ void scenario::add_subscriber(std::string filter, std::size_t first_pub, std::si
 }
 
 void scenario::add_publisher(std::string topic, std::uint32_t receivers, delivery_mode mode) {
-  client_options o;
+  auto o = cfg_.conn.options_for(clients_.size());
   o.client_id = "lg" + std::to_string(::getpid()) + "-p" + std::to_string(pubs_.size());
-  o.ver = cfg_.conn.ver;
-  o.tls = cfg_.conn.tls;
-  o.source = cfg_.conn.source_of(clients_.size());
   o.read_buffer = std::size_t{4} * 1024;
   clients_.push_back(std::make_unique<client>(io_, *this, clients_.size(), std::move(o)));
   publisher p;
@@ -404,15 +415,19 @@ void scenario::on_ack(client& c, std::uint16_t packet_id) {
 }
 
 void scenario::on_read_done(client&) {
-  if (phase_ == phase::done)
-    return;
+  if (phase_ != phase::done)
+    refill();
+}
+
+bool scenario::refill() {
   if (phase_ == phase::draining && outstanding_ == 0) {
     finish();
-    return;
+    return false;
   }
   for (auto i : to_pump_)
     pump(pubs_[i]);
   to_pump_.clear();
+  return true;
 }
 
 void scenario::on_failed(client& c, const std::string& why) {
@@ -433,13 +448,8 @@ void scenario::tick() {
       auto n = pubs_[i].book.expire(deadline);
       opened(i, n);
     }
-    for (auto i : to_pump_)
-      pump(pubs_[i]);
-    to_pump_.clear();
-    if (phase_ == phase::draining && outstanding_ == 0) {
-      finish();
+    if (!refill())
       return;
-    }
     if (cfg_.conn.progress != progress_mode::off && phase_ == phase::running) {
       std::uint64_t sent = 0;
       std::uint64_t expired = 0;
@@ -448,19 +458,18 @@ void scenario::tick() {
         expired += p.book.expired();
       }
       auto t = std::chrono::duration<double>(clock_type::now() - t0_).count();
-      std::fprintf(stderr,
-                   "%sloadgen: %3.0f/%.0f s  sent %llu/s  received %llu/s  latency p50 %.0f us "
-                   "p99 %.0f us  in flight %llu  duplicates %llu  expired %llu%s",
-                   cfg_.conn.progress == progress_mode::live ? "\r" : "", t, cfg_.duration_s,
-                   static_cast<unsigned long long>(sent - last_tick_sent_),
-                   static_cast<unsigned long long>(r_.received - last_tick_received_),
-                   static_cast<double>(tick_latency_ns_.percentile(50)) / 1000.0,
-                   static_cast<double>(tick_latency_ns_.percentile(99)) / 1000.0,
-                   static_cast<unsigned long long>(outstanding_),
-                   static_cast<unsigned long long>(r_.duplicates),
-                   static_cast<unsigned long long>(expired),
-                   cfg_.conn.progress == progress_mode::live ? "\x1b[K" : "\n");
-      std::fflush(stderr);
+      char line[256];
+      std::snprintf(line, sizeof line,
+                    "%3.0f/%.0f s  sent %llu/s  received %llu/s  latency p50 %.0f us p99 %.0f us  "
+                    "in flight %llu  duplicates %llu  expired %llu",
+                    t, cfg_.duration_s, static_cast<unsigned long long>(sent - last_tick_sent_),
+                    static_cast<unsigned long long>(r_.received - last_tick_received_),
+                    static_cast<double>(tick_latency_ns_.percentile(50)) / 1000.0,
+                    static_cast<double>(tick_latency_ns_.percentile(99)) / 1000.0,
+                    static_cast<unsigned long long>(outstanding_),
+                    static_cast<unsigned long long>(r_.duplicates),
+                    static_cast<unsigned long long>(expired));
+      print_progress(cfg_.conn.progress, false, line);
       last_tick_sent_ = sent;
       last_tick_received_ = r_.received;
       tick_latency_ns_ = histogram{};

@@ -50,6 +50,10 @@ enum class progress_mode : std::uint8_t {
   live,   ///< one line rewritten in place (a terminal)
 };
 
+/// Writes one progress line to stderr: rewritten in place with `live` (a
+/// terminal; `last` ends the line), one line each with `lines`.
+void print_progress(progress_mode m, bool last, const char* text);
+
 /// Settings shared by every scenario.
 struct connection_config {
   boost::asio::ip::tcp::endpoint target;
@@ -63,6 +67,9 @@ struct connection_config {
 
   /// Client `i`'s source address, if spread.
   [[nodiscard]] std::optional<boost::asio::ip::address> source_of(std::size_t i) const;
+  /// Client `i`'s options as far as these settings decide them (version,
+  /// TLS, source address).
+  [[nodiscard]] client_options options_for(std::size_t i) const;
 };
 
 struct scenario_config {
@@ -151,6 +158,9 @@ class scenario final : public client_events {
   /// how many. Does not flush.
   std::uint64_t send(publisher& p, std::uint64_t limit);
   void pump(publisher& p);
+  /// Sends from the publishers whose window opened, or ends a finished
+  /// drain; false when the run ended.
+  bool refill();
   void pace();
   void opened(std::size_t pub_index, std::uint64_t n);
   void tick();

@@ -34,18 +34,16 @@ std::optional<std::vector<device_credential>> read_credentials(const std::string
   return out;
 }
 
-storm::storm(boost::asio::io_context& io, storm_config cfg) : io_(io), cfg_(std::move(cfg)) {}
+storm::storm(boost::asio::io_context& io, storm_config cfg)
+    : io_(io), cfg_(std::move(cfg)), timer_(io), deadline_(io) {}
 
 storm::~storm() = default;
 
 void storm::connect_more() {
   while (in_flight_ < cfg_.concurrency && next_ < cfg_.clients) {
-    client_options o;
-    o.ver = cfg_.conn.ver;
+    auto o = cfg_.conn.options_for(next_);
     o.keep_alive = cfg_.keep_alive;
     o.read_buffer = 256;
-    o.tls = cfg_.conn.tls;
-    o.source = cfg_.conn.source_of(next_);
     o.reset_on_close = true;
     if (!cfg_.devices.empty()) {
       const auto& d = cfg_.devices[next_ % cfg_.devices.size()];
@@ -67,8 +65,7 @@ void storm::connect_more() {
     finish_storm();
 }
 
-void storm::on_ready(client& c) {
-  answered_[c.index()] = true;
+void storm::on_ready(client&) {
   --in_flight_;
   ++r_.connected;
   progress_line(false);
@@ -78,7 +75,7 @@ void storm::on_ready(client& c) {
 void storm::on_failed(client& c, const std::string& why) {
   if (r_.first_error.empty())
     r_.first_error = why;
-  if (answered_[c.index()]) {
+  if (c.accepted()) {
     ++r_.dropped;  // the broker closed a connection it had accepted
     return;
   }
@@ -96,19 +93,18 @@ void storm::progress_line(bool last) {
   if (!last && now - last_progress_ < std::chrono::seconds(1))
     return;
   last_progress_ = now;
-  bool live = cfg_.conn.progress == progress_mode::live;
-  std::fprintf(stderr, "%sloadgen: %.0f s  connected %zu of %zu  refused %zu%s", live ? "\r" : "",
-               std::chrono::duration<double>(now - t0_).count(), r_.connected, cfg_.clients,
-               r_.refused, live ? (last ? "\x1b[K\n" : "\x1b[K") : "\n");
-  std::fflush(stderr);
+  char line[160];
+  std::snprintf(line, sizeof line, "%.0f s  connected %zu of %zu  refused %zu",
+                std::chrono::duration<double>(now - t0_).count(), r_.connected, cfg_.clients,
+                r_.refused);
+  print_progress(cfg_.conn.progress, last, line);
 }
 
 void storm::finish_storm() {
   if (storm_done_)
     return;
   storm_done_ = true;
-  if (deadline_)
-    deadline_->cancel();
+  deadline_.cancel();
   r_.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0_).count();
   r_.connects_per_s = r_.seconds > 0 ? static_cast<double>(r_.connected) / r_.seconds : 0;
   if (cfg_.conn.broker_pid) {
@@ -130,8 +126,8 @@ void storm::hold_tick(std::size_t tick, std::chrono::steady_clock::time_point en
       clients_[i]->ping();
   }
   auto next = std::min(end, std::chrono::steady_clock::now() + std::chrono::seconds(1));
-  timer_->expires_at(next);
-  timer_->async_wait([this, tick, end](const boost::system::error_code&) {
+  timer_.expires_at(next);
+  timer_.async_wait([this, tick, end](const boost::system::error_code&) {
     if (std::chrono::steady_clock::now() >= end)
       measure_and_stop();
     else
@@ -157,14 +153,11 @@ storm_results storm::run() {
     r_.rss_before_kib = process_rss_anon_kib(*cfg_.conn.broker_pid);
     cpu0_ = process_cpu_seconds(*cfg_.conn.broker_pid);
   }
-  timer_ = std::make_unique<boost::asio::steady_timer>(io_);
   clients_.reserve(cfg_.clients);
-  answered_.assign(cfg_.clients, false);
   // A storm that stalls (a broker that stops answering) ends by itself:
   // 60 s plus 1 s per 1,000 connections.
-  deadline_ = std::make_unique<boost::asio::steady_timer>(io_);
-  deadline_->expires_after(std::chrono::seconds(60 + cfg_.clients / 1000));
-  deadline_->async_wait([this](const boost::system::error_code& ec) {
+  deadline_.expires_after(std::chrono::seconds(60 + cfg_.clients / 1000));
+  deadline_.async_wait([this](const boost::system::error_code& ec) {
     if (ec || storm_done_)
       return;
     r_.refused += in_flight_ + (cfg_.clients - next_);

@@ -83,13 +83,12 @@ class storm final : public client_events {
   std::vector<std::unique_ptr<client>> clients_;
   std::size_t next_ = 0;
   std::size_t in_flight_ = 0;
-  std::vector<bool> answered_;  ///< per client: CONNACK accepted (a later failure is a drop)
   bool storm_done_ = false;
   std::chrono::steady_clock::time_point t0_;
   std::optional<double> cpu0_;
   std::chrono::steady_clock::time_point last_progress_;
-  std::unique_ptr<boost::asio::steady_timer> timer_;
-  std::unique_ptr<boost::asio::steady_timer> deadline_;  ///< bounds the storm itself
+  boost::asio::steady_timer timer_;     ///< hold ticks
+  boost::asio::steady_timer deadline_;  ///< bounds the storm itself
   storm_results r_;
 };
 
