@@ -97,6 +97,19 @@ def test_shared_group_and_paced_rate(tls_broker):
     assert 700 <= r["sent"] <= 1100, r
 
 
+def test_progress_lines_and_drain(tls_broker):
+    # --progress: one line per second on stderr (the JSON stays on stdout).
+    p = subprocess.run([LOADGEN, "--port", str(tls_broker.port), "--json", "--progress",
+                        "--scenario", "fan-out", "--clients", "5", "--qos", "1",
+                        "--duration", "2.5", "--drain", "1"],
+                       capture_output=True, text=True, timeout=60)
+    assert p.returncode == 0, p.stderr
+    lines = [l for l in p.stderr.splitlines() if "received" in l and "/s" in l]
+    assert len(lines) >= 2, p.stderr
+    assert "\r" not in p.stderr, "not a terminal: plain lines"
+    assert_complete(json.loads(p.stdout.splitlines()[-1]), 5)
+
+
 def test_idle_signed_devices_from_a_csv_over_spread_source_addresses(tls_broker, tmp_path):
     b = tls_broker
     _, p, _ = cli(b.data_dir, "product", "create", "--name", "load_1")
