@@ -67,7 +67,7 @@ caf::behavior connection::make_behavior() {
   // mailbox runs empty, so a handler that skips it (e.g. for a stale event
   // of an old transport) could strand bytes queued by the previous one.
   return {
-      [this](attach_atom, const attach_request_ptr& req) {
+      [this](attach_atom, const connect_request_ptr& req) {
         on_attach(req);
         after_handler();
       },
@@ -137,7 +137,7 @@ caf::behavior connection::make_behavior() {
   };
 }
 
-void connection::on_attach(const attach_request_ptr& req) {
+void connection::on_attach(const connect_request_ptr& req) {
   const auto& c = req->connect;
   bool took_over = static_cast<bool>(transport_);
   if (transport_) {
@@ -418,12 +418,12 @@ void connection::flush() {
   if (!transport_ || write_blocked_ || out_.empty())
     return;
   switch (transport_->write(out_)) {
-    case net::tcp_transport::write_status::done:
+    case net::transport::write_status::done:
       return;
-    case net::tcp_transport::write_status::would_block:
+    case net::transport::write_status::would_block:
       write_blocked_ = true;
       return;
-    case net::tcp_transport::write_status::failed:
+    case net::transport::write_status::failed:
       // The reader side reports the closed socket; drop what cannot go.
       out_.clear();
       return;

@@ -52,7 +52,7 @@ class connection : public caf::event_based_actor, private session_env {
   void denied(const char* what, std::string_view topic, std::string_view why);
 
   // -- handlers -------------------------------------------------------------
-  void on_attach(const attach_request_ptr& req);
+  void on_attach(const connect_request_ptr& req);
   void on_packets(std::uint32_t gen, const batch_ptr& batch);
   void on_closed(std::uint32_t gen, const close_ptr& info);
   /// Ends the current connection; `why` goes to the log.

@@ -83,6 +83,9 @@ struct broker_context {
   counters stats;
   /// Broker-wide device uplink quota (SPEC §6), shared by all connections.
   limits::shared_bucket uplink_all;
+  /// Broker-wide CONNECT quota (SPEC §6), taken by the connect gate on
+  /// every I/O thread.
+  limits::shared_bucket connects_all;
   caf::actor manager;  ///< the session manager; set once at start
   /// The registry environment (null when the broker runs without one, as
   /// in unit tests) and its writer thread (device log, device state).

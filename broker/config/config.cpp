@@ -96,6 +96,21 @@ std::optional<std::string> apply_setting(config& cfg, std::string_view key, std:
       return "mqtts: " + ep.error();
     cfg.mqtts = *ep;
     cfg.mqtts_set = true;
+  } else if (key == "ws") {
+    auto ep = parse_endpoint(v);
+    if (!ep)
+      return "ws: " + ep.error();
+    cfg.ws = *ep;
+  } else if (key == "wss") {
+    auto ep = parse_endpoint(v);
+    if (!ep)
+      return "wss: " + ep.error();
+    cfg.wss = *ep;
+    cfg.wss_set = true;
+  } else if (key == "ws-path") {
+    if (v.empty() || v.front() != '/')
+      return "ws-path: expected a path starting with '/', got '" + std::string{v} + "'";
+    cfg.ws_path = std::string{v};
   } else if (key == "tls-cert") {
     cfg.tls_cert = std::string{v};
   } else if (key == "tls-key") {
@@ -153,6 +168,8 @@ std::optional<std::string> apply_setting(config& cfg, std::string_view key, std:
     return parse_uint(key, v, cfg.max_output_buffer, 4096, 1ull << 32);
   } else if (key == "connect-timeout") {
     return parse_uint(key, v, cfg.connect_timeout, 1, 3600);
+  } else if (key == "max-connect-size") {
+    return parse_uint(key, v, cfg.max_connect_size, 64, 268'435'460);
   } else if (key == "device-uplink-rate") {
     return parse_uint(key, v, cfg.device_uplink_rate, 0, 1'000'000);
   } else if (key == "broker-uplink-rate") {
@@ -251,7 +268,7 @@ expected<cli_result, std::string> parse_command_line(const std::vector<std::stri
     }
     if (key == "config")
       continue;
-    if (key == "mqtt" || key == "mqtts")
+    if (key == "mqtt" || key == "mqtts" || key == "ws" || key == "wss")
       res.cfg.local_mode = false;
     if (auto err = apply_setting(res.cfg, key, value))
       return unexpected{"--" + *err};
@@ -276,6 +293,11 @@ Options:
                              port 0 disables it)
   --mqtts HOST:PORT          MQTT over TLS listener (default 127.0.0.1:8883,
                              on when --tls-cert/--tls-key are given)
+  --ws HOST:PORT             MQTT over WebSocket listener (default 127.0.0.1:8083;
+                             port 0 disables it)
+  --wss HOST:PORT            MQTT over secure WebSocket (default 127.0.0.1:8084,
+                             on when --tls-cert/--tls-key are given)
+  --ws-path PATH             WebSocket upgrade path (default /mqtt)
   --tls-cert FILE            PEM certificate (chain) for TLS listeners
   --tls-key FILE             PEM private key for TLS listeners
   --tls-ca FILE              PEM CA bundle: request and verify client certificates
@@ -295,7 +317,10 @@ Options:
   --max-client-id-length N   longest client id accepted (256)
   --max-output-buffer N      bytes buffered for a slow reader before QoS 0
                              messages to it are dropped (4194304)
-  --connect-timeout N        seconds a new connection has to send CONNECT (10)
+  --connect-timeout N        seconds from accept within which a connection must
+                             have sent its whole CONNECT (10)
+  --max-connect-size N       largest CONNECT accepted, in bytes (16384): what an
+                             unauthenticated peer can make the broker buffer
   --device-keep-alive-min N  devices with a smaller keep-alive are refused (30)
   --device-keep-alive-max N  devices with a larger keep-alive are refused (1200)
   --max-subscriptions-per-device N   subscriptions a device may hold (100)

@@ -32,11 +32,17 @@ struct config {
   endpoint mqtt{"127.0.0.1", 1883};
   /// MQTT over TLS; on by default when a certificate is configured.
   endpoint mqtts{"127.0.0.1", 8883};
-  bool mqtts_set = false;   ///< `--mqtts` given explicitly
-  std::string tls_cert;     ///< PEM certificate chain file
-  std::string tls_key;      ///< PEM private key file
-  std::string tls_ca;       ///< PEM CA file: verify client certificates
-  std::string tls_ciphers;  ///< TLS 1.2 cipher list (empty: the default)
+  bool mqtts_set = false;  ///< `--mqtts` given explicitly
+  /// MQTT over WebSocket (path `ws_path`, subprotocol `mqtt`).
+  endpoint ws{"127.0.0.1", 8083};
+  /// MQTT over secure WebSocket; on by default when a certificate is configured.
+  endpoint wss{"127.0.0.1", 8084};
+  bool wss_set = false;           ///< `--wss` given explicitly
+  std::string ws_path = "/mqtt";  ///< the WebSocket upgrade path
+  std::string tls_cert;           ///< PEM certificate chain file
+  std::string tls_key;            ///< PEM private key file
+  std::string tls_ca;             ///< PEM CA file: verify client certificates
+  std::string tls_ciphers;        ///< TLS 1.2 cipher list (empty: the default)
   /// Anonymous clients: unset = only on loopback listeners (local mode),
   /// true = on every listener, false = never.
   std::optional<bool> allow_anonymous;
@@ -56,6 +62,7 @@ struct config {
   std::uint32_t max_client_id_length = 256;         ///< bytes
   std::size_t max_output_buffer = 4 * 1024 * 1024;  ///< per connection, bytes
   std::uint32_t connect_timeout = 10;               ///< seconds from accept to CONNECT
+  std::uint32_t max_connect_size = 16 * 1024;       ///< bytes of CONNECT (unauthenticated)
 
   // Devices (SPEC §2, §3, §6).
   std::uint16_t device_keep_alive_min = 30;    ///< seconds; lower is refused
