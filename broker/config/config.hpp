@@ -3,7 +3,8 @@
 /// Broker configuration: embedded defaults, overridden by a config file
 /// (`--config FILE`), overridden by command-line flags. Every flag has a
 /// config-file key of the same name without the leading dashes
-/// (`max-packet-size = 1048576`).
+/// (`max-packet-size = 1048576`); both, and `--help`, come from the one
+/// settings table in settings.hpp.
 
 #include <cstdint>
 #include <optional>
@@ -121,7 +122,7 @@ struct cli_result {
 [[nodiscard]] expected<cli_result, std::string> parse_command_line(
     const std::vector<std::string_view>& args);
 
-/// The `--help` text.
-[[nodiscard]] std::string_view help_text() noexcept;
+/// The `--help` text, generated from the settings table (settings.hpp).
+[[nodiscard]] std::string help_text();
 
 }  // namespace iotb

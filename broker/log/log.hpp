@@ -23,6 +23,9 @@ enum class level : std::uint8_t { trace, debug, info, warn, error, off };
 /// @returns false for any other string (and leaves `out` unchanged).
 [[nodiscard]] bool parse_level(std::string_view s, level& out) noexcept;
 
+/// The name `parse_level` reads ("info").
+[[nodiscard]] std::string_view to_string(level l) noexcept;
+
 /// Sets the minimum level written (default: info).
 void set_level(level l) noexcept;
 
@@ -50,7 +53,7 @@ class line {
 }  // namespace iotb::log
 
 // A for-statement rather than if/else: safe inside an unbraced `if`.
-#define IOTB_LOG(lvl, component)                                                 \
-  for (bool iotb_log_once_ = ::iotb::log::enabled(::iotb::log::level::lvl);    \
-       iotb_log_once_; iotb_log_once_ = false)                                  \
+#define IOTB_LOG(lvl, component)                                                            \
+  for (bool iotb_log_once_ = ::iotb::log::enabled(::iotb::log::level::lvl); iotb_log_once_; \
+       iotb_log_once_ = false)                                                              \
   ::iotb::log::line(::iotb::log::level::lvl, component)
