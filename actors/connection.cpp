@@ -3,6 +3,7 @@
 #include <caf/actor_cast.hpp>
 #include <caf/send.hpp>
 
+#include "actors/dispatch.hpp"
 #include "broker/acl/device_acl.hpp"
 #include "broker/log/log.hpp"
 
@@ -431,65 +432,9 @@ void connection::flush() {
 }
 
 session_env::routed connection::route(const message_ptr& m, std::uint64_t cookie) {
-  auto* durable = ctx_->durable.get();
-  if (m->retain) {
-    if (m->payload.empty())
-      ctx_->retained.erase(m->topic);
-    else
-      ctx_->retained.set(m->topic, m);
-    if (durable && m->q == mqtt::qos::at_most_once)
-      durable->set_retained(m);
-  }
-  routed r;
-  auto self_key = session_.key();
-  if (session_.who().is_device() && m->origin == self_key)
-    answer_device(m);
-  // Persistent subscribers get QoS 1/2 through their durable queue: the
-  // message is committed first, then delivered with its entry's seq.
-  std::vector<store::target> targets;
-  std::vector<caf::actor> target_actors;
-  std::optional<bool> device_topic;  // computed once, if a confined subscriber matches
-  ctx_->subs.match(m->topic, [&](const sub_entry& e) {
-    if (e.opts.no_local && e.session == m->origin)
-      return;
-    if (e.confined) {
-      if (!device_topic)
-        device_topic = acl::is_device_namespace(m->topic);
-      if (*device_topic)
-        return;
-    }
-    ++r.reached;
-    auto q = std::min(e.opts.max_qos, m->q);
-    bool retain = e.opts.retain_as_published && m->retain;
-    if (durable && q != mqtt::qos::at_most_once) {
-      if (auto sid = e.flags ? e.flags->store_id.load(std::memory_order_relaxed) : 0; sid != 0) {
-        targets.push_back(store::target{sid, q, retain, e.sub_id});
-        target_actors.push_back(e.target);
-        return;
-      }
-    }
-    if (e.session == self_key)
-      session_.on_deliver(m, q, retain, e.sub_id);
-    else
-      caf::anon_send(e.target, deliver_atom::value, m, static_cast<std::uint8_t>(q), retain,
-                     e.sub_id, std::uint64_t{0});
-  });
-  bool retain_update = durable && m->retain && m->q != mqtt::qos::at_most_once;
-  if (targets.empty() && !retain_update)
-    return r;
-  r.deferred = cookie != 0;
-  auto self = cookie != 0 ? caf::actor_cast<caf::actor>(this) : caf::actor{};
-  durable->enqueue(
-      m, std::move(targets), retain_update,
-      [m, self, cookie, actors = std::move(target_actors)](
-          bool ok, const std::vector<store::target>& tg, const std::vector<std::uint64_t>& seqs) {
-        for (std::size_t i = 0; i < seqs.size(); ++i)
-          caf::anon_send(actors[i], deliver_atom::value, m, static_cast<std::uint8_t>(tg[i].q),
-                         tg[i].retain, tg[i].sub_id, seqs[i]);
-        if (self)
-          caf::anon_send(self, stored_atom::value, cookie, ok);
-      });
-  return r;
+  return dispatch(*ctx_, m,
+                  {session_.key(), &session_,
+                   cookie != 0 ? caf::actor_cast<caf::actor>(this) : caf::actor{}, cookie});
 }
 
 bool connection::subscribe(const std::string& filter, const mqtt::subscribe_options& opts,

@@ -66,8 +66,6 @@ class connection : public caf::event_based_actor, private session_env {
   void on_device_offline(const char* why);
   /// Publishes a message the broker itself originates.
   void publish_system(std::string topic, std::string payload, mqtt::qos q);
-  /// The broker's own answers to what a device published (NTP).
-  void answer_device(const message_ptr& m);
   /// Kicked by the session manager (device disabled or deleted).
   void on_kick(mqtt::reason r, const std::string& why);
   /// A persistent session read back from the store at start-up.

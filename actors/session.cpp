@@ -224,17 +224,11 @@ verdict session::on_publish(publish& p) {
                    ver_ == version::v5 ? reason::not_authorized : reason::success);
     return verdict::keep;
   }
-  auto m = std::make_shared<message>();
-  m->topic = std::move(p.topic);
-  m->payload = std::move(p.payload);
+  auto m = make_message(std::move(p.topic), std::move(p.payload), p.q, p.retain,
+                        env_.next_message_id(), key_, env_.now());
   m->props = std::move(p.props);
   m->props.topic_alias.reset();
   m->props.subscription_identifiers.clear();
-  m->id = env_.next_message_id();
-  m->origin = key_;
-  m->q = p.q;
-  m->retain = p.retain;
-  m->received = env_.now();
   std::uint64_t cookie = p.q == qos::at_most_once ? 0 : ++next_cookie_;
   auto r = env_.route(m, cookie);
   if (p.q == qos::at_most_once)
@@ -435,16 +429,10 @@ std::optional<std::pair<message_ptr, std::uint32_t>> session::take_will() {
 }
 
 message_ptr session::make_will() const {
-  auto m = std::make_shared<message>();
-  m->topic = will_->topic;
-  m->payload = will_->payload;
+  auto m = make_message(will_->topic, will_->payload, will_->q, will_->retain,
+                        env_.next_message_id(), key_, env_.now());
   m->props = will_->props;
   m->props.will_delay_interval.reset();
-  m->id = env_.next_message_id();
-  m->origin = key_;
-  m->q = will_->q;
-  m->retain = will_->retain;
-  m->received = env_.now();
   return m;
 }
 

@@ -9,6 +9,7 @@
 #include "actors/connect_gate.hpp"
 #include "actors/context.hpp"
 #include "actors/messages.hpp"
+#include "actors/ntp_responder.hpp"
 #include "actors/session_manager.hpp"
 #include "broker/acl/policy.hpp"
 #include "broker/auth/registry_auth.hpp"
@@ -125,6 +126,8 @@ bool application::start() {
   ctx_->restoring = restored.sessions.size();
   ctx_->manager = system_->spawn<actors::session_manager>(ctx_, std::move(restored.sessions),
                                                           restored.max_store_id);
+  // Internal subscribers: broker-side consumers of device traffic.
+  internal_.push_back(system_->spawn(actors::ntp_responder, ctx_));
   pool_ = std::make_unique<net::io_pool>(cfg_.io_threads ? cfg_.io_threads : cores());
   if (!open_listeners()) {
     stop();
@@ -206,6 +209,9 @@ void application::stop_actors() {
   if (!system_)
     return;
   caf::anon_send(ctx_->manager, actors::shutdown_atom::value);
+  for (auto& a : internal_)
+    caf::anon_send_exit(a, caf::exit_reason::user_shutdown);
+  internal_.clear();
   system_->await_all_actors_done();
 }
 

@@ -24,8 +24,8 @@ std::string format_time(std::uint64_t ms, bool iso) {
   std::tm tm{};
   gmtime_r(&secs, &tm);
   char buf[40];
-  std::snprintf(buf, sizeof buf, iso ? "%04d-%02d-%02dT%02d:%02d:%02d.%03uZ"
-                                     : "%04d-%02d-%02d %02d:%02d:%02d.%03u",
+  std::snprintf(buf, sizeof buf,
+                iso ? "%04d-%02d-%02dT%02d:%02d:%02d.%03uZ" : "%04d-%02d-%02d %02d:%02d:%02d.%03u",
                 tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
                 static_cast<unsigned>(ms % 1000));
   return buf;
@@ -53,6 +53,20 @@ std::string status_payload(bool online, std::string_view pk, std::string_view dn
   kv(w, "clientIp", client_ip);
   w.EndObject();
   return {sb.GetString(), sb.GetSize()};
+}
+
+std::optional<std::pair<std::string_view, std::string_view>> ntp_request_device(
+    std::string_view topic) noexcept {
+  constexpr std::string_view head = "/ext/ntp/";
+  constexpr std::string_view tail = "/request";
+  if (!topic.starts_with(head) || !topic.ends_with(tail))
+    return std::nullopt;
+  auto mid = topic.substr(head.size(), topic.size() - head.size() - tail.size());
+  auto slash = mid.find('/');
+  if (slash == std::string_view::npos || slash == 0 || slash + 1 == mid.size() ||
+      mid.find('/', slash + 1) != std::string_view::npos)
+    return std::nullopt;
+  return std::make_pair(mid.substr(0, slash), mid.substr(slash + 1));
 }
 
 bool is_ntp_request(std::string_view topic, std::string_view pk, std::string_view dn) noexcept {
