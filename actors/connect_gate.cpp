@@ -56,7 +56,7 @@ void connect_gate::operator()(net::transport_ptr t, net::connect_attempt&& a) co
     return refuse_connect(t, c, mqtt::reason::bad_authentication_method,
                           "enhanced authentication is not supported");
   if (!ctx_->connects_all.try_take(std::chrono::steady_clock::now())) {
-    ctx_->stats.throttled_connects.fetch_add(1, std::memory_order_relaxed);
+    ctx_->metrics.throttle(metrics::throttle_kind::connect);
     return refuse_connect(t, c,
                           c.ver == mqtt::version::v5 ? mqtt::reason::connection_rate_exceeded
                                                      : mqtt::reason::server_unavailable,
@@ -67,7 +67,7 @@ void connect_gate::operator()(net::transport_ptr t, net::connect_attempt&& a) co
   auto res =
       ctx_->authn->authenticate({c, peer, t->settings().anonymous_allowed, t->settings().secure});
   if (res.code != mqtt::reason::success) {
-    ctx_->stats.auth_failures.fetch_add(1, std::memory_order_relaxed);
+    ctx_->metrics.auth_failures.inc();
     if (!res.who.product_key.empty() && !res.who.device_name.empty())
       ctx_->device_log(res.who.product_key, res.who.device_name, store::log_kind::auth_failure,
                        std::string(mqtt::to_string(res.code)) + ": " + res.why, ip_of(peer));

@@ -222,7 +222,7 @@ void connection::release_batches() {
 
 void connection::on_stored(std::uint64_t cookie, bool ok) {
   if (!ok)
-    ctx_->stats.store_refused.fetch_add(1, std::memory_order_relaxed);
+    ctx_->metrics.drop(metrics::drop_reason::store_full);
   if (!transport_)
     return;  // the client resends after reconnecting
   if (session_.on_stored(cookie, ok) == verdict::close) {
@@ -280,13 +280,13 @@ std::vector<store::queued> connection::page(std::uint64_t after_seq, std::size_t
   std::size_t expired = 0;
   auto r = ctx_->durable->page(session_.store_id(), after_seq, max, &expired);
   if (expired > 0) {
-    ctx_->stats.dropped_expired.fetch_add(expired, std::memory_order_relaxed);
+    ctx_->metrics.drop(metrics::drop_reason::expired, expired);
     IOTB_LOG(info, "store") << "client=" << session_.client_id() << ": " << expired
                             << " queued messages expired (retention or message expiry)";
   }
   if (!r) {
-    IOTB_LOG(error, "store") << "client=" << session_.client_id()
-                             << ": cannot read the stored queue: " << r.error().what;
+    IOTB_LOG_LIMITED(error, "store") << "client=" << session_.client_id()
+                                     << ": cannot read the stored queue: " << r.error().what;
     return {};
   }
   return std::move(*r);
@@ -313,7 +313,8 @@ bool connection::uplink_allowed() {
     which = "broker";
   if (!which)
     return true;
-  ctx_->stats.throttled_uplink.fetch_add(1, std::memory_order_relaxed);
+  ctx_->metrics.throttle(metrics::throttle_kind::uplink);
+  ctx_->metrics.drop(metrics::drop_reason::throttled);
   ++throttled_;
   // One log line and device-log entry per second at most, with the count.
   if (now - throttle_logged_ >= std::chrono::seconds{1}) {
@@ -490,7 +491,7 @@ void connection::limit_exceeded(const char* what, std::string_view filter) {
 }
 
 void connection::denied(const char* what, std::string_view topic, std::string_view why) {
-  ctx_->stats.acl_denials.fetch_add(1, std::memory_order_relaxed);
+  ctx_->metrics.acl_denials.inc();
   const auto& who = session_.who();
   IOTB_LOG(info, "acl") << "client=" << session_.client_id() << " " << what << " '" << topic
                         << "' denied: " << why;
@@ -502,9 +503,19 @@ void connection::denied(const char* what, std::string_view topic, std::string_vi
   }
 }
 
-void connection::dropped(const char* why) {
-  ctx_->stats.dropped_queue.fetch_add(1, std::memory_order_relaxed);
-  IOTB_LOG(debug, "conn") << "client=" << session_.client_id() << " dropped a message: " << why;
+void connection::dropped(metrics::drop_reason why) {
+  ctx_->metrics.drop(why);
+  ++drops_;
+  // A summary per client, at most one line a second (at info: a slow
+  // consumer is the client's problem, not the broker's).
+  auto now = std::chrono::steady_clock::now();
+  if (now - drop_logged_ < std::chrono::seconds{1})
+    return;
+  IOTB_LOG(info, "conn") << "client=" << session_.client_id() << " dropped " << drops_
+                         << " outbound messages since the last report (last reason: "
+                         << metrics::to_string(why) << ")";
+  drops_ = 0;
+  drop_logged_ = now;
 }
 
 }  // namespace iotb::actors

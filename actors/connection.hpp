@@ -46,7 +46,8 @@ class connection : public caf::event_based_actor, private session_env {
   bool can_subscribe(std::string_view filter) override;
   std::uint64_t next_message_id() override { return ctx_->ids.next(); }
   std::chrono::steady_clock::time_point now() override { return std::chrono::steady_clock::now(); }
-  void dropped(const char* why) override;
+  void dropped(metrics::drop_reason why) override;
+  void sent_publish() override { ctx_->metrics.messages_sent.inc(); }
   void limit_exceeded(const char* what, std::string_view filter) override;
   /// Logs an ACL denial (and writes the device log).
   void denied(const char* what, std::string_view topic, std::string_view why);
@@ -112,6 +113,8 @@ class connection : public caf::event_based_actor, private session_env {
   limits::token_bucket uplink_;
   std::uint32_t throttled_ = 0;  ///< since the last device-log line
   std::chrono::steady_clock::time_point throttle_logged_{};
+  std::uint64_t drops_ = 0;  ///< dropped since the last log line
+  std::chrono::steady_clock::time_point drop_logged_{};
   bool write_blocked_ = false;
   bool ending_ = false;  ///< detach requested
   unsigned deferred_ = 0;

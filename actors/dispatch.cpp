@@ -48,6 +48,10 @@ session_env::routed dispatch(broker_context& ctx, const message_ptr& m, const pu
       caf::anon_send(e.target, deliver_atom::value, m, static_cast<std::uint8_t>(q), retain,
                      e.sub_id, std::uint64_t{0});
   });
+  if (r.reached != 0)
+    ctx.metrics.messages_delivered.inc(r.reached);
+  else
+    ctx.metrics.drop(metrics::drop_reason::no_subscribers);
   bool retain_update = durable && m->retain && m->q != mqtt::qos::at_most_once;
   if (targets.empty() && !retain_update)
     return r;

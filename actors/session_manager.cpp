@@ -47,6 +47,7 @@ caf::behavior session_manager::make_behavior() {
       if (it->second.actor.address() == dm.source) {
         IOTB_LOG(warn, "session") << "session actor ended: " << to_string(dm.reason);
         sessions_.erase(it);
+        ctx_->metrics.sessions.set(static_cast<std::int64_t>(sessions_.size()));
         return;
       }
     }
@@ -54,6 +55,7 @@ caf::behavior session_manager::make_behavior() {
   for (auto& r : restored_) {
     auto& e = sessions_[r.name];
     e.actor = spawn<connection>(ctx_, r.client_id, r.name, r.store_id);
+    ctx_->metrics.sessions.set(static_cast<std::int64_t>(sessions_.size()));
     monitor(e.actor);
     send(e.actor, restore_atom::value, std::make_shared<const store::session_record>(std::move(r)));
   }
@@ -74,6 +76,7 @@ caf::behavior session_manager::make_behavior() {
         demonitor(it->second.actor);
         send(it->second.actor, terminate_atom::value);
         sessions_.erase(it);
+        ctx_->metrics.sessions.set(static_cast<std::int64_t>(sessions_.size()));
       },
       [this](poll_atom) {
         if (shutting_down_)
@@ -102,7 +105,7 @@ void session_manager::on_connect(const connect_request_ptr& req) {
   if (who.is_device() && ctx_->cfg.device_connect_rate != 0) {
     auto key = who.product_key + "/" + who.device_name;
     if (!device_connects_.try_take(key, std::chrono::steady_clock::now())) {
-      ctx_->stats.throttled_connects.fetch_add(1, std::memory_order_relaxed);
+      ctx_->metrics.throttle(metrics::throttle_kind::connect);
       auto why = "more than " + std::to_string(ctx_->cfg.device_connect_rate) +
                  " CONNECTs per minute for this device";
       ctx_->device_log(who.product_key, who.device_name, store::log_kind::throttled,
@@ -113,6 +116,7 @@ void session_manager::on_connect(const connect_request_ptr& req) {
   auto& e = sessions_[req->session_name];
   if (!e.actor) {
     e.actor = spawn<connection>(ctx_, c.client_id, req->session_name, next_key_++);
+    ctx_->metrics.sessions.set(static_cast<std::int64_t>(sessions_.size()));
     monitor(e.actor);
   }
   req->epoch = ++e.epoch;

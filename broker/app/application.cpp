@@ -30,10 +30,10 @@ unsigned cores() {
 
 std::vector<listener_spec> listeners_of(const config& cfg) {
   std::vector<listener_spec> all = {
-      {"mqtt", cfg.mqtt, false, false, true},
-      {"mqtts", cfg.mqtts, true, false, cfg.mqtts_set},
-      {"ws", cfg.ws, false, true, true},
-      {"wss", cfg.wss, true, true, cfg.wss_set},
+      {"mqtt", metrics::listener_id::mqtt, cfg.mqtt, false, false, true},
+      {"mqtts", metrics::listener_id::mqtts, cfg.mqtts, true, false, cfg.mqtts_set},
+      {"ws", metrics::listener_id::ws, cfg.ws, false, true, true},
+      {"wss", metrics::listener_id::wss, cfg.wss, true, true, cfg.wss_set},
   };
   std::erase_if(all, [](const listener_spec& s) { return !s.ep.enabled(); });
   return all;
@@ -78,6 +78,10 @@ bool application::open_stores() {
   so.max_map_size = static_cast<std::size_t>(cfg_.store_max_size_mb) << 20;
   so.map_size = std::min(so.map_size, so.max_map_size);
   so.retention = std::chrono::seconds{cfg_.qos1_retention};
+  so.on_commit = [m = &ctx_->metrics](std::chrono::nanoseconds took) {
+    m->store_commits.inc();
+    m->store_commit_seconds.observe(std::chrono::duration<double>(took).count());
+  };
   auto st = store::session_store::open(cfg_.data_dir + "/sessions", so);
   if (!st) {
     IOTB_LOG(error, "main") << "cannot open the session store: " << st.error().what;
@@ -190,6 +194,8 @@ bool application::open_listeners() {
     ts.connect_timeout = std::chrono::seconds{cfg_.connect_timeout};
     ts.anonymous_allowed = cfg_.anonymous_allowed(spec.ep);
     ts.listener_name = spec.name;
+    ts.metrics = &ctx_->metrics;
+    ts.listener_metrics = &ctx_->metrics.listener(spec.id);
     ts.max_bytes_per_s = static_cast<std::uint32_t>(
         std::min<std::uint64_t>(cfg_.max_connection_bandwidth / 8, 0xFFFFFFFFu));
     auto l = net::tcp_listener::open(*pool_, spec.ep, ts, gate);

@@ -13,6 +13,7 @@
 #include <caf/actor.hpp>
 
 #include "broker/config/config.hpp"
+#include "broker/metrics/broker_metrics.hpp"
 
 namespace caf {
 class actor_system;
@@ -37,6 +38,7 @@ namespace iotb::app {
 /// One listener the configuration asks for.
 struct listener_spec {
   std::string name;  ///< "mqtt", "mqtts", "ws", "wss"
+  metrics::listener_id id = metrics::listener_id::mqtt;
   endpoint ep;
   bool tls = false;        ///< needs the broker's certificate
   bool websocket = false;  ///< MQTT over WebSocket

@@ -62,10 +62,26 @@ line::line(level l, std::string_view component) {
 }
 
 line::~line() {
+  if (suppressed_ != 0)
+    out_ << " (" << suppressed_ << " similar lines suppressed)";
   out_ << '\n';
   auto s = out_.str();
   // One write per line: lines from different threads never interleave.
   [[maybe_unused]] auto n = ::write(STDERR_FILENO, s.data(), s.size());
+}
+
+bool rate_gate::allow(std::uint64_t& held) noexcept {
+  auto now = std::chrono::duration_cast<std::chrono::nanoseconds>(
+                 std::chrono::steady_clock::now().time_since_epoch())
+                 .count();
+  auto next = next_ns_.load(std::memory_order_relaxed);
+  if (now < next ||
+      !next_ns_.compare_exchange_strong(next, now + 1'000'000'000, std::memory_order_relaxed)) {
+    held_.fetch_add(1, std::memory_order_relaxed);
+    return false;
+  }
+  held = held_.exchange(0, std::memory_order_relaxed);
+  return true;
 }
 
 }  // namespace iotb::log

@@ -46,8 +46,29 @@ class line {
     return *this;
   }
 
+  /// Ends the line with "(N similar lines suppressed)" when `n` > 0.
+  line& suppressed(std::uint64_t n) noexcept {
+    suppressed_ = n;
+    return *this;
+  }
+
  private:
   std::ostringstream out_;
+  std::uint64_t suppressed_ = 0;
+};
+
+/// The budget of one call site of `IOTB_LOG_LIMITED`: one line per second;
+/// what is held back meanwhile is counted and reported on the next line.
+/// Thread-safety: any thread.
+class rate_gate {
+ public:
+  /// True when a line may be written now; then `held` is the number of
+  /// lines suppressed since the last one.
+  [[nodiscard]] bool allow(std::uint64_t& held) noexcept;
+
+ private:
+  std::atomic<std::int64_t> next_ns_{0};
+  std::atomic<std::uint64_t> held_{0};
 };
 
 }  // namespace iotb::log
@@ -57,3 +78,18 @@ class line {
   for (bool iotb_log_once_ = ::iotb::log::enabled(::iotb::log::level::lvl); iotb_log_once_; \
        iotb_log_once_ = false)                                                              \
   ::iotb::log::line(::iotb::log::level::lvl, component)
+
+// As IOTB_LOG, but at most one line per second from this call site; the
+// next line written says how many were suppressed. For every line that an
+// outside event can repeat (refusals, denials, bad input, store errors).
+#define IOTB_LOG_LIMITED(lvl, component)                                              \
+  for (                                                                               \
+      std::uint64_t iotb_held_ = 0,                                                   \
+                    iotb_log_once_ = ::iotb::log::enabled(::iotb::log::level::lvl) && \
+                                     []() -> ::iotb::log::rate_gate & {               \
+                      static ::iotb::log::rate_gate g;                                \
+                      return g;                                                       \
+                    }()                                                               \
+                                                 .allow(iotb_held_);                  \
+      iotb_log_once_; iotb_log_once_ = 0)                                             \
+  ::iotb::log::line(::iotb::log::level::lvl, component).suppressed(iotb_held_)

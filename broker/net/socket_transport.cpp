@@ -57,6 +57,11 @@ socket_transport::socket_transport(boost::asio::ip::tcp::socket socket,
 socket_transport::~socket_transport() = default;
 
 void socket_transport::start() {
+  if (auto* lm = settings_->listener_metrics) {
+    lm->accepted.inc();
+    lm->connections.add();
+    counted_ = true;
+  }
   auto now = std::chrono::steady_clock::now();
   last_rx_ = now;
   connect_deadline_ = now + settings_->connect_timeout;
@@ -91,6 +96,8 @@ void socket_transport::on_readable() {
     auto n = ::read(fd_, buf, read_chunk);
     if (n > 0) {
       last_rx_ = std::chrono::steady_clock::now();
+      if (auto* lm = settings_->listener_metrics)
+        lm->bytes_received.inc(static_cast<std::uint64_t>(n));
       if (!bw_.unlimited())
         bw_.consume(last_rx_, static_cast<std::uint32_t>(n));
       if (!on_input({buf, static_cast<std::size_t>(n)}))
@@ -199,6 +206,9 @@ void socket_transport::frame(std::span<const std::uint8_t> plain) {
     on_connect_attempt(std::move(*out.connect));
     return;
   }
+  if (auto* m = settings_->metrics)
+    for (const auto& p : out.batch)
+      m->packets_received[static_cast<std::size_t>(mqtt::type_of(p))].inc();
   if (!out.batch.empty())
     deliver(std::move(out.batch));
   if (out.error)
@@ -295,6 +305,8 @@ bool socket_transport::flush_layers_locked(bool& failed) {
       return true;
     auto n = ::send(fd_, out.data(), out.size(), MSG_NOSIGNAL);
     if (n > 0) {
+      if (auto* lm = settings_->listener_metrics)
+        lm->bytes_sent.inc(static_cast<std::uint64_t>(n));
       low.consume_output(static_cast<std::size_t>(n));
       continue;
     }
@@ -364,6 +376,8 @@ transport::write_status socket_transport::write(out_queue& q) {
     msg.msg_iovlen = q.gather(iov, max_iov);
     auto n = ::sendmsg(fd_, &msg, MSG_NOSIGNAL);
     if (n > 0) {
+      if (auto* lm = settings_->listener_metrics)
+        lm->bytes_sent.inc(static_cast<std::uint64_t>(n));
       q.consume(static_cast<std::size_t>(n));
       continue;
     }
@@ -470,6 +484,10 @@ void socket_transport::do_close() {
   if (bw_timer_)
     bw_timer_->cancel();
   socket_.close(ec);
+  if (counted_) {
+    settings_->listener_metrics->connections.sub();
+    counted_ = false;
+  }
   owner_.reset();
   on_connect_ = nullptr;
 }

@@ -95,6 +95,7 @@ class socket_transport final : public transport,
   std::unique_ptr<boost::asio::steady_timer> bw_timer_;  // made on first pause
   bool stopped_ = false;                                 // reading ended (on_closed sent)
   bool closed_ = false;
+  bool counted_ = false;                               // in its listener's connection gauge
   std::vector<std::unique_ptr<stream_layer>> layers_;  // guarded by mu_
   std::mutex mu_;
   bool write_wait_ = false;  // a writability wait is armed (guarded by mu_ when layered)

@@ -82,7 +82,8 @@ void tcp_listener::accept() {
     if (ec) {
       // E.g. EMFILE: the backlog holds the peer; retry shortly instead of
       // spinning on an error that persists until a descriptor is freed.
-      IOTB_LOG(warn, "net") << "accept on port " << self->port_ << " failed: " << ec.message();
+      IOTB_LOG_LIMITED(warn, "net")
+          << "accept on port " << self->port_ << " failed: " << ec.message();
       self->accept_later();
       return;
     } else {

@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "broker/metrics/broker_metrics.hpp"
 #include "broker/mqtt/codec.hpp"
 #include "broker/net/out_queue.hpp"
 
@@ -83,6 +84,10 @@ struct transport_settings {
   bool websocket = false;                       ///< MQTT over WebSocket (ws, wss)
   std::string ws_path = "/mqtt";                ///< the WebSocket upgrade path
   std::string listener_name;                    ///< "mqtt", "mqtts", "ws", "wss" for logs
+  /// Where the connection counts (packets by type); null in tests.
+  metrics::broker_metrics* metrics = nullptr;
+  /// Its listener's figures (connections, bytes); null in tests.
+  metrics::listener_metrics* listener_metrics = nullptr;
 };
 
 class transport;

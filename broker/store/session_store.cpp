@@ -205,7 +205,7 @@ expected<std::unique_ptr<session_store>, error> session_store::open(
   st->opts_ = o;
   st->env_ = std::move(*e);
   auto interval = o.mode == durability::batch ? o.batch_interval : std::chrono::milliseconds{0};
-  st->writer_ = std::make_unique<writer>(st->env_, 1000, o.window, interval);
+  st->writer_ = std::make_unique<writer>(st->env_, 1000, o.window, interval, o.on_commit);
   return st;
 }
 
