@@ -86,6 +86,10 @@ expected<std::string, password_errc> hash_password(std::string_view password,
   return out;
 }
 
+bool secrets_equal(std::string_view a, std::string_view b) noexcept {
+  return a.size() == b.size() && CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
+}
+
 bool verify_password(std::string_view password, std::string_view stored) noexcept {
   std::string_view parts[4];
   if (!split(stored, parts, 4) || parts[0] != scheme)

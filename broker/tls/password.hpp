@@ -43,6 +43,10 @@ enum class password_errc : std::uint8_t {
 /// range, empty hash) — never an exception, never a crash.
 [[nodiscard]] bool verify_password(std::string_view password, std::string_view stored) noexcept;
 
+/// Constant-time equality of two secrets (CRYPTO_memcmp); a length
+/// mismatch returns at once (lengths are not secret).
+[[nodiscard]] bool secrets_equal(std::string_view a, std::string_view b) noexcept;
+
 /// Raw PBKDF2-HMAC-SHA256 (exposed for known-answer tests). @returns
 /// `out_len` bytes, or an empty vector when BoringSSL fails.
 [[nodiscard]] std::vector<std::uint8_t> pbkdf2_sha256(std::string_view password,

@@ -72,6 +72,13 @@ TEST(Password, MalformedStoredStringsNeverMatch) {
     EXPECT_FALSE(verify_password("password", s)) << s;
 }
 
+TEST(Password, SecretsEqual) {
+  EXPECT_TRUE(secrets_equal("abc", "abc"));
+  EXPECT_FALSE(secrets_equal("abc", "abd"));
+  EXPECT_FALSE(secrets_equal("abc", "ab"));
+  EXPECT_TRUE(secrets_equal("", ""));
+}
+
 TEST(Password, Base64RoundTrip) {
   for (const std::string& s :
        std::vector<std::string>{"", "a", "ab", "abc", "abcd", std::string("\0\xff\x10", 3)}) {
