@@ -17,6 +17,7 @@
 #include "actors/messages.hpp"
 #include "actors/session_manager.hpp"
 #include "broker/acl/policy.hpp"
+#include "broker/admin/server.hpp"
 #include "broker/auth/registry_auth.hpp"
 #include "broker/cli/cli.hpp"
 #include "broker/config/config.hpp"
@@ -167,6 +168,16 @@ int run_broker(const config& cfg) {
       }
     }
   }
+  std::unique_ptr<admin::server> admin_api;  // SPEC §12
+  if (ok && cfg.admin.enabled()) {
+    auto a = admin::server::open(pool.front(), ctx->registry, cfg.admin.host, cfg.admin.port,
+                                 cfg.data_dir);
+    if (!a)
+      IOTB_LOG(error, "main") << "cannot listen (admin): " << a.error();
+    ok = static_cast<bool>(a);
+    if (a)
+      admin_api = std::move(*a);
+  }
   if (!ok) {
     caf::anon_send_exit(ctx->manager, caf::exit_reason::user_shutdown);
     sys.await_all_actors_done();
@@ -186,6 +197,10 @@ int run_broker(const config& cfg) {
   pool.start();
   for (auto& l : listeners)
     l->start();
+  if (admin_api) {
+    admin_api->start();
+    IOTB_LOG(info, "main") << "listening: admin http://" << cfg.admin.to_string() << "/api/v1";
+  }
   IOTB_LOG(info, "main") << "iotbroker " << IOTBROKER_VERSION << " ready (io threads "
                          << pool.size() << ", workers " << (cfg.workers ? cfg.workers : cores())
                          << ", data dir " << cfg.data_dir << ")";
@@ -195,6 +210,7 @@ int run_broker(const config& cfg) {
   IOTB_LOG(info, "main") << "signal " << sig << ": shutting down";
   for (auto& l : listeners)
     l->stop();
+  admin_api.reset();
   caf::anon_send(ctx->manager, actors::shutdown_atom::value);
   sys.await_all_actors_done();
   ctx->writer.reset();   // commits what the sessions logged last

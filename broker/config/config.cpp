@@ -96,6 +96,11 @@ std::optional<std::string> apply_setting(config& cfg, std::string_view key, std:
       return "mqtts: " + ep.error();
     cfg.mqtts = *ep;
     cfg.mqtts_set = true;
+  } else if (key == "admin") {
+    auto ep = parse_endpoint(v);
+    if (!ep)
+      return "admin: " + ep.error();
+    cfg.admin = *ep;
   } else if (key == "tls-cert") {
     cfg.tls_cert = std::string{v};
   } else if (key == "tls-key") {
@@ -276,6 +281,9 @@ Options:
                              port 0 disables it)
   --mqtts HOST:PORT          MQTT over TLS listener (default 127.0.0.1:8883,
                              on when --tls-cert/--tls-key are given)
+  --admin HOST:PORT          admin HTTP API (default 127.0.0.1:18083; port 0
+                             disables it); the first start writes the password
+                             of the user 'admin' to <data-dir>/initial-admin-password
   --tls-cert FILE            PEM certificate (chain) for TLS listeners
   --tls-key FILE             PEM private key for TLS listeners
   --tls-ca FILE              PEM CA bundle: request and verify client certificates

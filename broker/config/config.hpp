@@ -33,6 +33,8 @@ struct config {
   /// MQTT over TLS; on by default when a certificate is configured.
   endpoint mqtts{"127.0.0.1", 8883};
   bool mqtts_set = false;   ///< `--mqtts` given explicitly
+  /// The admin API (SPEC §12); port 0 disables it.
+  endpoint admin{"127.0.0.1", 18083};
   std::string tls_cert;     ///< PEM certificate chain file
   std::string tls_key;      ///< PEM private key file
   std::string tls_ca;       ///< PEM CA file: verify client certificates
