@@ -43,6 +43,9 @@ class Broker:
         tmp_path.mkdir(parents=True, exist_ok=True)
         self.port = free_port()
         self.ws_port = free_port()
+        # The admin API on its own free port, so that parallel brokers never
+        # collide on the default 18083 (a test may still pass --admin).
+        self.admin_port = free_port()
         self.data_dir = str(tmp_path / "data")
         self.log_path = str(tmp_path / "broker.log")
         binary = os.environ.get("IOTB_BINARY", os.path.join(ROOT, "build", "iotbroker"))
@@ -50,10 +53,21 @@ class Broker:
         # extra_args come last and override.
         self.args = [binary, "--mqtt", "127.0.0.1:%d" % self.port,
                      "--ws", "127.0.0.1:%d" % self.ws_port, "--wss", "127.0.0.1:0",
+                     "--admin", "127.0.0.1:%d" % self.admin_port,
                      "--data-dir", self.data_dir, "--log-level", "debug", *extra_args]
         self.log = open(self.log_path, "ab")
         self.proc = subprocess.Popen(self.args, stdout=self.log, stderr=self.log)
         wait_port(self.port, self.proc)
+        if "--admin" not in extra_args:
+            wait_port(self.admin_port, self.proc)
+
+    def admin_url(self, path=""):
+        return "http://127.0.0.1:%d%s" % (self.admin_port, path)
+
+    def initial_admin_password(self):
+        """The password of 'admin', written at the first start."""
+        with open(os.path.join(self.data_dir, "initial-admin-password")) as f:
+            return f.read().strip()
 
     def pid(self):
         return self.proc.pid

@@ -12,6 +12,7 @@
 #include "actors/ntp_responder.hpp"
 #include "actors/session_manager.hpp"
 #include "broker/acl/policy.hpp"
+#include "broker/admin/server.hpp"
 #include "broker/auth/registry_auth.hpp"
 #include "broker/log/log.hpp"
 #include "broker/net/io_pool.hpp"
@@ -133,7 +134,7 @@ bool application::start() {
   // Internal subscribers: broker-side consumers of device traffic.
   internal_.push_back(system_->spawn(actors::ntp_responder, ctx_));
   pool_ = std::make_unique<net::io_pool>(cfg_.io_threads ? cfg_.io_threads : cores());
-  if (!open_listeners()) {
+  if (!open_listeners() || !open_admin()) {
     stop();
     return false;
   }
@@ -148,6 +149,10 @@ bool application::start() {
   pool_->start();
   for (auto& l : listeners_)
     l->start();
+  if (admin_) {
+    admin_->start();
+    IOTB_LOG(info, "main") << "listening: admin http://" << cfg_.admin.to_string() << "/api/v1";
+  }
   IOTB_LOG(info, "main") << "iotbroker " << IOTBROKER_VERSION << " ready (io threads "
                          << pool_->size() << ", workers " << (cfg_.workers ? cfg_.workers : cores())
                          << ", data dir " << cfg_.data_dir << ")";
@@ -211,6 +216,19 @@ bool application::open_listeners() {
   return true;
 }
 
+bool application::open_admin() {
+  if (!cfg_.admin.enabled())
+    return true;
+  auto a = admin::server::open(pool_->front(), ctx_->registry, cfg_.admin.host, cfg_.admin.port,
+                               cfg_.data_dir);
+  if (!a) {
+    IOTB_LOG(error, "main") << "cannot listen (admin): " << a.error();
+    return false;
+  }
+  admin_ = std::move(*a);
+  return true;
+}
+
 void application::stop_actors() {
   if (!system_)
     return;
@@ -227,6 +245,7 @@ void application::stop() {
   stopped_ = true;
   for (auto& l : listeners_)
     l->stop();
+  admin_.reset();
   stop_actors();
   if (ctx_) {
     ctx_->writer.reset();   // commits what the sessions logged last

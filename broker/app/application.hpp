@@ -20,6 +20,10 @@ class actor_system;
 class actor_system_config;
 }  // namespace caf
 
+namespace iotb::admin {
+class server;
+}  // namespace iotb::admin
+
 namespace iotb::actors {
 struct broker_context;
 }  // namespace iotb::actors
@@ -71,6 +75,7 @@ class application {
  private:
   [[nodiscard]] bool open_stores();
   [[nodiscard]] bool open_listeners();
+  [[nodiscard]] bool open_admin();
   /// Stops the actors and releases the context's references to them.
   void stop_actors();
 
@@ -82,6 +87,7 @@ class application {
   std::unique_ptr<net::io_pool> pool_;
   std::vector<std::shared_ptr<net::tcp_listener>> listeners_;
   std::shared_ptr<const tls::tls_context> tls_;
+  std::unique_ptr<admin::server> admin_;  ///< the admin API (SPEC §12), when enabled
   bool started_ = false;
   bool stopped_ = false;
 };

@@ -12,7 +12,8 @@ namespace iotb::cli {
 
 namespace {
 
-const std::vector<std::string> flag_names = {"dynamic-register", "json", "help", "csv"};
+const std::vector<std::string> flag_names = {"dynamic-register", "json", "help", "csv",
+                                             "password-stdin"};
 
 int sign_cmd(const args& a) {
   auto pk = a.get("product");
@@ -96,7 +97,8 @@ std::optional<int> run(const std::vector<std::string_view>& argv) {
   if (argv.empty())
     return std::nullopt;
   auto cmd = argv[0];
-  if (cmd != "product" && cmd != "device" && cmd != "app" && cmd != "sign" && cmd != "cert")
+  if (cmd != "product" && cmd != "device" && cmd != "app" && cmd != "sign" && cmd != "cert" &&
+      cmd != "admin")
     return std::nullopt;
   auto a = args::parse(argv, flag_names);
   if (!a)
@@ -109,6 +111,8 @@ std::optional<int> run(const std::vector<std::string_view>& argv) {
     return app_cmd(*a);
   if (cmd == "sign")
     return sign_cmd(*a);
+  if (cmd == "admin")
+    return admin_cmd(*a);
   return cert_cmd(*a);
 }
 
@@ -122,7 +126,9 @@ const char* help_text() noexcept {
   iotbroker device create --product PK [--name DN] [--count N [--csv]]
   iotbroker device list [--product PK] | show|disable|enable|delete --product PK --name DN
   iotbroker device log --product PK --name DN [--limit N]
-  iotbroker app create --product PK [--product PK2]... [--name NAME] [--scope S]...
+  iotbroker app create --product PK [--product PK2]... [--name NAME] [--scope S]... | app list
+  iotbroker admin user add --name N --role admin|viewer (--password P | --password-stdin)
+  iotbroker admin user list | delete --name N | passwd --name N (--password P | --password-stdin)
   iotbroker sign --product PK --device DN --secret S [--client-id C]
                  [--method hmacmd5|hmacsha1|hmacsha256] [--timestamp T] [--securemode 2|3]
   iotbroker cert dev [--out DIR] [--cn NAME] [--dns NAME]... [--ip ADDR]... [--days N]

@@ -1,21 +1,13 @@
 #pragma once
 /// @file
-/// JSON output of the management commands (RapidJSON's writer: correct
-/// escaping of every string, no exceptions).
+/// JSON output of the management commands: the admin API's writer and
+/// helpers (broker/admin/json.hpp), so that both print the same JSON.
 
-#include <string>
-
-#include <rapidjson/stringbuffer.h>
-#include <rapidjson/writer.h>
+#include "broker/admin/json.hpp"
 
 namespace iotb::cli {
 
-using json_writer = rapidjson::Writer<rapidjson::StringBuffer>;
-
-/// Writes `key` and the string `value` into the current object.
-inline void field(json_writer& w, const char* key, const std::string& value) {
-  w.Key(key);
-  w.String(value.data(), static_cast<rapidjson::SizeType>(value.size()));
-}
+using admin::field;
+using admin::json_writer;
 
 }  // namespace iotb::cli

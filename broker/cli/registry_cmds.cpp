@@ -3,39 +3,22 @@
 #include <cstdio>
 #include <cstdlib>
 
+#include "broker/admin/registry_json.hpp"
+#include "broker/admin/registry_ops.hpp"
 #include "broker/cli/json_out.hpp"
-#include "broker/store/registry.hpp"
+
+// The operations and their JSON are shared with the admin API
+// (broker/admin/registry_ops.hpp, registry_json.hpp); this file only maps
+// arguments to them.
 
 namespace iotb::cli {
 
 namespace {
 
-using store::errc;
+namespace ops = admin::ops;
 
-const char* node_name(store::node_type n) {
-  switch (n) {
-    case store::node_type::gateway:
-      return "gateway";
-    case store::node_type::sub_device:
-      return "sub-device";
-    default:
-      return "direct";
-  }
-}
-
-const char* state_name(store::device_state s) {
-  switch (s) {
-    case store::device_state::online:
-      return "online";
-    case store::device_state::offline:
-      return "offline";
-    default:
-      return "inactive";
-  }
-}
-
-void print(rapidjson::StringBuffer& sb) {
-  std::puts(sb.GetString());
+void print(const std::string& json) {
+  std::puts(json.c_str());
 }
 
 int fail(const store::error& e) {
@@ -62,60 +45,11 @@ std::optional<store::category_record> parse_category_arg(const std::string& s) {
   return c;
 }
 
-void write_product(json_writer& w, const store::product_record& p, bool with_secret) {
-  w.StartObject();
-  field(w, "productKey", p.product_key);
-  if (with_secret)
-    field(w, "productSecret", p.product_secret);
-  field(w, "name", p.name);
-  field(w, "nodeType", node_name(p.node));
-  field(w, "dataFormat", p.format == store::data_format::custom ? "custom" : "alink");
-  w.Key("dynamicRegister");
-  w.Bool(p.dynamic_register);
-  w.Key("categories");
-  w.StartArray();
-  for (auto& c : p.categories) {
-    w.StartObject();
-    field(w, "topic", "/" + p.product_key + "/${deviceName}/user/" + c.suffix);
-    field(w, "perms", c.pub && c.sub ? "pub,sub" : c.pub ? "pub" : "sub");
-    w.EndObject();
-  }
-  w.EndArray();
-  w.Key("createdMs");
-  w.Uint64(p.created_ms);
-  w.EndObject();
-}
-
-void write_device(json_writer& w, const store::device_record& d, bool with_secret) {
-  w.StartObject();
-  field(w, "productKey", d.product_key);
-  field(w, "deviceName", d.device_name);
-  if (with_secret)
-    field(w, "deviceSecret", d.device_secret);
-  field(w, "state", state_name(d.state));
-  w.Key("enabled");
-  w.Bool(!d.disabled);
-  w.Key("createdMs");
-  w.Uint64(d.created_ms);
-  w.Key("activatedMs");
-  w.Uint64(d.activated_ms);
-  w.Key("lastOnlineMs");
-  w.Uint64(d.last_online_ms);
-  field(w, "lastIp", d.last_ip);
-  w.EndObject();
-}
-
-/// Commits `t` and prints the product (without its secret unless asked).
-int commit_and_print(store::write_txn& t, const expected<store::product_record, store::error>& p,
-                     bool with_secret) {
+/// Prints a product (without its secret unless asked).
+int print_product(const expected<store::product_record, store::error>& p, bool with_secret) {
   if (!p)
     return fail(p.error());
-  if (auto ok = t.commit(); !ok)
-    return fail(ok.error());
-  rapidjson::StringBuffer sb;
-  json_writer w(sb);
-  write_product(w, *p, with_secret);
-  print(sb);
+  print(admin::render([&](json_writer& w) { admin::write_product(w, *p, with_secret); }));
   return 0;
 }
 
@@ -145,34 +79,27 @@ int product_create(store::env& env, const args& a) {
       return usage("--category SUFFIX=pub|sub|pub,sub, not '" + c + "'");
     s.categories.push_back(*cat);
   }
-  auto t = env.write();
-  if (!t)
-    return fail(t.error());
-  return commit_and_print(*t, store::create_product(*t, s), true);
+  return print_product(ops::create_product(env, s), true);
 }
 
 int product_update(store::env& env, const args& a, const std::string& what) {
   auto pk = a.get("product");
   if (!pk)
     return usage("product " + what + " needs --product PK");
-  auto t = env.write();
-  if (!t)
-    return fail(t.error());
-  expected<store::product_record, store::error> p =
-      unexpected{store::error{errc::invalid, "nothing to change"}};
+  ops::product_patch patch;
   if (what == "category") {
     auto c = a.get("category");
     auto cat = c ? parse_category_arg(*c) : std::nullopt;
     if (!cat)
       return usage("product category --product PK --category SUFFIX=pub|sub|pub,sub");
-    p = store::add_category(*t, *pk, *cat);
+    patch.categories.push_back(*cat);
   } else {
     auto on = a.get("dynamic-register");
     if (!on || (*on != "on" && *on != "off" && *on != "true" && *on != "false"))
       return usage("product set --product PK --dynamic-register on|off");
-    p = store::set_dynamic_register(*t, *pk, *on == "on" || *on == "true");
+    patch.dynamic_register = *on == "on" || *on == "true";
   }
-  return commit_and_print(*t, p, false);
+  return print_product(ops::update_product(env, *pk, patch), false);
 }
 
 int device_create(store::env& env, const args& a, const std::string& pk) {
@@ -182,66 +109,38 @@ int device_create(store::env& env, const args& a, const std::string& pk) {
     return usage("--count is 1..1000000");
   if (count > 1 && !name.empty())
     return usage("--count and --name exclude each other (names are generated)");
-  bool csv = a.has("csv");
-  auto t = env.write();
-  if (!t)
-    return fail(t.error());
-  rapidjson::StringBuffer sb;
-  json_writer w(sb);
-  std::string lines = csv ? "productKey,deviceName,deviceSecret\n" : "";
-  if (count > 1 && !csv)
-    w.StartArray();
-  for (long i = 0; i < count; ++i) {
-    auto d = store::create_device(*t, pk, name);
-    if (!d)
-      return fail(d.error());
-    if (csv) {
-      lines += d->product_key + "," + d->device_name + "," + d->device_secret + "\n";
-      continue;
-    }
-    w.StartObject();
-    field(w, "productKey", d->product_key);
-    field(w, "deviceName", d->device_name);
-    field(w, "deviceSecret", d->device_secret);
-    w.EndObject();
-  }
-  if (count > 1 && !csv)
-    w.EndArray();
-  if (auto ok = t->commit(); !ok)
-    return fail(ok.error());
-  if (csv)
+  auto ds = ops::create_devices(env, pk, name, static_cast<std::size_t>(count));
+  if (!ds)
+    return fail(ds.error());
+  if (a.has("csv")) {
+    std::string lines = "productKey,deviceName,deviceSecret\n";
+    for (auto& d : *ds)
+      lines += d.product_key + "," + d.device_name + "," + d.device_secret + "\n";
     std::fputs(lines.c_str(), stdout);
-  else
-    print(sb);
+    return 0;
+  }
+  print(admin::render([&](json_writer& w) {
+    if (count > 1)
+      w.StartArray();
+    for (auto& d : *ds)
+      admin::write_device_credentials(w, d);
+    if (count > 1)
+      w.EndArray();
+  }));
   return 0;
 }
 
 int device_log(store::env& env, const std::string& pk, const std::string& dn, const args& a) {
-  auto t = env.read();
-  if (!t)
-    return fail(t.error());
-  if (auto d = store::get_device(*t, pk, dn); !d)
-    return fail(d.error());
   auto limit = std::strtoul(a.get("limit").value_or("100").c_str(), nullptr, 10);
-  auto log = store::read_log(*t, pk, dn, limit);
+  auto log = ops::device_log(env, pk, dn, limit);
   if (!log)
     return fail(log.error());
-  rapidjson::StringBuffer sb;
-  json_writer w(sb);
-  w.StartArray();
-  for (auto& e : *log) {
-    w.StartObject();
-    w.Key("seq");
-    w.Uint64(e.seq);
-    w.Key("timeMs");
-    w.Uint64(e.time_ms);
-    field(w, "kind", store::to_string(e.kind));
-    field(w, "text", e.text);
-    field(w, "clientIp", e.client_ip);
-    w.EndObject();
-  }
-  w.EndArray();
-  print(sb);
+  print(admin::render([&](json_writer& w) {
+    w.StartArray();
+    for (auto& e : *log)
+      admin::write_log_entry(w, e);
+    w.EndArray();
+  }));
   return 0;
 }
 
@@ -256,32 +155,24 @@ int product_cmd(const args& a) {
     return product_create(**env, a);
   if (sub == "category" || sub == "set")
     return product_update(**env, a, sub);
-  if (sub == "list" || sub == "show") {
-    auto t = (*env)->read();
-    if (!t)
-      return fail(t.error());
-    rapidjson::StringBuffer sb;
-    json_writer w(sb);
-    if (sub == "show") {
-      auto pk = a.get("product");
-      if (!pk && a.words().size() > 2)
-        pk = a.words()[2];
-      if (!pk)
-        return usage("product show --product PK");
-      auto p = store::get_product(*t, *pk);
-      if (!p)
-        return fail(p.error());
-      write_product(w, *p, false);
-    } else {
-      auto ps = store::list_products(*t);
-      if (!ps)
-        return fail(ps.error());
+  if (sub == "show") {
+    auto pk = a.get("product");
+    if (!pk && a.words().size() > 2)
+      pk = a.words()[2];
+    if (!pk)
+      return usage("product show --product PK");
+    return print_product(ops::get_product(**env, *pk), false);
+  }
+  if (sub == "list") {
+    auto ps = ops::list_products(**env);
+    if (!ps)
+      return fail(ps.error());
+    print(admin::render([&](json_writer& w) {
       w.StartArray();
       for (auto& p : *ps)
-        write_product(w, p, false);
+        admin::write_product(w, p, false);
       w.EndArray();
-    }
-    print(sb);
+    }));
     return 0;
   }
   return usage("product create|list|show|category|set (see --help)");
@@ -294,19 +185,15 @@ int device_cmd(const args& a) {
     return fail(env.error());
   auto pk = a.get("product");
   if (sub == "list") {
-    auto t = (*env)->read();
-    if (!t)
-      return fail(t.error());
-    auto ds = store::list_devices(*t, pk.value_or(""));
+    auto ds = ops::list_devices(**env, pk.value_or(""));
     if (!ds)
       return fail(ds.error());
-    rapidjson::StringBuffer sb;
-    json_writer w(sb);
-    w.StartArray();
-    for (auto& d : *ds)
-      write_device(w, d, false);
-    w.EndArray();
-    print(sb);
+    print(admin::render([&](json_writer& w) {
+      w.StartArray();
+      for (auto& d : *ds)
+        admin::write_device(w, d, false);
+      w.EndArray();
+    }));
     return 0;
   }
   if (!pk)
@@ -320,75 +207,58 @@ int device_cmd(const args& a) {
     return usage("device " + sub + " needs --name DN");
   if (sub == "log")
     return device_log(**env, *pk, *dn, a);
+  expected<store::device_record, store::error> d =
+      unexpected{store::error{store::errc::invalid, ""}};
   if (sub == "show") {
-    auto t = (*env)->read();
-    if (!t)
-      return fail(t.error());
-    auto d = store::get_device(*t, *pk, *dn);
-    if (!d)
-      return fail(d.error());
-    rapidjson::StringBuffer sb;
-    json_writer w(sb);
-    write_device(w, *d, false);
-    print(sb);
-    return 0;
-  }
-  if (sub != "disable" && sub != "enable" && sub != "delete")
-    return usage("device create|list|show|disable|enable|delete|log (see --help)");
-  auto t = (*env)->write();
-  if (!t)
-    return fail(t.error());
-  rapidjson::StringBuffer sb;
-  json_writer w(sb);
-  if (sub == "delete") {
-    auto ok = store::delete_device(*t, *pk, *dn);
+    d = ops::get_device(**env, *pk, *dn);
+  } else if (sub == "disable" || sub == "enable") {
+    d = ops::set_enabled(**env, *pk, *dn, sub == "enable");
+  } else if (sub == "delete") {
+    auto ok = ops::delete_device(**env, *pk, *dn);
     if (!ok)
       return fail(ok.error());
-    w.StartObject();
-    field(w, "productKey", *pk);
-    field(w, "deviceName", *dn);
-    w.Key("deleted");
-    w.Bool(true);
-    w.EndObject();
+    print(admin::render([&](json_writer& w) {
+      w.StartObject();
+      field(w, "productKey", *pk);
+      field(w, "deviceName", *dn);
+      w.Key("deleted");
+      w.Bool(true);
+      w.EndObject();
+    }));
+    return 0;
   } else {
-    auto d = store::set_disabled(*t, *pk, *dn, sub == "disable");
-    if (!d)
-      return fail(d.error());
-    write_device(w, *d, false);
+    return usage("device create|list|show|disable|enable|delete|log (see --help)");
   }
-  if (auto ok = t->commit(); !ok)
-    return fail(ok.error());
-  print(sb);
+  if (!d)
+    return fail(d.error());
+  print(admin::render([&](json_writer& w) { admin::write_device(w, *d, false); }));
   return 0;
 }
 
 int app_cmd(const args& a) {
   auto sub = a.words().size() > 1 ? a.words()[1] : "";
-  if (sub != "create")
-    return usage("app create --product PK [--product PK2]... [--name NAME] [--scope S]...");
   auto env = open_env(a);
   if (!env)
     return fail(env.error());
-  auto t = (*env)->write();
-  if (!t)
-    return fail(t.error());
-  auto app = store::create_app(*t, a.get("name").value_or(""), a.all("product"), a.all("scope"));
+  if (sub == "list") {
+    auto apps = ops::list_apps(**env);
+    if (!apps)
+      return fail(apps.error());
+    print(admin::render([&](json_writer& w) {
+      w.StartArray();
+      for (auto& x : *apps)
+        admin::write_app(w, x, false);
+      w.EndArray();
+    }));
+    return 0;
+  }
+  if (sub != "create")
+    return usage(
+        "app create --product PK [--product PK2]... [--name NAME] [--scope S]... | app list");
+  auto app = ops::create_app(**env, a.get("name").value_or(""), a.all("product"), a.all("scope"));
   if (!app)
     return fail(app.error());
-  if (auto ok = t->commit(); !ok)
-    return fail(ok.error());
-  rapidjson::StringBuffer sb;
-  json_writer w(sb);
-  w.StartObject();
-  field(w, "accessKeyId", app->access_key_id);
-  field(w, "accessKeySecret", app->access_key_secret);
-  w.Key("products");
-  w.StartArray();
-  for (auto& p : app->products)
-    w.String(p.c_str());
-  w.EndArray();
-  w.EndObject();
-  print(sb);
+  print(admin::render([&](json_writer& w) { admin::write_app(w, *app, true); }));
   return 0;
 }
 

@@ -1,6 +1,6 @@
 #pragma once
 /// @file
-/// `product`, `device` and `app` subcommands (internal to broker/cli).
+/// `product`, `device`, `app` and `admin` subcommands (internal to broker/cli).
 
 #include "broker/cli/args.hpp"
 
@@ -10,6 +10,8 @@ namespace iotb::cli {
 [[nodiscard]] int product_cmd(const args& a);
 [[nodiscard]] int device_cmd(const args& a);
 [[nodiscard]] int app_cmd(const args& a);
+/// `admin user ...` (admin_cmds.cpp).
+[[nodiscard]] int admin_cmd(const args& a);
 
 /// Prints `{"error":code,"message":what}` on stderr; @returns 1.
 int fail(const char* code, const std::string& what);

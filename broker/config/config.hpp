@@ -40,6 +40,8 @@ struct config {
   endpoint wss{"127.0.0.1", 8084};
   bool wss_set = false;           ///< `--wss` given explicitly
   std::string ws_path = "/mqtt";  ///< the WebSocket upgrade path
+  /// The admin API (SPEC §12); port 0 disables it.
+  endpoint admin{"127.0.0.1", 18083};
   std::string tls_cert;           ///< PEM certificate chain file
   std::string tls_key;            ///< PEM private key file
   std::string tls_ca;             ///< PEM CA file: verify client certificates

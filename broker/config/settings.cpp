@@ -122,6 +122,11 @@ std::vector<setting> make_table() {
   t.push_back(
       endpoint_setting("wss", &config::wss, &config::wss_set,
                        "MQTT over secure WebSocket, on when --tls-cert/--tls-key are given"));
+  setting admin = endpoint_setting("admin", &config::admin, nullptr,
+                                   "admin API listener (REST under /api/v1, the live WebSocket, "
+                                   "/metrics); port 0 disables it");
+  admin.listener = false;  // not an MQTT listener: local mode stays
+  t.push_back(std::move(admin));
   t.push_back({"ws-path", "PATH", "WebSocket upgrade path",
                [](config& c, std::string_view v) -> std::optional<std::string> {
                  if (v.empty() || v.front() != '/')

@@ -207,6 +207,18 @@ bool keyed_rate::try_take(std::string_view key, time_point now, std::uint32_t n)
   return detail::take(e->tat, e->frac, t, n, params_);
 }
 
+bool keyed_rate::would_take(std::string_view key, time_point now, std::uint32_t n) const noexcept {
+  if (params_.rate == 0)
+    return true;
+  std::int64_t tat = min_ns;
+  std::uint32_t frac = 0;
+  if (auto it = index_.find(key); it != index_.end()) {
+    tat = it->second->tat;
+    frac = it->second->frac;
+  }
+  return detail::take(tat, frac, detail::ticks(now), n, params_);
+}
+
 keyed_rate::list::iterator keyed_rate::slot_for(std::string_view key, std::int64_t t) {
   if (lru_.size() < max_keys_) {
     lru_.push_front(entry{std::string{key}});

@@ -299,6 +299,11 @@ class keyed_rate {
   /// meets a full table). May allocate the first time a key is stored.
   [[nodiscard]] bool try_take(std::string_view key, time_point now, std::uint32_t n = 1);
 
+  /// True when `try_take(key, now, n)` would succeed; changes nothing (for
+  /// limits that count failures: refuse before trying, take after failing).
+  [[nodiscard]] bool would_take(std::string_view key, time_point now,
+                                std::uint32_t n = 1) const noexcept;
+
   /// Frees entries whose bucket is full at `now`, from the least recently
   /// used end, stopping at the first that is not. Optional housekeeping (a
   /// full table reclaims on its own); returns how many were freed.

@@ -363,6 +363,20 @@ TEST(KeyedRate, LimitsEachKey) {
   EXPECT_EQ(k.size(), 2u);
 }
 
+TEST(KeyedRate, WouldTakePeeksWithoutTaking) {
+  keyed_rate k{5, 1min, 0, 100};
+  EXPECT_TRUE(k.would_take("user", t0));
+  EXPECT_EQ(k.size(), 0u);  // a peek stores nothing
+  for (int i = 0; i < 5; ++i) {
+    EXPECT_TRUE(k.would_take("user", t0));
+    EXPECT_TRUE(k.try_take("user", t0));
+  }
+  EXPECT_FALSE(k.would_take("user", t0));
+  EXPECT_FALSE(k.would_take("user", t0));  // still refused: nothing taken
+  EXPECT_TRUE(k.would_take("user", t0 + 12s));
+  EXPECT_TRUE(k.would_take("other", t0));
+}
+
 TEST(KeyedRate, RateZeroStoresNothing) {
   keyed_rate k{0, 1min, 0, 10};
   for (int i = 0; i < 100; ++i)

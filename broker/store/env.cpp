@@ -9,9 +9,9 @@ namespace iotb::store {
 namespace {
 
 constexpr char format_magic[4] = {'I', 'O', 'T', 'B'};
-constexpr const char* table_names[] = {"meta",   "products", "devices", "apps",
-                                       "regnwl", "devlog",   "changes", "sessions",
-                                       "queue",  "messages", "retained"};
+constexpr const char* table_names[] = {"meta",     "products",    "devices",  "apps",  "regnwl",
+                                       "devlog",   "changes",     "sessions", "queue", "messages",
+                                       "retained", "admin_users", "audit"};
 static_assert(std::size(table_names) == static_cast<std::size_t>(table::count_));
 
 MDB_val to_val(std::string_view s) {
@@ -68,6 +68,8 @@ const char* to_string(errc e) noexcept {
       return "limit";
     case errc::invalid:
       return "invalid";
+    case errc::in_use:
+      return "in_use";
   }
   return "unknown";
 }

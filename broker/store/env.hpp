@@ -37,6 +37,7 @@ enum class errc : std::uint8_t {
   corrupt,          ///< a record failed FlatBuffers verification
   limit,            ///< a documented capacity limit was reached (see text)
   invalid,          ///< an argument broke a rule of SPEC §1 (see text)
+  in_use,           ///< the record is still referred to (a product with devices)
 };
 
 /// An error with a sentence for the operator (never contains a secret).
@@ -49,7 +50,8 @@ struct error {
 [[nodiscard]] const char* to_string(errc e) noexcept;
 
 /// The tables of an environment (each environment opens all of them; the
-/// registry uses the first seven, the sessions environment the rest).
+/// registry uses the first seven and the last two, the sessions environment
+/// the others).
 enum class table : std::uint8_t {
   meta,      ///< "format" → magic + version
   products,  ///< pk → Product
@@ -63,6 +65,9 @@ enum class table : std::uint8_t {
   queue,     ///< store_id(BE64) seq(BE64) → QueueEntry
   messages,  ///< message id(BE64) → StoredMessage
   retained,  ///< topic → StoredMessage
+  // The registry environment again (added later; broker/store/admin_store.hpp).
+  admin_users,  ///< user name → AdminUser
+  audit,        ///< seq(BE64) → AuditEntry
   count_,
 };
 

@@ -7,6 +7,7 @@
 #include "broker/acl/device_acl.hpp"
 #include "broker/auth/sign.hpp"
 #include "broker/store/records.hpp"
+#include "broker/store/registry_detail.hpp"
 #include "broker/tls/random.hpp"
 
 namespace iotb::store {
@@ -82,6 +83,24 @@ std::optional<std::string> last_key(const txn& t, table tb, std::string_view pre
   return out;
 }
 
+expected<bool, error> put_device(write_txn& t, const device_record& d) {
+  return t.put(table::devices, device_key(d.product_key, d.device_name), records::encode(d));
+}
+
+expected<bool, error> check_category(const category_record& c) {
+  if (!c.pub && !c.sub)
+    return unexpected{invalid("topic category '" + c.suffix + "' needs pub and/or sub")};
+  auto parsed = acl::parse_category(c.suffix, c.pub && c.sub ? "pub,sub" : c.pub ? "pub" : "sub");
+  if (!parsed)
+    return unexpected{
+        invalid("topic category '" + c.suffix + "': " + acl::to_string(parsed.error()))};
+  return true;
+}
+
+}  // namespace
+
+namespace detail {
+
 expected<bool, error> add_change(write_txn& t, change_kind kind, std::string_view pk,
                                  std::string_view dn) {
   change_record r;
@@ -102,25 +121,14 @@ expected<bool, error> add_change(write_txn& t, change_kind kind, std::string_vie
   return true;
 }
 
-expected<bool, error> put_device(write_txn& t, const device_record& d) {
-  return t.put(table::devices, device_key(d.product_key, d.device_name), records::encode(d));
-}
-
 expected<bool, error> put_product(write_txn& t, const product_record& p) {
   return t.put(table::products, p.product_key, records::encode(p));
 }
 
-expected<bool, error> check_category(const category_record& c) {
-  if (!c.pub && !c.sub)
-    return unexpected{invalid("topic category '" + c.suffix + "' needs pub and/or sub")};
-  auto parsed = acl::parse_category(c.suffix, c.pub && c.sub ? "pub,sub" : c.pub ? "pub" : "sub");
-  if (!parsed)
-    return unexpected{
-        invalid("topic category '" + c.suffix + "': " + acl::to_string(parsed.error()))};
-  return true;
-}
+}  // namespace detail
 
-}  // namespace
+using detail::add_change;
+using detail::put_product;
 
 const char* to_string(log_kind k) noexcept {
   switch (k) {

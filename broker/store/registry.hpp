@@ -97,7 +97,7 @@ struct log_record {
 /// Kinds of registry changes in the change feed.
 enum class change_kind : std::uint8_t {
   device_created, device_disabled, device_enabled, device_deleted,
-  product_created, product_updated, app_created, device_updated
+  product_created, product_updated, app_created, device_updated, product_deleted
 };
 
 struct change_record {
@@ -217,5 +217,37 @@ struct product_spec {
                                                                         std::size_t max);
 /// The newest change's sequence number (0 when none).
 [[nodiscard]] std::uint64_t last_change(const txn& t);
+
+// -- management (registry_manage.cpp) ---------------------------------------------
+
+/// Renames a product. Errors: not_found, invalid (name rules).
+[[nodiscard]] expected<product_record, error> set_product_name(write_txn& t, std::string_view pk,
+                                                               std::string_view name);
+/// Deletes a product that has no devices left. Errors: not_found, in_use.
+[[nodiscard]] expected<bool, error> delete_product(write_txn& t, std::string_view pk);
+/// Every application credential, by access key id.
+[[nodiscard]] expected<std::vector<app_record>, error> list_apps(const txn& t);
+
+/// Which devices `find_devices` returns (every set member must hold).
+struct device_filter {
+  std::string name_prefix;            ///< DeviceName starts with this
+  std::optional<device_state> state;  ///< inactive / online / offline
+  std::optional<bool> enabled;        ///< enabled (true) or disabled
+};
+
+/// A page of devices and how many match in all.
+struct device_page {
+  std::vector<device_record> items;
+  std::size_t total = 0;
+};
+
+/// The devices of product `pk` matching `f`, by name: skips `offset`
+/// matches, returns at most `limit`, counts all. Walks only the key range
+/// of `pk/<name_prefix>` with one cursor; records are decoded only when a
+/// state or enabled filter needs them, or for the returned page.
+/// Errors: corrupt, io.
+[[nodiscard]] expected<device_page, error> find_devices(const txn& t, std::string_view pk,
+                                                        const device_filter& f, std::size_t offset,
+                                                        std::size_t limit);
 
 }  // namespace iotb::store

@@ -1,0 +1,95 @@
+// Registry management for the admin API and CLI: product rename and delete,
+// application listing, and device paging (declared in registry.hpp).
+
+#include "broker/auth/sign.hpp"
+#include "broker/store/records.hpp"
+#include "broker/store/registry.hpp"
+#include "broker/store/registry_detail.hpp"
+
+namespace iotb::store {
+
+expected<product_record, error> set_product_name(write_txn& t, std::string_view pk,
+                                                 std::string_view name) {
+  if (!auth::valid_product_name(name))
+    return unexpected{error{errc::invalid, "product name '" + std::string(name) +
+                                               "' must be 4-30 characters of letters, digits "
+                                               "and _ - @ ( )"}};
+  auto p = get_product(t, pk);
+  if (!p)
+    return p;
+  p->name = name;
+  if (auto ok = detail::put_product(t, *p); !ok)
+    return unexpected{ok.error()};
+  if (auto ok = detail::add_change(t, change_kind::product_updated, pk, ""); !ok)
+    return unexpected{ok.error()};
+  return p;
+}
+
+expected<bool, error> delete_product(write_txn& t, std::string_view pk) {
+  if (auto p = get_product(t, pk); !p)
+    return unexpected{p.error()};
+  bool has_devices = false;
+  auto ok = scan(t, table::devices, std::string(pk) + "/", [&](std::string_view, auto) {
+    has_devices = true;
+    return false;
+  });
+  if (!ok)
+    return ok;
+  if (has_devices)
+    return unexpected{error{
+        errc::in_use, "product '" + std::string(pk) + "' still has devices: delete them first"}};
+  t.erase(table::products, pk);
+  return detail::add_change(t, change_kind::product_deleted, pk, "");
+}
+
+expected<std::vector<app_record>, error> list_apps(const txn& t) {
+  std::vector<app_record> out;
+  std::optional<error> bad;
+  auto ok = scan(t, table::apps, "", [&](std::string_view, auto v) {
+    auto a = records::decode_app(v);
+    if (!a) {
+      bad = a.error();
+      return false;
+    }
+    out.push_back(std::move(*a));
+    return true;
+  });
+  if (!ok)
+    return unexpected{ok.error()};
+  if (bad)
+    return unexpected{*bad};
+  return out;
+}
+
+expected<device_page, error> find_devices(const txn& t, std::string_view pk, const device_filter& f,
+                                          std::size_t offset, std::size_t limit) {
+  device_page page;
+  const bool decode_all = f.state || f.enabled;
+  std::optional<error> bad;
+  auto prefix = std::string(pk) + "/" + f.name_prefix;
+  auto ok = scan(t, table::devices, prefix, [&](std::string_view, auto v) {
+    bool in_page = page.total >= offset && page.items.size() < limit;
+    if (!decode_all && !in_page) {
+      ++page.total;  // counted without decoding
+      return true;
+    }
+    auto d = records::decode_device(v);
+    if (!d) {
+      bad = d.error();
+      return false;
+    }
+    if ((f.state && d->state != *f.state) || (f.enabled && d->disabled == *f.enabled))
+      return true;
+    if (in_page)
+      page.items.push_back(std::move(*d));
+    ++page.total;
+    return true;
+  });
+  if (!ok)
+    return unexpected{ok.error()};
+  if (bad)
+    return unexpected{*bad};
+  return page;
+}
+
+}  // namespace iotb::store
