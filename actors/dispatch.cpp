@@ -55,17 +55,19 @@ session_env::routed dispatch(broker_context& ctx, const message_ptr& m, const pu
   bool retain_update = durable && m->retain && m->q != mqtt::qos::at_most_once;
   if (targets.empty() && !retain_update)
     return r;
-  r.deferred = from.cookie != 0;
+  r.deferred = from.cookie != 0 || from.stored;
   auto ack_to = from.cookie != 0 ? from.ack_to : caf::actor{};
   durable->enqueue(
       m, std::move(targets), retain_update,
-      [m, ack_to, cookie = from.cookie, actors = std::move(target_actors)](
+      [m, ack_to, cookie = from.cookie, stored = from.stored, actors = std::move(target_actors)](
           bool ok, const std::vector<store::target>& tg, const std::vector<std::uint64_t>& seqs) {
         for (std::size_t i = 0; i < seqs.size(); ++i)
           caf::anon_send(actors[i], deliver_atom::value, m, static_cast<std::uint8_t>(tg[i].q),
                          tg[i].retain, tg[i].sub_id, seqs[i]);
         if (ack_to)
           caf::anon_send(ack_to, stored_atom::value, cookie, ok);
+        if (stored)
+          stored(ok);
       });
   return r;
 }

@@ -30,6 +30,10 @@ struct publisher {
   /// `cookie` is 0 nobody waits.
   caf::actor ack_to;
   std::uint64_t cookie = 0;
+  /// For publishers that are not actors (the admin API): called with the
+  /// store's verdict, on the store's writer thread, when the message
+  /// needed the store; never called otherwise. Must not block.
+  std::function<void(bool ok)> stored;
 };
 
 /// Dispatches `m`. @returns how many subscriptions it reached and whether

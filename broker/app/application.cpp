@@ -6,6 +6,7 @@
 #include <caf/actor_system_config.hpp>
 #include <caf/send.hpp>
 
+#include "actors/admin_api.hpp"
 #include "actors/connect_gate.hpp"
 #include "actors/context.hpp"
 #include "actors/messages.hpp"
@@ -226,6 +227,9 @@ bool application::open_admin() {
     return false;
   }
   admin_ = std::move(*a);
+  // /metrics is open on a loopback listener (SPEC §12), else it needs a
+  // token unless --metrics-public.
+  actors::add_broker_routes(*admin_, ctx_, cfg_.admin.loopback() || cfg_.metrics_public);
   return true;
 }
 

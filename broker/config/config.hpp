@@ -42,10 +42,10 @@ struct config {
   std::string ws_path = "/mqtt";  ///< the WebSocket upgrade path
   /// The admin API (SPEC §12); port 0 disables it.
   endpoint admin{"127.0.0.1", 18083};
-  std::string tls_cert;           ///< PEM certificate chain file
-  std::string tls_key;            ///< PEM private key file
-  std::string tls_ca;             ///< PEM CA file: verify client certificates
-  std::string tls_ciphers;        ///< TLS 1.2 cipher list (empty: the default)
+  std::string tls_cert;     ///< PEM certificate chain file
+  std::string tls_key;      ///< PEM private key file
+  std::string tls_ca;       ///< PEM CA file: verify client certificates
+  std::string tls_ciphers;  ///< TLS 1.2 cipher list (empty: the default)
   /// Anonymous clients: unset = only on loopback listeners (local mode),
   /// true = on every listener, false = never.
   std::optional<bool> allow_anonymous;
@@ -81,6 +81,11 @@ struct config {
   std::uint32_t device_connect_rate = 5;               ///< CONNECTs per minute per device
   std::uint32_t max_connect_rate = 500;                ///< CONNECTs/s, whole broker
   std::uint64_t max_connection_bandwidth = 8'000'000;  ///< bits/s read per connection
+  std::uint32_t device_downlink_rate = 50;             ///< API messages/s to one device
+  std::uint32_t broadcast_max_size = 64 * 1024;        ///< bytes of one broadcast payload
+  std::uint32_t broadcast_interval = 60;               ///< seconds between broadcasts per product
+  /// `/metrics` without a token on a non-loopback admin listener.
+  bool metrics_public = false;
 
   // Durable sessions and QoS 1 (SPEC §7): `<data-dir>/sessions`.
   std::string durability = "sync";               ///< sync | batch | none

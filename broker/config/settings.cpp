@@ -235,6 +235,16 @@ std::vector<setting> make_table() {
                            32'000'000'000ull,
                            "bits per second read from one connection; beyond it reading "
                            "pauses (0 = no limit)"));
+  t.push_back(uint_setting("device-downlink-rate", &config::device_downlink_rate, 0, 1'000'000,
+                           "messages per second the admin API may send to one device "
+                           "(POST /api/v1/publish to a device topic); the excess gets 429"));
+  t.push_back(uint_setting("broadcast-max-size", &config::broadcast_max_size, 1, 1 << 20,
+                           "largest broadcast payload, bytes"));
+  t.push_back(uint_setting("broadcast-interval", &config::broadcast_interval, 0, 86'400,
+                           "seconds between two broadcasts to one product (0 = no limit)"));
+  t.push_back(bool_setting("metrics-public", &config::metrics_public,
+                           "serve /metrics without a token on a non-loopback admin listener "
+                           "(on loopback it is always open)"));
   // Durable sessions.
   t.push_back(bool_setting("persistence", &config::persistence,
                            "keep persistent sessions, their QoS 1/2 queues and retained "

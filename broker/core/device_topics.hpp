@@ -28,6 +28,13 @@ namespace iotb::core {
 /// `topic`), else nothing.
 [[nodiscard]] std::optional<std::pair<std::string_view, std::string_view>> ntp_request_device(
     std::string_view topic) noexcept;
+/// `(pk, dn)` of the device whose namespace `topic` is in (SPEC §3:
+/// `/${pk}/${dn}/…`, `/sys/${pk}/${dn}/…`, `/shadow/{update,get}/${pk}/${dn}`,
+/// `/ota/device/<kind>/${pk}/${dn}`, `/ext/{ntp,error}/${pk}/${dn}…`,
+/// `/ext/rrpc/${id}/<device topic>`), views into `topic`; nothing for other
+/// topics (broadcasts, application topics).
+[[nodiscard]] std::optional<std::pair<std::string_view, std::string_view>> device_of_topic(
+    std::string_view topic) noexcept;
 /// True when `topic` is `/ext/ntp/${pk}/${dn}/request`.
 [[nodiscard]] bool is_ntp_request(std::string_view topic, std::string_view pk,
                                   std::string_view dn) noexcept;

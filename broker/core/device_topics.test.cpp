@@ -19,6 +19,16 @@ TEST(DeviceTopics, NtpRequestTopicIsExact) {
   EXPECT_FALSE(is_ntp_request("/ext/ntp/pk/dev/response", "pk", "dev"));
   EXPECT_FALSE(is_ntp_request("/ext/ntp/pkx/dev/request", "pk", "dev"));
   EXPECT_FALSE(is_ntp_request("/ext/ntp/pk/dev/request/x", "pk", "dev"));
+  for (auto t : {"/pk/dev/user/get", "/sys/pk/dev/thing/service/property/set", "/shadow/get/pk/dev",
+                 "/ota/device/upgrade/pk/dev", "/ext/ntp/pk/dev/response",
+                 "/ext/rrpc/42/sys/pk/dev/thing/service/x"}) {
+    auto dv = device_of_topic(t);
+    ASSERT_TRUE(dv) << t;
+    EXPECT_EQ(dv->first, "pk") << t;
+    EXPECT_EQ(dv->second, "dev") << t;
+  }
+  for (auto t : {"/broadcast/pk/x", "alerts/x", "/as/mqtt/status/pk/dev/x", "/pk", "pk/dev/x/y"})
+    EXPECT_FALSE(device_of_topic(t)) << t;
   auto d = ntp_request_device("/ext/ntp/pk/dev/request");
   ASSERT_TRUE(d);
   EXPECT_EQ(d->first, "pk");
