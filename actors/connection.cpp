@@ -434,7 +434,7 @@ void connection::flush() {
 
 session_env::routed connection::route(const message_ptr& m, std::uint64_t cookie) {
   return dispatch(*ctx_, m,
-                  {session_.key(), &session_,
+                  {session_.key(), session_.client_id(), &session_,
                    cookie != 0 ? caf::actor_cast<caf::actor>(this) : caf::actor{}, cookie});
 }
 

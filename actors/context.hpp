@@ -74,6 +74,11 @@ struct broker_context {
   /// every I/O thread.
   limits::shared_bucket connects_all;
   caf::actor manager;  ///< the session manager; set once at start
+  /// The live trace (actors/live.hpp): while `tracing`, dispatch shows it
+  /// every message with its publisher's client id. Set before the
+  /// listeners start, never changed after.
+  std::function<void(const message_ptr&, std::string_view client_id)> trace_tap;
+  std::atomic<bool> tracing{false};
   /// The registry environment (null when the broker runs without one, as
   /// in unit tests) and its writer thread (device log, device state).
   std::shared_ptr<store::env> registry;

@@ -8,6 +8,8 @@
 namespace iotb::actors {
 
 session_env::routed dispatch(broker_context& ctx, const message_ptr& m, const publisher& from) {
+  if (ctx.tracing.load(std::memory_order_relaxed) && ctx.trace_tap)
+    ctx.trace_tap(m, from.client_id);
   auto* durable = ctx.durable.get();
   if (m->retain) {
     if (m->payload.empty())

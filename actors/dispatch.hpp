@@ -22,6 +22,8 @@ namespace iotb::actors {
 struct publisher {
   /// Session key of the publisher (no-local); 0 for the broker itself.
   std::uint64_t key = 0;
+  /// The publisher's client id (the live trace); empty for the broker.
+  std::string_view client_id;
   /// The publishing session, served directly (no message to itself) when
   /// one of its own subscriptions matches; null for internal publishers.
   session* local = nullptr;

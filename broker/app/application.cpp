@@ -9,6 +9,7 @@
 #include "actors/admin_api.hpp"
 #include "actors/connect_gate.hpp"
 #include "actors/context.hpp"
+#include "actors/live.hpp"
 #include "actors/messages.hpp"
 #include "actors/ntp_responder.hpp"
 #include "actors/session_manager.hpp"
@@ -230,6 +231,18 @@ bool application::open_admin() {
   // /metrics is open on a loopback listener (SPEC §12), else it needs a
   // token unless --metrics-public.
   actors::add_broker_routes(*admin_, ctx_, cfg_.admin.loopback() || cfg_.metrics_public);
+  // The live WebSocket; its trace tap is set before any client connects.
+  live_ = std::make_shared<actors::live_hub>(ctx_, pool_->front(), admin_->ids());
+  admin_->http().set_upgrade_handler(
+      [hub = live_](admin::request& req, boost::beast::tcp_stream& s, const std::string& remote) {
+        return hub->upgrade(req, s, remote);
+      });
+  admin_->route(admin::method::get, "/api/v1/ws", admin::access::read,
+                [](const std::shared_ptr<admin::api_call>& c) {
+                  c->fail(admin::api_error{admin::api_errc::bad_request,
+                                           "a WebSocket upgrade is required here"});
+                });
+  live_->start();
   return true;
 }
 
@@ -249,6 +262,8 @@ void application::stop() {
   stopped_ = true;
   for (auto& l : listeners_)
     l->stop();
+  if (live_)
+    live_->stop();
   admin_.reset();
   stop_actors();
   if (ctx_) {

@@ -26,6 +26,7 @@ class server;
 
 namespace iotb::actors {
 struct broker_context;
+class live_hub;
 }  // namespace iotb::actors
 
 namespace iotb::net {
@@ -87,7 +88,8 @@ class application {
   std::unique_ptr<net::io_pool> pool_;
   std::vector<std::shared_ptr<net::tcp_listener>> listeners_;
   std::shared_ptr<const tls::tls_context> tls_;
-  std::unique_ptr<admin::server> admin_;  ///< the admin API (SPEC §12), when enabled
+  std::unique_ptr<admin::server> admin_;    ///< the admin API (SPEC §12), when enabled
+  std::shared_ptr<actors::live_hub> live_;  ///< GET /api/v1/ws
   bool started_ = false;
   bool stopped_ = false;
 };

@@ -1,0 +1,515 @@
+#include "actors/live.hpp"
+
+#include <chrono>
+#include <deque>
+
+#include <rapidjson/document.h>
+#include <boost/asio/post.hpp>
+#include <boost/beast/core/buffers_to_string.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/websocket.hpp>
+
+#include "broker/admin/identity.hpp"
+#include "broker/admin/json.hpp"
+#include "broker/admin/router.hpp"
+#include "broker/core/device_topics.hpp"
+#include "broker/log/log.hpp"
+#include "broker/metrics/broker_metrics.hpp"
+#include "broker/mqtt/codec.hpp"
+#include "broker/router/topic_match.hpp"
+
+namespace iotb::actors {
+
+namespace beast = boost::beast;
+namespace websocket = beast::websocket;
+
+namespace {
+
+std::uint64_t now_ms() {
+  return static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                        std::chrono::system_clock::now().time_since_epoch())
+                                        .count());
+}
+
+/// What a trace shows of the payload.
+enum class payload_mode : std::uint8_t { text, hex, hidden };
+
+struct trace_filter {
+  std::string topic = "#";
+  std::string client_id;  ///< exact, empty = any
+  std::string device;     ///< "pk/dn", empty = any
+  payload_mode payload = payload_mode::text;
+};
+
+std::string hex_of(std::string_view s) {
+  static constexpr char digits[] = "0123456789abcdef";
+  std::string out;
+  out.reserve(s.size() * 2);
+  for (unsigned char c : s) {
+    out.push_back(digits[c >> 4]);
+    out.push_back(digits[c & 15]);
+  }
+  return out;
+}
+
+std::string to_json(const std::function<void(admin::json_writer&)>& body) {
+  rapidjson::StringBuffer sb;
+  admin::json_writer w(sb);
+  w.StartObject();
+  body(w);
+  w.EndObject();
+  return {sb.GetString(), sb.GetSize()};
+}
+
+}  // namespace
+
+// -- viewer -------------------------------------------------------------------
+
+class live_hub::viewer : public std::enable_shared_from_this<viewer> {
+ public:
+  viewer(std::weak_ptr<live_hub> hub, beast::tcp_stream stream, std::string who)
+      : hub_(std::move(hub)), ws_(std::move(stream)), who_(std::move(who)) {}
+
+  void start(admin::request req) {
+    beast::get_lowest_layer(ws_).expires_never();
+    ws_.set_option(websocket::stream_base::timeout::suggested(beast::role_type::server));
+    ws_.read_message_max(64 * 1024);
+    auto r = std::make_shared<admin::request>(std::move(req));
+    ws_.async_accept(*r, [self = shared_from_this(), r](beast::error_code ec) {
+      if (ec)
+        return self->closed("handshake: " + ec.message());
+      IOTB_LOG(info, "admin") << self->who_ << " opened the live WebSocket";
+      self->read();
+    });
+  }
+
+  /// Queues a frame (any thread); dropped and counted when the queue is full.
+  void push(std::string frame) {
+    std::unique_lock lk(mu_);
+    if (closed_)
+      return;
+    if (queue_.size() >= max_queued_frames || queued_bytes_ + frame.size() > max_queued_bytes) {
+      ++dropped_;
+      return;
+    }
+    queued_bytes_ += frame.size();
+    queue_.push_back(std::move(frame));
+    if (writing_)
+      return;
+    writing_ = true;
+    lk.unlock();
+    boost::asio::post(ws_.get_executor(), [self = shared_from_this()] { self->write_next(); });
+  }
+
+  void close() {
+    boost::asio::post(ws_.get_executor(), [self = shared_from_this()] {
+      beast::error_code ec;
+      beast::get_lowest_layer(self->ws_).close();
+      (void)ec;
+    });
+  }
+
+  // What the viewer subscribed to (read by the tap under mu_).
+  [[nodiscard]] bool wants_metrics() const {
+    std::lock_guard lk(mu_);
+    return metrics_;
+  }
+  [[nodiscard]] bool wants_tap() const {
+    std::lock_guard lk(mu_);
+    return trace_ || events_;
+  }
+  [[nodiscard]] bool wants_events() const {
+    std::lock_guard lk(mu_);
+    return events_;
+  }
+  /// The trace filter, if tracing.
+  [[nodiscard]] std::optional<trace_filter> trace() const {
+    std::lock_guard lk(mu_);
+    if (!trace_)
+      return std::nullopt;
+    return filter_;
+  }
+
+ private:
+  void read() {
+    ws_.async_read(buf_, [self = shared_from_this()](beast::error_code ec, std::size_t) {
+      if (ec)
+        return self->closed(ec == websocket::error::closed ? "closed" : ec.message());
+      auto text = beast::buffers_to_string(self->buf_.data());
+      self->buf_.consume(self->buf_.size());
+      self->on_command(text);
+      self->read();
+    });
+  }
+
+  void on_command(std::string_view text) {
+    rapidjson::Document d;
+    d.Parse(text.data(), text.size());
+    auto str = [&](const char* k) -> std::string {
+      auto it = d.IsObject() ? d.FindMember(k) : d.MemberEnd();
+      return it != d.MemberEnd() && it->value.IsString() ? it->value.GetString() : "";
+    };
+    if (d.HasParseError() || !d.IsObject())
+      return push(error("expected a JSON object command"));
+    auto sub = str("subscribe");
+    auto unsub = str("unsubscribe");
+    {
+      std::lock_guard lk(mu_);
+      auto set = [&](const std::string& what, bool on) {
+        if (what == "metrics")
+          metrics_ = on;
+        else if (what == "trace")
+          trace_ = on;
+        else if (what == "events")
+          events_ = on;
+        else
+          return false;
+        return true;
+      };
+      if (!sub.empty() && sub == "trace") {
+        trace_filter f;
+        if (auto t = str("topic"); !t.empty())
+          f.topic = t;
+        f.client_id = str("clientId");
+        f.device = str("device");
+        auto p = str("payload");
+        f.payload = p == "hex"      ? payload_mode::hex
+                    : p == "hidden" ? payload_mode::hidden
+                                    : payload_mode::text;
+        if (!mqtt::valid_topic_filter(f.topic) ||
+            (!p.empty() && p != "text" && p != "hex" && p != "hidden")) {
+          bad_ = "trace: bad topic filter or payload mode";
+        } else {
+          filter_ = std::move(f);
+          trace_ = true;
+        }
+      } else if (!sub.empty()) {
+        if (!set(sub, true))
+          bad_ = "unknown subscription '" + sub + "'";
+      } else if (!unsub.empty()) {
+        if (!set(unsub, false))
+          bad_ = "unknown subscription '" + unsub + "'";
+      } else {
+        bad_ = "expected {\"subscribe\":…} or {\"unsubscribe\":…}";
+      }
+    }
+    std::string problem;
+    {
+      std::lock_guard lk(mu_);
+      problem = std::exchange(bad_, {});
+    }
+    if (!problem.empty())
+      return push(error(problem));
+    push(to_json([&](admin::json_writer& w) {
+      admin::field(w, "type", "ok");
+      admin::field(w, sub.empty() ? "unsubscribe" : "subscribe", sub.empty() ? unsub : sub);
+    }));
+    if (auto hub = hub_.lock())
+      hub->update_tap();
+  }
+
+  static std::string error(std::string_view message) {
+    return to_json([&](admin::json_writer& w) {
+      admin::field(w, "type", "error");
+      admin::field(w, "message", message);
+    });
+  }
+
+  void write_next() {
+    std::unique_lock lk(mu_);
+    if (closed_)
+      return;
+    if (queue_.empty()) {
+      if (dropped_ == 0) {
+        writing_ = false;
+        return;
+      }
+      auto n = std::exchange(dropped_, 0);
+      queue_.push_back(to_json([&](admin::json_writer& w) {
+        admin::field(w, "type", "dropped");
+        w.Key("count");
+        w.Uint64(n);
+      }));
+      queued_bytes_ += queue_.back().size();
+    }
+    current_ = std::move(queue_.front());
+    queue_.pop_front();
+    queued_bytes_ -= current_.size();
+    lk.unlock();
+    ws_.text(true);
+    ws_.async_write(boost::asio::buffer(current_),
+                    [self = shared_from_this()](beast::error_code ec, std::size_t) {
+                      if (ec)
+                        return self->closed(ec.message());
+                      self->write_next();
+                    });
+  }
+
+  void closed(const std::string& why) {
+    {
+      std::lock_guard lk(mu_);
+      if (closed_)
+        return;
+      closed_ = true;
+      queue_.clear();
+    }
+    IOTB_LOG(info, "admin") << who_ << " left the live WebSocket: " << why;
+    if (auto hub = hub_.lock())
+      hub->forget(this);
+  }
+
+  friend class live_hub;
+
+  std::weak_ptr<live_hub> hub_;
+  websocket::stream<beast::tcp_stream> ws_;
+  std::string who_;
+  beast::flat_buffer buf_;
+  std::string current_;    // being written
+  mutable std::mutex mu_;  // a leaf: guards everything below
+  std::deque<std::string> queue_;
+  std::size_t queued_bytes_ = 0;
+  std::uint64_t dropped_ = 0;
+  bool writing_ = false;
+  bool closed_ = false;
+  bool metrics_ = false;
+  bool trace_ = false;
+  bool events_ = false;
+  trace_filter filter_;
+  std::string bad_;
+};
+
+// -- hub ----------------------------------------------------------------------
+
+live_hub::live_hub(context_ptr ctx, boost::asio::io_context& ioc, admin::identity& ids)
+    : ctx_(std::move(ctx)), ioc_(ioc), ids_(ids), timer_(ioc) {}
+
+live_hub::~live_hub() = default;
+
+bool live_hub::upgrade(admin::request& req, beast::tcp_stream& stream, const std::string& remote) {
+  auto target = admin::parse_target(req.target());
+  if (!target || target->segments != std::vector<std::string>{"api", "v1", "ws"})
+    return false;  // the HTTP server answers 404
+  std::string auth(req[admin::http::field::authorization]);
+  if (auth.empty())
+    if (auto t = target->query.get("token"))
+      auth = "Bearer " + std::string(*t);
+  auto who = ids_.authenticate(auth);
+  if (!who) {
+    IOTB_LOG(info, "admin") << remote << " live WebSocket refused: " << who.error().message;
+    return false;  // answered 401 by the request handler
+  }
+  auto v = std::make_shared<viewer>(weak_from_this(), std::move(stream),
+                                    who->audit_name() + "@" + remote);
+  {
+    std::lock_guard lk(mu_);
+    if (stopped_)
+      return false;
+    viewers_.push_back(v);
+  }
+  v->start(std::move(req));
+  return true;
+}
+
+void live_hub::forget(viewer* v) {
+  {
+    std::lock_guard lk(mu_);
+    std::erase_if(viewers_, [v](const std::shared_ptr<viewer>& p) { return p.get() == v; });
+  }
+  update_tap();
+}
+
+void live_hub::update_tap() {
+  bool on = false;
+  {
+    std::lock_guard lk(mu_);
+    for (const auto& v : viewers_)
+      on = on || v->wants_tap();
+  }
+  ctx_->tracing.store(on, std::memory_order_relaxed);
+}
+
+void live_hub::on_message(const message_ptr& m, std::string_view client_id) {
+  std::vector<std::shared_ptr<viewer>> vs;
+  {
+    std::lock_guard lk(mu_);
+    vs = viewers_;
+  }
+  auto time = now_ms();
+  // Device status changes are events too.
+  std::optional<std::string> event;
+  if (m->topic.starts_with("/as/mqtt/status/")) {
+    rapidjson::Document d;
+    d.Parse(m->payload.data(), m->payload.size());
+    if (!d.HasParseError() && d.IsObject() && d.HasMember("status") && d["status"].IsString())
+      event = to_json([&](admin::json_writer& w) {
+        admin::field(w, "type", "event");
+        admin::field(w, "event", d["status"].GetString());
+        for (const char* k : {"productKey", "deviceName", "clientIp"})
+          if (d.HasMember(k) && d[k].IsString())
+            admin::field(w, k, d[k].GetString());
+        w.Key("time");
+        w.Uint64(time);
+      });
+  }
+  auto dev = core::device_of_topic(m->topic);
+  for (const auto& v : vs) {
+    if (event && v->wants_events())
+      v->push(*event);
+    auto f = v->trace();
+    if (!f || !router::topic_matches(f->topic, m->topic))
+      continue;
+    if (!f->client_id.empty() && f->client_id != client_id)
+      continue;
+    if (!f->device.empty() &&
+        (!dev || f->device != std::string(dev->first) + "/" + std::string(dev->second)))
+      continue;
+    v->push(to_json([&](admin::json_writer& w) {
+      admin::field(w, "type", "trace");
+      w.Key("time");
+      w.Uint64(time);
+      admin::field(w, "direction", "in");
+      admin::field(w, "clientId", client_id);
+      admin::field(w, "topic", m->topic);
+      w.Key("qos");
+      w.Uint(static_cast<unsigned>(m->q));
+      w.Key("retain");
+      w.Bool(m->retain);
+      admin::field(w, "messageId", std::to_string(m->id));
+      switch (f->payload) {
+        case payload_mode::text:
+          admin::field(w, "payload", m->payload);
+          break;
+        case payload_mode::hex:
+          admin::field(w, "payload", hex_of(m->payload));
+          break;
+        case payload_mode::hidden:
+          w.Key("payloadSize");
+          w.Uint64(m->payload.size());
+          break;
+      }
+    }));
+  }
+}
+
+void live_hub::start() {
+  if (ctx_->registry)
+    if (auto t = ctx_->registry->read())
+      change_seq_ = store::last_change(*t);
+  ctx_->trace_tap = [self = weak_from_this()](const message_ptr& m, std::string_view cid) {
+    if (auto h = self.lock())
+      h->on_message(m, cid);
+  };
+  tick();
+}
+
+void live_hub::tick() {
+  timer_.expires_after(std::chrono::seconds{1});
+  timer_.async_wait([self = shared_from_this()](beast::error_code ec) {
+    if (ec || self->stopped_)
+      return;
+    std::vector<std::shared_ptr<viewer>> vs;
+    {
+      std::lock_guard lk(self->mu_);
+      vs = self->viewers_;
+    }
+    bool any_metrics = false;
+    for (const auto& v : vs)
+      any_metrics = any_metrics || v->wants_metrics();
+    if (any_metrics) {
+      // The same figures as /metrics: its samples as one JSON object.
+      metrics::scrape_gauges g;
+      g.subscriptions = static_cast<std::int64_t>(self->ctx_->subs.size());
+      g.retained = static_cast<std::int64_t>(self->ctx_->retained.size());
+      auto text = metrics::render_prometheus(self->ctx_->metrics, g);
+      auto frame = to_json([&](admin::json_writer& w) {
+        admin::field(w, "type", "metrics");
+        w.Key("time");
+        w.Uint64(now_ms());
+        w.Key("values");
+        w.StartObject();
+        std::string_view rest = text;
+        while (!rest.empty()) {
+          auto nl = rest.find('\n');
+          auto line = rest.substr(0, nl);
+          rest = nl == std::string_view::npos ? std::string_view{} : rest.substr(nl + 1);
+          if (line.empty() || line.front() == '#')
+            continue;
+          auto sp = line.rfind(' ');
+          auto key = line.substr(0, sp);
+          w.Key(key.data(), static_cast<rapidjson::SizeType>(key.size()));
+          w.Double(std::strtod(std::string(line.substr(sp + 1)).c_str(), nullptr));
+        }
+        w.EndObject();
+      });
+      for (const auto& v : vs)
+        if (v->wants_metrics())
+          v->push(frame);
+    }
+    self->poll_registry();
+    self->tick();
+  });
+}
+
+void live_hub::poll_registry() {
+  if (!ctx_->registry)
+    return;
+  auto t = ctx_->registry->read();
+  if (!t)
+    return;
+  auto changes = store::changes_since(*t, change_seq_, 1000);
+  if (!changes || changes->empty())
+    return;
+  std::vector<std::shared_ptr<viewer>> vs;
+  {
+    std::lock_guard lk(mu_);
+    vs = viewers_;
+  }
+  for (const auto& ch : *changes) {
+    change_seq_ = ch.seq;
+    const char* what = nullptr;
+    switch (ch.kind) {
+      case store::change_kind::device_created:
+        what = "created";
+        break;
+      case store::change_kind::device_deleted:
+        what = "deleted";
+        break;
+      case store::change_kind::device_disabled:
+        what = "disabled";
+        break;
+      case store::change_kind::device_enabled:
+        what = "enabled";
+        break;
+      default:
+        continue;
+    }
+    auto frame = to_json([&](admin::json_writer& w) {
+      admin::field(w, "type", "event");
+      admin::field(w, "event", what);
+      admin::field(w, "productKey", ch.product_key);
+      admin::field(w, "deviceName", ch.device_name);
+      w.Key("time");
+      w.Uint64(ch.time_ms);
+    });
+    for (const auto& v : vs)
+      if (v->wants_events())
+        v->push(frame);
+  }
+}
+
+void live_hub::stop() {
+  std::vector<std::shared_ptr<viewer>> vs;
+  {
+    std::lock_guard lk(mu_);
+    if (stopped_)
+      return;
+    stopped_ = true;
+    vs.swap(viewers_);
+  }
+  ctx_->tracing.store(false, std::memory_order_relaxed);
+  boost::asio::post(ioc_, [self = shared_from_this()] { self->timer_.cancel(); });
+  for (auto& v : vs)
+    v->close();
+}
+
+}  // namespace iotb::actors
