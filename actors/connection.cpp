@@ -492,6 +492,8 @@ void connection::limit_exceeded(const char* what, std::string_view filter) {
 
 void connection::denied(const char* what, std::string_view topic, std::string_view why) {
   ctx_->metrics.acl_denials.inc();
+  if (what[0] == 'p')  // "publish to": the message goes nowhere
+    ctx_->metrics.drop(metrics::drop_reason::not_authorized);
   const auto& who = session_.who();
   IOTB_LOG(info, "acl") << "client=" << session_.client_id() << " " << what << " '" << topic
                         << "' denied: " << why;
