@@ -182,7 +182,7 @@ void connection::on_attach(const attach_request_ptr& req) {
   bool existed = attaches_++ > 0;
   held_batches_ = 0;  // those belonged to the old transport
   session_.on_connect(c, req->who, existed, req->assigned_id);
-  update_durability();
+  update_durability(c.clean_start);
   flags_->online = true;
   transport_->attach(std::make_shared<transport_glue>(caf::actor_cast<caf::actor>(this), gen_),
                      session_.keep_alive());
@@ -231,8 +231,13 @@ void connection::on_stored(std::uint64_t cookie, bool ok) {
   release_batches();
 }
 
-void connection::update_durability() {
-  bool durable = ctx_->durable && session_.expiry() > 0 &&
+void connection::update_durability(bool clean_start) {
+  // A durable session that resumes with expiry 0 stays durable until it
+  // ends (at this connection's end): its stored queue may hold more than
+  // memory does, and deliveries in flight carry stored seqs. Its record
+  // then says expiry 0, which a restart treats as ended.
+  bool resumed_durable = session_.store_id() != 0 && !clean_start;
+  bool durable = ctx_->durable && (session_.expiry() > 0 || resumed_durable) &&
                  session_.who().who != auth::identity::kind::registration;
   if (durable) {
     if (session_.store_id() == 0)
@@ -408,6 +413,9 @@ void connection::publish_will(const message_ptr& m) {
 
 void connection::after_handler() {
   if (out_.empty() || write_blocked_ || !transport_)
+  // A CONNECT that reaches this actor before the manager has handled the
+  // detach below starts a new session: no session present.
+  attaches_ = 0;
     return;
   if (mailbox().empty() || ++deferred_ >= flush_deferrals || out_.size() >= flush_bytes)
     flush();

@@ -99,6 +99,22 @@ void session::on_connect(const connect& c, const iotb::auth::identity& who, bool
 void session::restore(const store::session_record& r) {
   ver_ = r.version;
   expiry_ = r.expiry;
+void session::set_store_id(std::uint64_t id) noexcept {
+  if (id == store_id_)
+    return;
+  // The seqs held so far belong to the old queue: acknowledging one later
+  // must not delete an entry of the new queue, and the new queue's first
+  // seqs must not be taken for ones already seen (mem_upto_).
+  for (auto& f : inflight_)
+    f.p.seq = 0;
+  for (auto& p : queue_)
+    p.seq = 0;
+  mem_upto_ = 0;
+  dup_upto_ = 0;
+  spilled_ = false;
+  store_id_ = id;
+}
+
   who_ = {};
   who_.who = static_cast<auth::identity::kind>(r.kind);
   who_.product_key = r.product_key;

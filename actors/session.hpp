@@ -112,7 +112,10 @@ class session {
   /// Makes the session durable under `store_id` (0: not durable). A
   /// durable session keeps at most `max_queued_messages` deliveries in
   /// memory; the rest stays in the store and is read back in order.
-  void set_store_id(std::uint64_t id) noexcept { store_id_ = id; }
+  /// Changing the id starts a new queue numbering (the store numbers a
+  /// queue it does not hold from 1 again): deliveries held in memory stay,
+  /// no longer tied to a stored entry, and nothing is assumed on disk.
+  void set_store_id(std::uint64_t id) noexcept;
   [[nodiscard]] std::uint64_t store_id() const noexcept { return store_id_; }
 
   /// Rebuilds a persistent session read from the store after a restart:

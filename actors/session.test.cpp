@@ -630,3 +630,55 @@ TEST_F(session_test, queued_bytes_cap_drops_for_clean_and_spills_for_durable_ses
   EXPECT_EQ(d.queued(), 2u);        // the 4th stays on disk
   EXPECT_EQ(env.drops.size(), 1u);  // nothing dropped for the durable session
 }
+
+// A durable session that stops being durable (expiry 0 on a takeover) and
+// becomes durable again gets a fresh queue numbered from 1: the state
+// machine must neither skip the new seqs as already seen nor acknowledge an
+// old seq against the new queue (a message was lost this way).
+TEST_F(session_test, store_id_change_restarts_the_queue_numbering) {
+  s.on_connect(make_connect(version::v5, false), {}, false, false);
+  s.set_store_id(7);
+  env.take(version::v5);
+  auto old1 = make_msg("t", "old1", qos::at_least_once);
+  auto old2 = make_msg("t", "old2", qos::at_least_once);
+  std::const_pointer_cast<message>(old1)->id = 11;
+  std::const_pointer_cast<message>(old2)->id = 12;
+  s.on_deliver(old1, qos::at_least_once, false, 0, 1);
+  s.on_deliver(old2, qos::at_least_once, false, 0, 2);
+  auto out = env.take(version::v5);
+  ASSERT_EQ(out.size(), 2u);
+  const std::uint16_t old2_id = std::get<publish>(out[1]).packet_id;
+  packet ack1 =
+      pub_ack{packet_type::puback, std::get<publish>(out[0]).packet_id, reason::success, {}};
+  ASSERT_EQ(s.on_packet(ack1), verdict::keep);
+  ASSERT_EQ(env.acks.size(), 1u);
+
+  s.set_store_id(0);  // the store erased the queue; old2 stays in flight
+  s.set_store_id(7);  // durable again: the store numbers from 1
+  auto new1 = make_msg("t", "new1", qos::at_least_once);
+  auto new2 = make_msg("t", "new2", qos::exactly_once);
+  std::const_pointer_cast<message>(new1)->id = 21;
+  std::const_pointer_cast<message>(new2)->id = 22;
+  s.on_deliver(new1, qos::at_least_once, false, 0, 1);
+  s.on_deliver(new2, qos::exactly_once, false, 0, 2);
+  out = env.take(version::v5);
+  ASSERT_EQ(out.size(), 2u);
+  EXPECT_EQ(std::get<publish>(out[0]).payload, "new1");
+  EXPECT_EQ(std::get<publish>(out[1]).payload, "new2");
+
+  // old2's seq belonged to the erased queue: its PUBACK must not delete
+  // the new queue's entry 2.
+  packet ack2 = pub_ack{packet_type::puback, old2_id, reason::success, {}};
+  ASSERT_EQ(s.on_packet(ack2), verdict::keep);
+  EXPECT_EQ(env.acks.size(), 1u);
+
+  // Not acknowledged: all come again on the next connection, with DUP.
+  s.on_connection_lost();
+  s.on_connect(make_connect(version::v5, false), {}, true, false);
+  out = env.take(version::v5);
+  ASSERT_EQ(out.size(), 3u);  // CONNACK, new1, new2
+  EXPECT_TRUE(std::get<publish>(out[1]).dup);
+  EXPECT_TRUE(std::get<publish>(out[2]).dup);
+  EXPECT_EQ(std::get<publish>(out[2]).payload, "new2");
+}
+

@@ -239,8 +239,11 @@ expected<loaded_state, error> session_store::load(std::uint64_t now_ms) {
         return true;
       }
       out.max_store_id = std::max(out.max_store_id, r->store_id);
-      bool expired = r->expiry != expiry_never && r->disconnected_ms != 0 &&
-                     r->disconnected_ms + std::uint64_t{r->expiry} * 1000 <= now_ms;
+      // Expiry 0 (a durable session resumed with expiry 0) ends with its
+      // connection, which the restart ended.
+      bool expired =
+          r->expiry == 0 || (r->expiry != expiry_never && r->disconnected_ms != 0 &&
+                             r->disconnected_ms + std::uint64_t{r->expiry} * 1000 <= now_ms);
       if (expired) {
         ++out.expired_sessions;
         dead_sessions.emplace_back(key);

@@ -224,6 +224,21 @@ TEST_F(SessionStoreTest, ExpiredSessionsAreRemovedAtLoad) {
   EXPECT_EQ(loaded_.orphans, 0u);  // ...and its message went in the same pass
 }
 
+// A durable session that resumed with expiry 0 is stored with expiry 0
+// while online; a restart ends its connection and so the session.
+TEST_F(SessionStoreTest, OnlineSessionWithExpiryZeroEndsAtLoad) {
+  auto r = make_session("zero", 1);
+  r.expiry = 0;
+  r.disconnected_ms = 0;  // online when written
+  store_->put_session(r);
+  store_->put_session(make_session("live", 2));
+  enqueue(make_message(1, "t", "x"), {{1, mqtt::qos::at_least_once, false, 0}});
+  open();
+  ASSERT_EQ(loaded_.sessions.size(), 1u);
+  EXPECT_EQ(loaded_.sessions[0].name, "live");
+  EXPECT_EQ(loaded_.expired_sessions, 1u);
+}
+
 TEST_F(SessionStoreTest, MessagesPastRetentionAreDiscardedAndCounted) {
   store_->put_session(make_session("s", 1));
   auto m = make_message(1, "t", "old");
