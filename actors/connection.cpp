@@ -1,5 +1,7 @@
 #include "actors/connection.hpp"
 
+#include <unordered_map>
+
 #include <caf/actor_cast.hpp>
 #include <caf/send.hpp>
 
@@ -78,6 +80,14 @@ caf::behavior connection::make_behavior() {
       [this](deliver_atom, const message_ptr& m, std::uint8_t q, bool retain, std::uint32_t sub_id,
              std::uint64_t seq) {
         session_.on_deliver(m, static_cast<mqtt::qos>(q), retain, sub_id, seq);
+        after_handler();
+      },
+      [this](deliver_atom, const message_ptr& m, std::uint8_t q, bool retain,
+             const std::vector<std::uint32_t>& sub_ids, std::uint64_t seq) {
+        sub_id_list ids;
+        for (auto id : sub_ids)
+          ids.add(id);
+        session_.on_deliver(m, static_cast<mqtt::qos>(q), retain, ids, seq);
         after_handler();
       },
       [this](stored_atom, std::uint64_t cookie, bool ok) {
@@ -399,6 +409,9 @@ void connection::end_session() {
     session_.set_store_id(0);
     flags_->store_id = 0;
   }
+  // A CONNECT that reaches this actor before the manager has handled the
+  // detach below starts a new session: no session present.
+  attaches_ = 0;
   if (!ending_) {
     ending_ = true;
     send(ctx_->manager, detach_atom::value, name_, epoch_);
@@ -413,9 +426,6 @@ void connection::publish_will(const message_ptr& m) {
 
 void connection::after_handler() {
   if (out_.empty() || write_blocked_ || !transport_)
-  // A CONNECT that reaches this actor before the manager has handled the
-  // detach below starts a new session: no session present.
-  attaches_ = 0;
     return;
   if (mailbox().empty() || ++deferred_ >= flush_deferrals || out_.size() >= flush_bytes)
     flush();
@@ -438,6 +448,20 @@ void connection::flush() {
   }
 }
 
+namespace {
+
+/// One session's matches, gathered when it has overlapping subscriptions.
+struct grouped_match {
+  std::uint64_t session;
+  caf::actor target;
+  std::uint64_t store_id;
+  mqtt::qos q;
+  bool retain;
+  sub_id_list sub_ids;
+};
+
+}  // namespace
+
 session_env::routed connection::route(const message_ptr& m, std::uint64_t cookie) {
   auto* durable = ctx_->durable.get();
   if (m->retain) {
@@ -456,6 +480,29 @@ session_env::routed connection::route(const message_ptr& m, std::uint64_t cookie
   // message is committed first, then delivered with its entry's seq.
   std::vector<store::target> targets;
   std::vector<caf::actor> target_actors;
+  auto deliver = [&](std::uint64_t session, const caf::actor& target, std::uint64_t sid,
+                     mqtt::qos q, bool retain, const sub_id_list& ids) {
+    if (durable && q != mqtt::qos::at_most_once && sid != 0) {
+      targets.push_back(store::target{sid, q, retain, ids});
+      target_actors.push_back(target);
+      return;
+    }
+    if (session == self_key)
+      session_.on_deliver(m, q, retain, ids);
+    else if (ids.size() <= 1)
+      caf::anon_send(target, deliver_atom::value, m, static_cast<std::uint8_t>(q), retain,
+                     ids.front(), std::uint64_t{0});
+    else
+      caf::anon_send(target, deliver_atom::value, m, static_cast<std::uint8_t>(q), retain,
+                     ids.to_vector(), std::uint64_t{0});
+  };
+  // Sessions with more than one subscription may match several times;
+  // with `overlapping-subscriptions = single` their matches are gathered
+  // and sent as one copy once the match is done (outside the read lock).
+  // A session with one subscription, the common case, is sent at once.
+  const bool single = ctx_->cfg.overlapping_single;
+  std::vector<grouped_match> groups;
+  std::unordered_map<std::uint64_t, std::size_t> index;  // session → groups slot
   std::optional<bool> device_topic;  // computed once, if a confined subscriber matches
   ctx_->subs.match(m->topic, [&](const sub_entry& e) {
     if (e.opts.no_local && e.session == m->origin)
@@ -469,19 +516,37 @@ session_env::routed connection::route(const message_ptr& m, std::uint64_t cookie
     ++r.reached;
     auto q = std::min(e.opts.max_qos, m->q);
     bool retain = e.opts.retain_as_published && m->retain;
-    if (durable && q != mqtt::qos::at_most_once) {
-      if (auto sid = e.flags ? e.flags->store_id.load(std::memory_order_relaxed) : 0; sid != 0) {
-        targets.push_back(store::target{sid, q, retain, e.sub_id});
-        target_actors.push_back(e.target);
+    auto sid = e.flags ? e.flags->store_id.load(std::memory_order_relaxed) : 0;
+    if (single && !e.shared && e.flags &&
+        e.flags->subscriptions.load(std::memory_order_relaxed) > 1) {
+      // A linear search while few sessions are gathered, an index beyond.
+      grouped_match* g = nullptr;
+      if (groups.size() <= 8) {
+        for (auto& x : groups)
+          if (x.session == e.session)
+            g = &x;
+      } else {
+        if (index.empty())
+          for (std::size_t i = 0; i < groups.size(); ++i)
+            index.emplace(groups[i].session, i);
+        if (auto it = index.find(e.session); it != index.end())
+          g = &groups[it->second];
+      }
+      if (!g) {
+        if (!index.empty())
+          index.emplace(e.session, groups.size());
+        groups.push_back(grouped_match{e.session, e.target, sid, q, retain, e.sub_id});
         return;
       }
+      g->q = std::max(g->q, q);
+      g->retain = g->retain || retain;
+      g->sub_ids.add(e.sub_id);
+      return;
     }
-    if (e.session == self_key)
-      session_.on_deliver(m, q, retain, e.sub_id);
-    else
-      caf::anon_send(e.target, deliver_atom::value, m, static_cast<std::uint8_t>(q), retain,
-                     e.sub_id, std::uint64_t{0});
+    deliver(e.session, e.target, sid, q, retain, e.sub_id);
   });
+  for (auto& g : groups)
+    deliver(g.session, g.target, g.store_id, g.q, g.retain, g.sub_ids);
   bool retain_update = durable && m->retain && m->q != mqtt::qos::at_most_once;
   if (targets.empty() && !retain_update)
     return r;
@@ -491,9 +556,14 @@ session_env::routed connection::route(const message_ptr& m, std::uint64_t cookie
       m, std::move(targets), retain_update,
       [m, self, cookie, actors = std::move(target_actors)](
           bool ok, const std::vector<store::target>& tg, const std::vector<std::uint64_t>& seqs) {
-        for (std::size_t i = 0; i < seqs.size(); ++i)
-          caf::anon_send(actors[i], deliver_atom::value, m, static_cast<std::uint8_t>(tg[i].q),
-                         tg[i].retain, tg[i].sub_id, seqs[i]);
+        for (std::size_t i = 0; i < seqs.size(); ++i) {
+          if (tg[i].sub_id.size() <= 1)
+            caf::anon_send(actors[i], deliver_atom::value, m, static_cast<std::uint8_t>(tg[i].q),
+                           tg[i].retain, tg[i].sub_id.front(), seqs[i]);
+          else
+            caf::anon_send(actors[i], deliver_atom::value, m, static_cast<std::uint8_t>(tg[i].q),
+                           tg[i].retain, tg[i].sub_id.to_vector(), seqs[i]);
+        }
         if (self)
           caf::anon_send(self, stored_atom::value, cookie, ok);
       });
@@ -502,13 +572,24 @@ session_env::routed connection::route(const message_ptr& m, std::uint64_t cookie
 
 bool connection::subscribe(const std::string& filter, const mqtt::subscribe_options& opts,
                            std::uint32_t sub_id) {
-  return ctx_->subs.insert(
+  bool shared = filter.starts_with("$share/");
+  // Counted before the insert, so that no publisher sees two entries of
+  // this session while the count still says one.
+  if (!shared)
+    flags_->subscriptions.fetch_add(1, std::memory_order_relaxed);
+  bool added = ctx_->subs.insert(
       filter, sub_entry{caf::actor_cast<caf::actor>(this), session_.key(), opts, sub_id, flags_,
-                        session_.who().who == auth::identity::kind::anonymous});
+                        session_.who().who == auth::identity::kind::anonymous, shared});
+  if (!shared && !added)
+    flags_->subscriptions.fetch_sub(1, std::memory_order_relaxed);  // replaced an existing one
+  return added;
 }
 
 bool connection::unsubscribe(const std::string& filter) {
-  return ctx_->subs.erase(filter, session_.key());
+  bool found = ctx_->subs.erase(filter, session_.key());
+  if (found && !filter.starts_with("$share/"))
+    flags_->subscriptions.fetch_sub(1, std::memory_order_relaxed);
+  return found;
 }
 
 void connection::retained(const std::string& filter,

@@ -96,9 +96,6 @@ void session::on_connect(const connect& c, const iotb::auth::identity& who, bool
   pump();
 }
 
-void session::restore(const store::session_record& r) {
-  ver_ = r.version;
-  expiry_ = r.expiry;
 void session::set_store_id(std::uint64_t id) noexcept {
   if (id == store_id_)
     return;
@@ -115,6 +112,9 @@ void session::set_store_id(std::uint64_t id) noexcept {
   store_id_ = id;
 }
 
+void session::restore(const store::session_record& r) {
+  ver_ = r.version;
+  expiry_ = r.expiry;
   who_ = {};
   who_.who = static_cast<auth::identity::kind>(r.kind);
   who_.product_key = r.product_key;
@@ -490,7 +490,7 @@ void session::subscribe_system(const std::string& filter, qos max_qos) {
   ++system_subs_;
 }
 
-void session::on_deliver(const message_ptr& m, qos granted, bool retain, std::uint32_t sub_id,
+void session::on_deliver(const message_ptr& m, qos granted, bool retain, const sub_id_list& sub_ids,
                          std::uint64_t seq) {
   if (seq != 0) {
     // A durable entry: already in memory (read from the store), or to be
@@ -511,7 +511,7 @@ void session::on_deliver(const message_ptr& m, qos granted, bool retain, std::ui
     }
     return;
   }
-  pending p{m, granted, retain, sub_id, seq};
+  pending p{m, granted, retain, sub_ids, seq};
   if (granted == qos::at_most_once) {
     if (!online_)
       return;
@@ -625,9 +625,9 @@ void session::send_publish(const pending& p, std::uint16_t packet_id, bool dup) 
   v.packet_id = packet_id;
   if (ver_ == version::v5) {
     v.props = &m.props;
-    if (p.sub_id != 0) {
-      v.sub_ids = &p.sub_id;
-      v.sub_id_count = 1;
+    if (!p.sub_ids.empty()) {
+      v.sub_ids = p.sub_ids.data();
+      v.sub_id_count = p.sub_ids.size();
     }
     if (m.props.message_expiry_interval)
       v.expiry_override = m.remaining_expiry(env_.now());

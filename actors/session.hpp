@@ -96,9 +96,11 @@ class session {
   /// One packet from the client.
   [[nodiscard]] verdict on_packet(mqtt::packet& p);
 
-  /// A message routed to this session through a subscription. `seq`: its
-  /// entry in the durable queue (0: not stored).
-  void on_deliver(const message_ptr& m, mqtt::qos granted, bool retain, std::uint32_t sub_id,
+  /// A message routed to this session through one subscription, or
+  /// through several overlapping ones as one copy (`sub_ids` then holds the
+  /// identifier of each that has one). `seq`: its entry in the durable
+  /// queue (0: not stored).
+  void on_deliver(const message_ptr& m, mqtt::qos granted, bool retain, const sub_id_list& sub_ids,
                   std::uint64_t seq = 0);
 
   /// A deferred store (see `session_env::route`) finished: acknowledge the
@@ -167,7 +169,7 @@ class session {
     message_ptr msg;
     mqtt::qos q;
     bool retain;
-    std::uint32_t sub_id;
+    sub_id_list sub_ids;
     std::uint64_t seq = 0;  ///< durable queue entry (0: none)
   };
   /// An inbound QoS 1/2 acknowledgement; sent in the order the PUBLISHes

@@ -682,3 +682,18 @@ TEST_F(session_test, store_id_change_restarts_the_queue_numbering) {
   EXPECT_EQ(std::get<publish>(out[2]).payload, "new2");
 }
 
+// Overlapping subscriptions delivered as one copy carry every
+// subscription identifier (MQTT 5 §3.3.4).
+TEST_F(session_test, one_copy_carries_every_subscription_identifier) {
+  s.on_connect(make_connect(version::v5), {}, false, false);
+  env.take(version::v5);
+  sub_id_list ids{4};
+  ids.add(9);
+  ids.add(4);  // already there
+  ids.add(0);  // none
+  s.on_deliver(make_msg("a/b", "x", qos::at_least_once), qos::at_least_once, false, ids);
+  auto out = env.take(version::v5);
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(std::get<publish>(out[0]).props.subscription_identifiers,
+            (std::vector<std::uint32_t>{4, 9}));
+}

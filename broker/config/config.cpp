@@ -151,6 +151,10 @@ std::optional<std::string> apply_setting(config& cfg, std::string_view key, std:
     return parse_uint(key, v, cfg.max_client_id_length, 23, 65535);
   } else if (key == "max-output-buffer") {
     return parse_uint(key, v, cfg.max_output_buffer, 4096, 1ull << 32);
+  } else if (key == "overlapping-subscriptions") {
+    if (v != "single" && v != "multiple")
+      return "overlapping-subscriptions: expected single or multiple, got '" + std::string{v} + "'";
+    cfg.overlapping_single = v == "single";
   } else if (key == "connect-timeout") {
     return parse_uint(key, v, cfg.connect_timeout, 1, 3600);
   } else if (key == "device-uplink-rate") {
@@ -295,6 +299,11 @@ Options:
   --max-client-id-length N   longest client id accepted (256)
   --max-output-buffer N      bytes buffered for a slow reader before QoS 0
                              messages to it are dropped (4194304)
+  --overlapping-subscriptions single|multiple
+                             a message matching several subscriptions of one
+                             client: one copy at the highest QoS with every
+                             subscription identifier (single, default) or one
+                             copy per subscription (multiple)
   --connect-timeout N        seconds a new connection has to send CONNECT (10)
   --device-keep-alive-min N  devices with a smaller keep-alive are refused (30)
   --device-keep-alive-max N  devices with a larger keep-alive are refused (1200)

@@ -55,7 +55,11 @@ struct config {
   std::uint32_t max_session_expiry = 0xFFFFFFFF;    ///< seconds; 0xFFFFFFFF never
   std::uint32_t max_client_id_length = 256;         ///< bytes
   std::size_t max_output_buffer = 4 * 1024 * 1024;  ///< per connection, bytes
-  std::uint32_t connect_timeout = 10;               ///< seconds from accept to CONNECT
+  /// Overlapping subscriptions of one client: one copy at the highest QoS
+  /// with every subscription identifier (true, "single") or one copy per
+  /// subscription ("multiple").
+  bool overlapping_single = true;
+  std::uint32_t connect_timeout = 10;  ///< seconds from accept to CONNECT
 
   // Devices (SPEC §2, §3, §6).
   std::uint16_t device_keep_alive_min = 30;    ///< seconds; lower is refused
