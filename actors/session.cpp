@@ -34,6 +34,7 @@ void session::on_connect(const connect& c, const iotb::auth::identity& who, bool
       env_.queue_cleared();
   }
   acks_.clear();  // acknowledgements owed to the previous connection are moot
+  puback_backlog_ = 0;
   who_ = who;
   ver_ = c.ver;
   online_ = true;
@@ -216,9 +217,17 @@ verdict session::on_publish(publish& p) {
     send_ack(packet_type::pubrec, p.packet_id, reason::success);
     return verdict::keep;
   }
-  if (p.q == qos::exactly_once && inbound_qos2_.size() >= cfg_.receive_maximum)
-    return protocol_violation(reason::receive_maximum_exceeded,
-                              "more unacknowledged QoS 2 messages than receive maximum");
+  // Receive Maximum: QoS 2 counts until PUBREL, QoS 1 until its PUBACK went
+  // out (it may wait for the store). MQTT 5 §3.3.4: DISCONNECT 0x93; a
+  // 3.1.1 client has no such limit (its reads pause while QoS 1 waits) but
+  // has always been held to it for QoS 2.
+  if (p.q != qos::at_most_once) {
+    bool v5 = ver_ == version::v5;
+    auto unacked = inbound_qos2_.size() + (v5 ? puback_backlog_ : 0);
+    if ((v5 || p.q == qos::exactly_once) && unacked >= cfg_.receive_maximum)
+      return protocol_violation(reason::receive_maximum_exceeded,
+                                "more unacknowledged QoS 1/2 PUBLISHes than receive maximum");
+  }
   auto ack_type = p.q == qos::exactly_once ? packet_type::pubrec : packet_type::puback;
   if (ver_ == version::v5 && p.props.payload_format_indicator.value_or(0) == 1 &&
       !valid_utf8(p.payload)) {
@@ -259,9 +268,10 @@ verdict session::on_publish(publish& p) {
     inbound_qos2_.insert(p.packet_id);
   auto code =
       r.reached == 0 && ver_ == version::v5 ? reason::no_matching_subscribers : reason::success;
-  if (r.deferred)
+  if (r.deferred) {
     acks_.push_back(inbound_ack{cookie, ack_type, p.packet_id, code});  // sent by on_stored
-  else
+    puback_backlog_ += ack_type == packet_type::puback ? 1 : 0;
+  } else
     ack_in_order(ack_type, p.packet_id, code);
   return verdict::keep;
 }
@@ -295,6 +305,7 @@ void session::ack_in_order(packet_type t, std::uint16_t id, reason r) {
     return;
   }
   acks_.push_back(inbound_ack{0, t, id, r});
+  puback_backlog_ += t == packet_type::puback ? 1 : 0;
   send_ready_acks();
 }
 
@@ -302,6 +313,7 @@ void session::send_ready_acks() {
   while (!acks_.empty() && acks_.front().cookie == 0) {
     auto& a = acks_.front();
     send_ack(a.type, a.packet_id, a.code);
+    puback_backlog_ -= a.type == packet_type::puback ? 1 : 0;
     acks_.pop_front();
   }
 }
@@ -474,6 +486,7 @@ void session::clear() {
   queue_bytes_ = 0;
   inbound_qos2_.clear();
   acks_.clear();
+  puback_backlog_ = 0;
   last_packet_id_ = 0;
   mem_upto_ = 0;
   dup_upto_ = 0;

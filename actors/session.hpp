@@ -242,6 +242,7 @@ class session {
   std::unordered_set<std::uint16_t> inbound_qos2_;
   // Inbound acknowledgements in arrival order.
   std::deque<inbound_ack> acks_;
+  std::size_t puback_backlog_ = 0;  ///< PUBACKs among acks_ (QoS 1 not yet acknowledged)
   std::uint64_t next_cookie_ = 0;
 
   // Durable queue (store_id_ != 0).

@@ -682,6 +682,64 @@ TEST_F(session_test, store_id_change_restarts_the_queue_numbering) {
   EXPECT_EQ(std::get<publish>(out[2]).payload, "new2");
 }
 
+// MQTT 5 §3.3.4: QoS 1 (until its PUBACK went out) and QoS 2 (until PUBREL)
+// count against the Receive Maximum the broker announced; one more is
+// DISCONNECT 0x93.
+TEST_F(session_test, v5_client_beyond_receive_maximum_is_disconnected_0x93) {
+  cfg.receive_maximum = 3;
+  s.on_connect(make_connect(version::v5), {}, false, false);
+  env.take(version::v5);
+  packet q2a = publish{"a", "1", qos::exactly_once, false, false, 1, {}};
+  packet q2b = publish{"a", "2", qos::exactly_once, false, false, 2, {}};
+  ASSERT_EQ(s.on_packet(q2a), verdict::keep);  // PUBREC sent, no PUBREL yet
+  ASSERT_EQ(s.on_packet(q2b), verdict::keep);
+  env.defer = true;  // the store holds the next PUBACK back
+  packet q1 = publish{"a", "3", qos::at_least_once, false, false, 3, {}};
+  ASSERT_EQ(s.on_packet(q1), verdict::keep);
+  env.take(version::v5);
+  packet q0 = publish{"a", "x", qos::at_most_once, false, false, 0, {}};
+  ASSERT_EQ(s.on_packet(q0), verdict::keep);  // QoS 0 does not count
+  packet over = publish{"a", "4", qos::at_least_once, false, false, 4, {}};
+  ASSERT_EQ(s.on_packet(over), verdict::close);
+  auto out = env.take(version::v5);
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(std::get<disconnect>(out[0]).code, reason::receive_maximum_exceeded);
+}
+
+TEST_F(session_test, released_and_acknowledged_publishes_free_the_receive_window) {
+  cfg.receive_maximum = 2;
+  s.on_connect(make_connect(version::v5), {}, false, false);
+  env.take(version::v5);
+  env.defer = true;
+  packet q1 = publish{"a", "1", qos::at_least_once, false, false, 1, {}};
+  packet q2 = publish{"a", "2", qos::exactly_once, false, false, 2, {}};
+  ASSERT_EQ(s.on_packet(q1), verdict::keep);
+  ASSERT_EQ(s.on_packet(q2), verdict::keep);
+  ASSERT_EQ(s.on_stored(env.cookies[0], true), verdict::keep);  // PUBACK 1 goes out
+  ASSERT_EQ(s.on_stored(env.cookies[1], true), verdict::keep);  // PUBREC 2 goes out
+  packet rel = pub_ack{packet_type::pubrel, 2, reason::success, {}};
+  ASSERT_EQ(s.on_packet(rel), verdict::keep);
+  env.defer = false;
+  packet q3 = publish{"a", "3", qos::exactly_once, false, false, 3, {}};
+  packet q4 = publish{"a", "4", qos::at_least_once, false, false, 4, {}};
+  EXPECT_EQ(s.on_packet(q3), verdict::keep);
+  EXPECT_EQ(s.on_packet(q4), verdict::keep);
+}
+
+// 3.1.1 has no Receive Maximum: QoS 1 waiting for the store pauses reads
+// (the connection's job) instead of closing.
+TEST_F(session_test, v311_qos1_backlog_beyond_receive_maximum_is_kept) {
+  cfg.receive_maximum = 2;
+  s.on_connect(make_connect(version::v311), {}, false, false);
+  env.take(version::v311);
+  env.defer = true;
+  for (std::uint16_t id = 1; id <= 4; ++id) {
+    packet p = publish{"a", "x", qos::at_least_once, false, false, id, {}};
+    EXPECT_EQ(s.on_packet(p), verdict::keep);
+  }
+  EXPECT_EQ(s.inbound_backlog(), 4u);
+}
+
 // Overlapping subscriptions delivered as one copy carry every
 // subscription identifier (MQTT 5 §3.3.4).
 TEST_F(session_test, one_copy_carries_every_subscription_identifier) {

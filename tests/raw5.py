@@ -122,12 +122,18 @@ class Raw:
         assert body[-1] == want, (t, body)
 
     def publish(self, topic, payload, qos):
+        """Sends a PUBLISH; returns its packet id."""
+        pid, data = self.publish_packet(topic, payload, qos)
+        self.s.sendall(data)
+        return pid
+
+    def publish_packet(self, topic, payload, qos):
+        """(packet id, bytes) of a PUBLISH, for sending several in one write."""
         pid = self.pid() if qos else 0
         body = string(topic) + (struct.pack("!H", pid) if qos else b"")
         if self.version == 5:
             body += b"\x00"
-        self.s.sendall(packet(0x30 | (qos << 1), body + payload))
-        return pid
+        return pid, packet(0x30 | (qos << 1), body + payload)
 
     def publishes(self, n, timeout=10, props=False):
         """Reads until `n` PUBLISHes came (other packets are kept aside in
@@ -173,13 +179,15 @@ class Raw:
             self.s.sendall(packet(0x50, struct.pack("!H", pid)))
 
     def sync(self):
-        """PINGREQ → PINGRESP: the broker has handled everything sent before."""
+        """PINGREQ → PINGRESP: the broker has handled everything sent before
+        (packets that came meanwhile go to `other`)."""
         self.s.sendall(b"\xc0\x00")
         while True:
             p = self.read()
             assert p is not None, "connection closed"
             if p[0] == 0xD0:
                 return
+            self.other.append(p)
 
     def disconnect(self):
         """DISCONNECT, then wait until the broker closed the socket: it has

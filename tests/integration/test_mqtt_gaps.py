@@ -86,3 +86,51 @@ def test_overlapping_offline_queue_keeps_every_id(broker_factory, persistence):
     c.ack(q, pid)
     assert c.nothing()
     c.disconnect()
+
+
+def expect_disconnect_0x93(c):
+    while True:
+        p = c.read()
+        assert p is not None, "closed without DISCONNECT 0x93"
+        if p[0] >> 4 == 14:
+            assert p[1][0] == 0x93, p
+            break
+    assert c.read() is None  # and the connection is closed
+
+
+def test_v5_receive_maximum_exceeded_by_qos2_is_disconnect_0x93(broker_factory):
+    b = broker_factory("--receive-maximum", "3")
+    c = Raw(b.port, "rm5")
+    for _ in range(3):
+        c.publish("r/x", b"q2", 2)  # PUBREC comes, PUBREL never sent
+    c.sync()
+    c.publish("r/x", b"q2", 2)
+    expect_disconnect_0x93(c)
+    assert b.alive()
+
+
+def test_v5_qos1_waiting_for_the_store_counts_against_receive_maximum(broker_factory):
+    """A QoS 1 PUBLISH for a persistent subscriber is acknowledged once
+    stored; until then it counts. Two QoS 1 in one write: the second
+    arrives while the first waits for the store (same read)."""
+    b = broker_factory("--receive-maximum", "4")
+    sub = Raw(b.port, "rm-sub", expiry=600)
+    sub.subscribe("r/#", 1)
+    c = Raw(b.port, "rm5q1")
+    for _ in range(3):
+        c.publish("r/x", b"q2", 2)  # PUBREC comes, PUBREL never sent
+    c.sync()
+    c.s.sendall(c.publish_packet("r/y", b"a", 1)[1] + c.publish_packet("r/y", b"b", 1)[1])
+    expect_disconnect_0x93(c)
+    sub.disconnect()
+
+
+def test_v311_client_is_not_disconnected_for_qos1(broker_factory):
+    """3.1.1 has no Receive Maximum: QoS 1 beyond it is acknowledged."""
+    b = broker_factory("--receive-maximum", "3")
+    c = Raw(b.port, "rm311", version=4)
+    for _ in range(10):
+        c.publish("r/x", b"q1", 1)
+    c.sync()
+    assert sum(1 for p in c.other if p[0] >> 4 == 4) == 10
+    c.disconnect()
