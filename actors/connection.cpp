@@ -151,13 +151,17 @@ void connection::on_attach(const attach_request_ptr& req) {
   const auto& c = req->connect;
   bool took_over = static_cast<bool>(transport_);
   if (transport_) {
-    IOTB_LOG(info, "conn") << "client=" << session_.client_id()
-                           << " taken over by peer=" << req->transport->peer()
-                           << " (was peer=" << peer_ << ")";
+    // The session still shows the old connection's client id; the new
+    // one (a device may send another) is the CONNECT's.
+    IOTB_LOG(info, "conn") << "client=" << c.client_id
+                           << " took the session over: peer=" << req->transport->peer()
+                           << " (was client=" << session_.client_id() << " peer=" << peer_ << ")";
     if (session_.who().is_device())
       ctx_->device_log(
           session_.who().product_key, session_.who().device_name, store::log_kind::takeover,
-          "connection from " + peer_ + " taken over by " + req->transport->peer(), ip_);
+          "connection from " + peer_ + " (client=" + session_.client_id() + ") taken over by " +
+              req->transport->peer() + " (client=" + c.client_id + ")",
+          ip_);
     session_.send_disconnect(mqtt::reason::session_taken_over, "session taken over");
     flush();
     transport_->close();

@@ -35,6 +35,8 @@ void session::on_connect(const connect& c, const iotb::auth::identity& who, bool
   }
   acks_.clear();  // acknowledgements owed to the previous connection are moot
   puback_backlog_ = 0;
+  if (!c.client_id.empty())
+    client_id_ = c.client_id;  // a device's session may be taken over under another client id
   who_ = who;
   ver_ = c.ver;
   online_ = true;

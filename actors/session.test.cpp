@@ -755,3 +755,13 @@ TEST_F(session_test, one_copy_carries_every_subscription_identifier) {
   EXPECT_EQ(std::get<publish>(out[0]).props.subscription_identifiers,
             (std::vector<std::uint32_t>{4, 9}));
 }
+
+// A device's session is taken over by whatever client id the new
+// connection sends: logs and the device log must name that one.
+TEST_F(session_test, reconnect_shows_the_new_client_id) {
+  s.on_connect(make_connect(version::v311, false), {}, false, false);
+  auto c = make_connect(version::v311, false);
+  c.client_id = "pk.dn-2";
+  s.on_connect(c, {}, true, false);
+  EXPECT_EQ(s.client_id(), "pk.dn-2");
+}

@@ -134,3 +134,36 @@ def test_v311_client_is_not_disconnected_for_qos1(broker_factory):
     c.sync()
     assert sum(1 for p in c.other if p[0] >> 4 == 4) == 10
     c.disconnect()
+
+
+def test_takeover_device_log_names_the_new_client_id(broker_factory):
+    broker = broker_factory("--device-connect-rate", "1000")
+    d = broker.data_dir
+    _, p, _ = cli(d, "product", "create", "--name", "gaps_1")
+    pk = p["productKey"]
+    _, dev, _ = cli(d, "device", "create", "--product", pk, "--name", "dev-0001")
+
+    def connect(client_id):
+        cid, user, pw = device_credentials(pk, dev["deviceName"], dev["deviceSecret"],
+                                           client_id=client_id)
+        return Client(broker.port, cid, V311, username=user, password=pw)
+
+    first = connect("sn-old")
+    assert first.rc == 0
+    second = connect("sn-new")
+    assert second.rc == 0
+    texts = []
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline:  # the device log is written by a writer thread
+        _, log, _ = cli(d, "device", "log", "--product", pk, "--name", "dev-0001")
+        texts = [e["text"] for e in log]
+        if any("taken over" in t for t in texts) and len(texts) >= 3:
+            break
+        time.sleep(0.1)
+    takeover = [t for t in texts if "taken over" in t]
+    assert len(takeover) == 1, texts
+    assert "(client=sn-old) taken over" in takeover[0], texts
+    assert takeover[0].endswith("(client=sn-new)"), texts
+    connects = [t for t in texts if t.startswith("connected")]
+    assert any("client=sn-new " in t for t in connects), texts
+    assert "client=sn-new took the session over" in broker.log_text()
