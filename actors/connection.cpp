@@ -195,7 +195,10 @@ void connection::on_attach(const attach_request_ptr& req) {
   epoch_ = req->epoch;
   bool existed = attaches_++ > 0;
   held_batches_ = 0;  // those belonged to the old transport
+  req->who.file_rules = ctx_->authz->file_rules(req->who, c.client_id);
   session_.on_connect(c, req->who, existed, req->assigned_id);
+  if (req->who.file_rules)
+    session_.reapply_subscriptions();  // a resumed session: this client's ACL-file rules
   update_durability(c.clean_start);
   flags_->online = true;
   transport_->attach(std::make_shared<transport_glue>(caf::actor_cast<caf::actor>(this), gen_),
@@ -517,6 +520,8 @@ session_env::routed connection::route(const message_ptr& m, std::uint64_t cookie
       if (*device_topic)
         return;
     }
+    if (e.read_check && !e.read_check->can_read(m->topic))
+      return;
     ++r.reached;
     auto q = std::min(e.opts.max_qos, m->q);
     bool retain = e.opts.retain_as_published && m->retain;
@@ -581,9 +586,21 @@ bool connection::subscribe(const std::string& filter, const mqtt::subscribe_opti
   // this session while the count still says one.
   if (!shared)
     flags_->subscriptions.fetch_add(1, std::memory_order_relaxed);
-  bool added = ctx_->subs.insert(
-      filter, sub_entry{caf::actor_cast<caf::actor>(this), session_.key(), opts, sub_id, flags_,
-                        session_.who().who == auth::identity::kind::anonymous, shared});
+  sub_entry e{caf::actor_cast<caf::actor>(this),
+              session_.key(),
+              opts,
+              sub_id,
+              flags_,
+              session_.who().who == auth::identity::kind::anonymous,
+              shared};
+  if (const auto& rules = session_.who().file_rules) {
+    std::string_view f = filter;
+    if (shared)
+      f = f.substr(std::min(f.size(), f.find('/', 7) + 1));  // the filter of $share/<group>/
+    if (rules->can_subscribe(f) != acl::sub_verdict::allow)
+      e.read_check = rules;  // partly granted: check each delivery
+  }
+  bool added = ctx_->subs.insert(filter, std::move(e));
   if (!shared && !added)
     flags_->subscriptions.fetch_sub(1, std::memory_order_relaxed);  // replaced an existing one
   return added;
@@ -598,10 +615,12 @@ bool connection::unsubscribe(const std::string& filter) {
 
 void connection::retained(const std::string& filter,
                           const std::function<void(const message_ptr&)>& f) {
-  if (session_.who().who != auth::identity::kind::anonymous)
+  const auto& rules = session_.who().file_rules;
+  bool confined = session_.who().who == auth::identity::kind::anonymous;
+  if (!confined && !rules)
     return ctx_->retained.match(filter, f);
   ctx_->retained.match(filter, [&](const message_ptr& m) {
-    if (!acl::is_device_namespace(m->topic))
+    if ((!confined || !acl::is_device_namespace(m->topic)) && (!rules || rules->can_read(m->topic)))
       f(m);
   });
 }

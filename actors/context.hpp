@@ -55,6 +55,9 @@ struct sub_entry {
   bool confined = false;
   /// A `$share/…` subscription: delivered on its own, never grouped.
   bool shared = false;
+  /// ACL file (`--acl-file`): the subscription is only partly granted, so
+  /// each delivery must pass `read_check->can_read(topic)`; null otherwise.
+  std::shared_ptr<const acl::acl_rules> read_check;
 
   [[nodiscard]] std::uint64_t key() const noexcept { return session; }
   [[nodiscard]] bool eligible() const noexcept {

@@ -495,6 +495,11 @@ void session::clear() {
   spilled_ = false;
 }
 
+void session::reapply_subscriptions() {
+  for (auto& [filter, rec] : subs_)
+    env_.subscribe(filter, rec.opts, rec.sub_id);
+}
+
 void session::subscribe_system(const std::string& filter, qos max_qos) {
   if (subs_.contains(filter))
     return;  // the device's own subscription stays as it is

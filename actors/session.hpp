@@ -141,6 +141,11 @@ class session {
   /// Tears down all subscriptions (session end or clean start).
   void clear();
 
+  /// Enters every subscription in the router again (through
+  /// `session_env::subscribe`), e.g. when a resumed session's client has
+  /// other authorization rules than when it subscribed.
+  void reapply_subscriptions();
+
   /// Subscribes without a SUBSCRIBE packet: the broker's automatic
   /// subscription of a device to its downlink topics (SPEC §3). These do
   /// not count against the device's subscription limit.

@@ -100,7 +100,12 @@ int run_broker(const config& cfg) {
   ao.max_skew = cfg.sign_max_skew;
   ao.auto_subscribe_always = cfg.auto_subscribe_always;
   ctx->authn = std::make_unique<auth::registry_authenticator>(ctx->registry, ao);
-  ctx->authz = std::make_unique<acl::identity_authorizer>();
+  auto authz = acl::make_authorizer(cfg.acl_file);
+  if (!authz) {
+    IOTB_LOG(error, "main") << authz.error();
+    return 1;
+  }
+  ctx->authz = std::move(*authz);
   caf::actor_system_config acfg;
   acfg.set("scheduler.max-threads", static_cast<size_t>(cfg.workers ? cfg.workers : cores()));
   acfg.set("scheduler.max-throughput", cfg.max_throughput);

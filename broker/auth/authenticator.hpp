@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "broker/acl/acl_file.hpp"
 #include "broker/acl/device_acl.hpp"
 #include "broker/mqtt/packet.hpp"
 
@@ -41,6 +42,9 @@ struct identity {
   bool ext_rrpc = false;        ///< `ext=3`: extended RRPC topics
   // Applications.
   std::vector<std::string> products;
+  /// Applications and anonymous clients under an ACL file (`--acl-file`):
+  /// their rules, set when the connection attaches (null: no file applies).
+  std::shared_ptr<const acl::acl_rules> file_rules;
   // Registrations: what to publish right after CONNACK (contains a secret).
   std::string register_topic;
   std::string register_payload;

@@ -127,6 +127,8 @@ std::optional<std::string> apply_setting(config& cfg, std::string_view key, std:
     if (auto err = parse_bool(key, v, b))
       return err;
     cfg.allow_anonymous = b;
+  } else if (key == "acl-file") {
+    cfg.acl_file = std::string{v};
   } else if (key == "log-level") {
     if (!log::parse_level(v, cfg.log_level))
       return "log-level: expected trace, debug, info, warn, error or off, got '" + std::string{v} +
@@ -287,6 +289,9 @@ Options:
                              RSA-key-exchange AES suites device SDKs need)
   --allow-anonymous[=BOOL]   allow clients without credentials on every
                              listener (default: only on loopback listeners)
+  --acl-file FILE            Mosquitto-format ACL file (user/topic/pattern lines)
+                             restricting applications and anonymous clients;
+                             devices keep their own topic rules
   --log-level L              trace, debug, info, warn, error, off (default info)
   --max-packet-size N        largest packet accepted or sent (default 262144)
   --receive-maximum N        unacknowledged inbound QoS 1/2 per client (100)

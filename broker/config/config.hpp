@@ -40,6 +40,9 @@ struct config {
   /// Anonymous clients: unset = only on loopback listeners (local mode),
   /// true = on every listener, false = never.
   std::optional<bool> allow_anonymous;
+  /// Mosquitto-format ACL file for applications and anonymous clients
+  /// (broker/acl/acl_file.hpp); empty: none.
+  std::string acl_file;
   log::level log_level = log::level::info;
   /// True when neither a config file nor a listener flag was given.
   bool local_mode = true;
