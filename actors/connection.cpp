@@ -81,6 +81,14 @@ caf::behavior connection::make_behavior() {
         session_.on_deliver(m, static_cast<mqtt::qos>(q), retain, sub_id, seq);
         after_handler();
       },
+      [this](deliver_atom, const message_ptr& m, std::uint8_t q, bool retain,
+             const std::vector<std::uint32_t>& sub_ids, std::uint64_t seq) {
+        sub_id_list ids;
+        for (auto id : sub_ids)
+          ids.add(id);
+        session_.on_deliver(m, static_cast<mqtt::qos>(q), retain, ids, seq);
+        after_handler();
+      },
       [this](stored_atom, std::uint64_t cookie, bool ok) {
         on_stored(cookie, ok);
         after_handler();
@@ -142,13 +150,17 @@ void connection::on_attach(const connect_request_ptr& req) {
   const auto& c = req->connect;
   bool took_over = static_cast<bool>(transport_);
   if (transport_) {
-    IOTB_LOG(info, "conn") << "client=" << session_.client_id()
-                           << " taken over by peer=" << req->transport->peer()
-                           << " (was peer=" << peer_ << ")";
+    // The session still shows the old connection's client id; the new
+    // one (a device may send another) is the CONNECT's.
+    IOTB_LOG(info, "conn") << "client=" << c.client_id
+                           << " took the session over: peer=" << req->transport->peer()
+                           << " (was client=" << session_.client_id() << " peer=" << peer_ << ")";
     if (session_.who().is_device())
       ctx_->device_log(
           session_.who().product_key, session_.who().device_name, store::log_kind::takeover,
-          "connection from " + peer_ + " taken over by " + req->transport->peer(), ip_);
+          "connection from " + peer_ + " (client=" + session_.client_id() + ") taken over by " +
+              req->transport->peer() + " (client=" + c.client_id + ")",
+          ip_);
     session_.send_disconnect(mqtt::reason::session_taken_over, "session taken over");
     flush();
     transport_->close();
@@ -182,8 +194,11 @@ void connection::on_attach(const connect_request_ptr& req) {
   epoch_ = req->epoch;
   bool existed = attaches_++ > 0;
   held_batches_ = 0;  // those belonged to the old transport
+  req->who.file_rules = ctx_->authz->file_rules(req->who, c.client_id);
   session_.on_connect(c, req->who, existed, req->assigned_id);
-  update_durability();
+  if (req->who.file_rules)
+    session_.reapply_subscriptions();  // a resumed session: this client's ACL-file rules
+  update_durability(c.clean_start);
   flags_->online = true;
   transport_->attach(std::make_shared<transport_glue>(caf::actor_cast<caf::actor>(this), gen_),
                      session_.keep_alive());
@@ -232,8 +247,13 @@ void connection::on_stored(std::uint64_t cookie, bool ok) {
   release_batches();
 }
 
-void connection::update_durability() {
-  bool durable = ctx_->durable && session_.expiry() > 0 &&
+void connection::update_durability(bool clean_start) {
+  // A durable session that resumes with expiry 0 stays durable until it
+  // ends (at this connection's end): its stored queue may hold more than
+  // memory does, and deliveries in flight carry stored seqs. Its record
+  // then says expiry 0, which a restart treats as ended.
+  bool resumed_durable = session_.store_id() != 0 && !clean_start;
+  bool durable = ctx_->durable && (session_.expiry() > 0 || resumed_durable) &&
                  session_.who().who != auth::identity::kind::registration;
   if (durable) {
     if (session_.store_id() == 0)
@@ -396,6 +416,9 @@ void connection::end_session() {
     session_.set_store_id(0);
     flags_->store_id = 0;
   }
+  // A CONNECT that reaches this actor before the manager has handled the
+  // detach below starts a new session: no session present.
+  attaches_ = 0;
   if (!ending_) {
     ending_ = true;
     send(ctx_->manager, detach_atom::value, name_, epoch_);
@@ -430,33 +453,6 @@ void connection::flush() {
       out_.clear();
       return;
   }
-}
-
-session_env::routed connection::route(const message_ptr& m, std::uint64_t cookie) {
-  return dispatch(*ctx_, m,
-                  {session_.key(), session_.client_id(), &session_,
-                   cookie != 0 ? caf::actor_cast<caf::actor>(this) : caf::actor{}, cookie});
-}
-
-bool connection::subscribe(const std::string& filter, const mqtt::subscribe_options& opts,
-                           std::uint32_t sub_id) {
-  return ctx_->subs.insert(
-      filter, sub_entry{caf::actor_cast<caf::actor>(this), session_.key(), opts, sub_id, flags_,
-                        session_.who().who == auth::identity::kind::anonymous});
-}
-
-bool connection::unsubscribe(const std::string& filter) {
-  return ctx_->subs.erase(filter, session_.key());
-}
-
-void connection::retained(const std::string& filter,
-                          const std::function<void(const message_ptr&)>& f) {
-  if (session_.who().who != auth::identity::kind::anonymous)
-    return ctx_->retained.match(filter, f);
-  ctx_->retained.match(filter, [&](const message_ptr& m) {
-    if (!acl::is_device_namespace(m->topic))
-      f(m);
-  });
 }
 
 bool connection::can_publish(std::string_view topic) {

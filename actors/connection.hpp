@@ -75,7 +75,7 @@ class connection : public caf::event_based_actor, private session_env {
   void on_stored(std::uint64_t cookie, bool ok);
   /// Decides (at attach) whether the session is durable; writes or
   /// removes its record accordingly.
-  void update_durability();
+  void update_durability(bool clean_start);
   /// Writes the session record (durable sessions only).
   void persist(std::uint64_t disconnected_ms = 0);
   /// Read back-pressure: batches not yet released to the transport while

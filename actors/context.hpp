@@ -37,6 +37,11 @@ struct session_flags {
   /// Non-zero while the session is persistent and the broker has a store:
   /// QoS 1/2 messages for it are committed to its durable queue first.
   std::atomic<std::uint64_t> store_id{0};
+  /// Non-shared subscriptions of the session in the router (counted before
+  /// an insert, after an erase: never too low). Above 1, a publisher
+  /// groups the session's matches into one delivery (overlapping
+  /// subscriptions, `overlapping-subscriptions = single`).
+  std::atomic<std::uint32_t> subscriptions{0};
 };
 
 /// One subscription as stored in the router.
@@ -49,6 +54,11 @@ struct sub_entry {
   /// An anonymous subscriber: never receives device-namespace topics, even
   /// through `#` (SPEC §2.1).
   bool confined = false;
+  /// A `$share/…` subscription: delivered on its own, never grouped.
+  bool shared = false;
+  /// ACL file (`--acl-file`): the subscription is only partly granted, so
+  /// each delivery must pass `read_check->can_read(topic)`; null otherwise.
+  std::shared_ptr<const acl::acl_rules> read_check;
 
   [[nodiscard]] std::uint64_t key() const noexcept { return session; }
   [[nodiscard]] bool eligible() const noexcept {

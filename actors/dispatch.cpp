@@ -1,11 +1,37 @@
 #include "actors/dispatch.hpp"
 
+#include <unordered_map>
+
 #include <caf/send.hpp>
 
 #include "actors/messages.hpp"
 #include "broker/acl/device_acl.hpp"
 
 namespace iotb::actors {
+
+namespace {
+
+/// One session's matches, gathered when it has overlapping subscriptions.
+struct grouped_match {
+  std::uint64_t session;
+  caf::actor target;
+  std::uint64_t store_id;
+  mqtt::qos q;
+  bool retain;
+  sub_id_list sub_ids;
+};
+
+void send_deliver(const caf::actor& target, const message_ptr& m, mqtt::qos q, bool retain,
+                  const sub_id_list& ids, std::uint64_t seq) {
+  if (ids.size() <= 1)
+    caf::anon_send(target, deliver_atom::value, m, static_cast<std::uint8_t>(q), retain,
+                   ids.front(), seq);
+  else
+    caf::anon_send(target, deliver_atom::value, m, static_cast<std::uint8_t>(q), retain,
+                   ids.to_vector(), seq);
+}
+
+}  // namespace
 
 session_env::routed dispatch(broker_context& ctx, const message_ptr& m, const publisher& from) {
   if (ctx.tracing.load(std::memory_order_relaxed) && ctx.trace_tap)
@@ -24,6 +50,25 @@ session_env::routed dispatch(broker_context& ctx, const message_ptr& m, const pu
   // message is committed first, then delivered with its entry's seq.
   std::vector<store::target> targets;
   std::vector<caf::actor> target_actors;
+  auto deliver = [&](std::uint64_t session, const caf::actor& target, std::uint64_t sid,
+                     mqtt::qos q, bool retain, const sub_id_list& ids) {
+    if (durable && q != mqtt::qos::at_most_once && sid != 0) {
+      targets.push_back(store::target{sid, q, retain, ids});
+      target_actors.push_back(target);
+      return;
+    }
+    if (from.local && session == from.key)
+      from.local->on_deliver(m, q, retain, ids);
+    else
+      send_deliver(target, m, q, retain, ids, 0);
+  };
+  // Sessions with more than one subscription may match several times;
+  // with `overlapping-subscriptions = single` their matches are gathered
+  // and sent as one copy once the match is done (outside the read lock).
+  // A session with one subscription, the common case, is sent at once.
+  const bool single = ctx.cfg.overlapping_single;
+  std::vector<grouped_match> groups;
+  std::unordered_map<std::uint64_t, std::size_t> index;  // session → groups slot
   std::optional<bool> device_topic;  // computed once, if a confined subscriber matches
   ctx.subs.match(m->topic, [&](const sub_entry& e) {
     if (e.opts.no_local && e.session == m->origin)
@@ -34,22 +79,42 @@ session_env::routed dispatch(broker_context& ctx, const message_ptr& m, const pu
       if (*device_topic)
         return;
     }
+    if (e.read_check && !e.read_check->can_read(m->topic))
+      return;
     ++r.reached;
     auto q = std::min(e.opts.max_qos, m->q);
     bool retain = e.opts.retain_as_published && m->retain;
-    if (durable && q != mqtt::qos::at_most_once) {
-      if (auto sid = e.flags ? e.flags->store_id.load(std::memory_order_relaxed) : 0; sid != 0) {
-        targets.push_back(store::target{sid, q, retain, e.sub_id});
-        target_actors.push_back(e.target);
+    auto sid = e.flags ? e.flags->store_id.load(std::memory_order_relaxed) : 0;
+    if (single && !e.shared && e.flags &&
+        e.flags->subscriptions.load(std::memory_order_relaxed) > 1) {
+      // A linear search while few sessions are gathered, an index beyond.
+      grouped_match* g = nullptr;
+      if (groups.size() <= 8) {
+        for (auto& x : groups)
+          if (x.session == e.session)
+            g = &x;
+      } else {
+        if (index.empty())
+          for (std::size_t i = 0; i < groups.size(); ++i)
+            index.emplace(groups[i].session, i);
+        if (auto it = index.find(e.session); it != index.end())
+          g = &groups[it->second];
+      }
+      if (!g) {
+        if (!index.empty())
+          index.emplace(e.session, groups.size());
+        groups.push_back(grouped_match{e.session, e.target, sid, q, retain, e.sub_id});
         return;
       }
+      g->q = std::max(g->q, q);
+      g->retain = g->retain || retain;
+      g->sub_ids.add(e.sub_id);
+      return;
     }
-    if (from.local && e.session == from.key)
-      from.local->on_deliver(m, q, retain, e.sub_id);
-    else
-      caf::anon_send(e.target, deliver_atom::value, m, static_cast<std::uint8_t>(q), retain,
-                     e.sub_id, std::uint64_t{0});
+    deliver(e.session, e.target, sid, q, retain, e.sub_id);
   });
+  for (auto& g : groups)
+    deliver(g.session, g.target, g.store_id, g.q, g.retain, g.sub_ids);
   if (r.reached != 0)
     ctx.metrics.messages_delivered.inc(r.reached);
   else
@@ -64,8 +129,7 @@ session_env::routed dispatch(broker_context& ctx, const message_ptr& m, const pu
       [m, ack_to, cookie = from.cookie, stored = from.stored, actors = std::move(target_actors)](
           bool ok, const std::vector<store::target>& tg, const std::vector<std::uint64_t>& seqs) {
         for (std::size_t i = 0; i < seqs.size(); ++i)
-          caf::anon_send(actors[i], deliver_atom::value, m, static_cast<std::uint8_t>(tg[i].q),
-                         tg[i].retain, tg[i].sub_id, seqs[i]);
+          send_deliver(actors[i], m, tg[i].q, tg[i].retain, tg[i].sub_id, seqs[i]);
         if (ack_to)
           caf::anon_send(ack_to, stored_atom::value, cookie, ok);
         if (stored)
@@ -87,7 +151,12 @@ bool subscribe_internal(broker_context& ctx, const caf::actor& target, std::uint
   opts.max_qos = max_qos;
   if (!mqtt::valid_topic_filter(filter))
     return false;
-  ctx.subs.insert(filter, sub_entry{target, key, opts, 0, always_online, false});
+  sub_entry e;
+  e.target = target;
+  e.session = key;
+  e.opts = opts;
+  e.flags = always_online;
+  ctx.subs.insert(filter, std::move(e));
   return true;
 }
 

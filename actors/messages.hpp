@@ -9,7 +9,10 @@
 ///   (closed_atom, gen, close_ptr), (writable_atom, gen)
 /// - any connection (or the store's writer thread, after a commit) →
 ///   connection: (deliver_atom, message_ptr, qos, retain, sub_id, seq);
-///   seq != 0 names the entry in the receiver's durable queue
+///   seq != 0 names the entry in the receiver's durable queue. Overlapping
+///   subscriptions delivered as one copy send `std::vector<uint32_t>`
+///   sub_ids instead of one sub_id
+
 /// - store writer thread → publishing connection: (stored_atom, cookie, ok):
 ///   a QoS 1/2 message is committed (or refused); acknowledge it
 /// - session manager → connection: (restore_atom, restore_ptr): a

@@ -34,6 +34,9 @@ void session::on_connect(const connect& c, const iotb::auth::identity& who, bool
       env_.queue_cleared();
   }
   acks_.clear();  // acknowledgements owed to the previous connection are moot
+  puback_backlog_ = 0;
+  if (!c.client_id.empty())
+    client_id_ = c.client_id;  // a device's session may be taken over under another client id
   who_ = who;
   ver_ = c.ver;
   online_ = true;
@@ -94,6 +97,22 @@ void session::on_connect(const connect& c, const iotb::auth::identity& who, bool
       ++i;
   }
   pump();
+}
+
+void session::set_store_id(std::uint64_t id) noexcept {
+  if (id == store_id_)
+    return;
+  // The seqs held so far belong to the old queue: acknowledging one later
+  // must not delete an entry of the new queue, and the new queue's first
+  // seqs must not be taken for ones already seen (mem_upto_).
+  for (auto& f : inflight_)
+    f.p.seq = 0;
+  for (auto& p : queue_)
+    p.seq = 0;
+  mem_upto_ = 0;
+  dup_upto_ = 0;
+  spilled_ = false;
+  store_id_ = id;
 }
 
 void session::restore(const store::session_record& r) {
@@ -200,9 +219,17 @@ verdict session::on_publish(publish& p) {
     send_ack(packet_type::pubrec, p.packet_id, reason::success);
     return verdict::keep;
   }
-  if (p.q == qos::exactly_once && inbound_qos2_.size() >= cfg_.receive_maximum)
-    return protocol_violation(reason::receive_maximum_exceeded,
-                              "more unacknowledged QoS 2 messages than receive maximum");
+  // Receive Maximum: QoS 2 counts until PUBREL, QoS 1 until its PUBACK went
+  // out (it may wait for the store). MQTT 5 §3.3.4: DISCONNECT 0x93; a
+  // 3.1.1 client has no such limit (its reads pause while QoS 1 waits) but
+  // has always been held to it for QoS 2.
+  if (p.q != qos::at_most_once) {
+    bool v5 = ver_ == version::v5;
+    auto unacked = inbound_qos2_.size() + (v5 ? puback_backlog_ : 0);
+    if ((v5 || p.q == qos::exactly_once) && unacked >= cfg_.receive_maximum)
+      return protocol_violation(reason::receive_maximum_exceeded,
+                                "more unacknowledged QoS 1/2 PUBLISHes than receive maximum");
+  }
   auto ack_type = p.q == qos::exactly_once ? packet_type::pubrec : packet_type::puback;
   if (ver_ == version::v5 && p.props.payload_format_indicator.value_or(0) == 1 &&
       !valid_utf8(p.payload)) {
@@ -237,9 +264,10 @@ verdict session::on_publish(publish& p) {
     inbound_qos2_.insert(p.packet_id);
   auto code =
       r.reached == 0 && ver_ == version::v5 ? reason::no_matching_subscribers : reason::success;
-  if (r.deferred)
+  if (r.deferred) {
     acks_.push_back(inbound_ack{cookie, ack_type, p.packet_id, code});  // sent by on_stored
-  else
+    puback_backlog_ += ack_type == packet_type::puback ? 1 : 0;
+  } else
     ack_in_order(ack_type, p.packet_id, code);
   return verdict::keep;
 }
@@ -273,6 +301,7 @@ void session::ack_in_order(packet_type t, std::uint16_t id, reason r) {
     return;
   }
   acks_.push_back(inbound_ack{0, t, id, r});
+  puback_backlog_ += t == packet_type::puback ? 1 : 0;
   send_ready_acks();
 }
 
@@ -280,6 +309,7 @@ void session::send_ready_acks() {
   while (!acks_.empty() && acks_.front().cookie == 0) {
     auto& a = acks_.front();
     send_ack(a.type, a.packet_id, a.code);
+    puback_backlog_ -= a.type == packet_type::puback ? 1 : 0;
     acks_.pop_front();
   }
 }
@@ -446,10 +476,16 @@ void session::clear() {
   queue_bytes_ = 0;
   inbound_qos2_.clear();
   acks_.clear();
+  puback_backlog_ = 0;
   last_packet_id_ = 0;
   mem_upto_ = 0;
   dup_upto_ = 0;
   spilled_ = false;
+}
+
+void session::reapply_subscriptions() {
+  for (auto& [filter, rec] : subs_)
+    env_.subscribe(filter, rec.opts, rec.sub_id);
 }
 
 void session::subscribe_system(const std::string& filter, qos max_qos) {
@@ -462,7 +498,7 @@ void session::subscribe_system(const std::string& filter, qos max_qos) {
   ++system_subs_;
 }
 
-void session::on_deliver(const message_ptr& m, qos granted, bool retain, std::uint32_t sub_id,
+void session::on_deliver(const message_ptr& m, qos granted, bool retain, const sub_id_list& sub_ids,
                          std::uint64_t seq) {
   if (seq != 0) {
     // A durable entry: already in memory (read from the store), or to be
@@ -483,7 +519,7 @@ void session::on_deliver(const message_ptr& m, qos granted, bool retain, std::ui
     }
     return;
   }
-  pending p{m, granted, retain, sub_id, seq};
+  pending p{m, granted, retain, sub_ids, seq};
   if (granted == qos::at_most_once) {
     if (!online_)
       return;
@@ -597,9 +633,9 @@ void session::send_publish(const pending& p, std::uint16_t packet_id, bool dup) 
   v.packet_id = packet_id;
   if (ver_ == version::v5) {
     v.props = &m.props;
-    if (p.sub_id != 0) {
-      v.sub_ids = &p.sub_id;
-      v.sub_id_count = 1;
+    if (!p.sub_ids.empty()) {
+      v.sub_ids = p.sub_ids.data();
+      v.sub_id_count = p.sub_ids.size();
     }
     if (m.props.message_expiry_interval)
       v.expiry_override = m.remaining_expiry(env_.now());

@@ -99,9 +99,11 @@ class session {
   /// One packet from the client.
   [[nodiscard]] verdict on_packet(mqtt::packet& p);
 
-  /// A message routed to this session through a subscription. `seq`: its
-  /// entry in the durable queue (0: not stored).
-  void on_deliver(const message_ptr& m, mqtt::qos granted, bool retain, std::uint32_t sub_id,
+  /// A message routed to this session through one subscription, or
+  /// through several overlapping ones as one copy (`sub_ids` then holds the
+  /// identifier of each that has one). `seq`: its entry in the durable
+  /// queue (0: not stored).
+  void on_deliver(const message_ptr& m, mqtt::qos granted, bool retain, const sub_id_list& sub_ids,
                   std::uint64_t seq = 0);
 
   /// A deferred store (see `session_env::route`) finished: acknowledge the
@@ -115,7 +117,10 @@ class session {
   /// Makes the session durable under `store_id` (0: not durable). A
   /// durable session keeps at most `max_queued_messages` deliveries in
   /// memory; the rest stays in the store and is read back in order.
-  void set_store_id(std::uint64_t id) noexcept { store_id_ = id; }
+  /// Changing the id starts a new queue numbering (the store numbers a
+  /// queue it does not hold from 1 again): deliveries held in memory stay,
+  /// no longer tied to a stored entry, and nothing is assumed on disk.
+  void set_store_id(std::uint64_t id) noexcept;
   [[nodiscard]] std::uint64_t store_id() const noexcept { return store_id_; }
 
   /// Rebuilds a persistent session read from the store after a restart:
@@ -138,6 +143,11 @@ class session {
 
   /// Tears down all subscriptions (session end or clean start).
   void clear();
+
+  /// Enters every subscription in the router again (through
+  /// `session_env::subscribe`), e.g. when a resumed session's client has
+  /// other authorization rules than when it subscribed.
+  void reapply_subscriptions();
 
   /// Subscribes without a SUBSCRIBE packet: the broker's automatic
   /// subscription of a device to its downlink topics (SPEC §3). These do
@@ -167,7 +177,7 @@ class session {
     message_ptr msg;
     mqtt::qos q;
     bool retain;
-    std::uint32_t sub_id;
+    sub_id_list sub_ids;
     std::uint64_t seq = 0;  ///< durable queue entry (0: none)
   };
   /// An inbound QoS 1/2 acknowledgement; sent in the order the PUBLISHes
@@ -240,6 +250,7 @@ class session {
   std::unordered_set<std::uint16_t> inbound_qos2_;
   // Inbound acknowledgements in arrival order.
   std::deque<inbound_ack> acks_;
+  std::size_t puback_backlog_ = 0;  ///< PUBACKs among acks_ (QoS 1 not yet acknowledged)
   std::uint64_t next_cookie_ = 0;
 
   // Durable queue (store_id_ != 0).

@@ -630,3 +630,138 @@ TEST_F(session_test, queued_bytes_cap_drops_for_clean_and_spills_for_durable_ses
   EXPECT_EQ(d.queued(), 2u);        // the 4th stays on disk
   EXPECT_EQ(env.drops.size(), 1u);  // nothing dropped for the durable session
 }
+
+// A durable session that stops being durable (expiry 0 on a takeover) and
+// becomes durable again gets a fresh queue numbered from 1: the state
+// machine must neither skip the new seqs as already seen nor acknowledge an
+// old seq against the new queue (a message was lost this way).
+TEST_F(session_test, store_id_change_restarts_the_queue_numbering) {
+  s.on_connect(make_connect(version::v5, false), {}, false, false);
+  s.set_store_id(7);
+  env.take(version::v5);
+  auto old1 = make_msg("t", "old1", qos::at_least_once);
+  auto old2 = make_msg("t", "old2", qos::at_least_once);
+  std::const_pointer_cast<message>(old1)->id = 11;
+  std::const_pointer_cast<message>(old2)->id = 12;
+  s.on_deliver(old1, qos::at_least_once, false, 0, 1);
+  s.on_deliver(old2, qos::at_least_once, false, 0, 2);
+  auto out = env.take(version::v5);
+  ASSERT_EQ(out.size(), 2u);
+  const std::uint16_t old2_id = std::get<publish>(out[1]).packet_id;
+  packet ack1 =
+      pub_ack{packet_type::puback, std::get<publish>(out[0]).packet_id, reason::success, {}};
+  ASSERT_EQ(s.on_packet(ack1), verdict::keep);
+  ASSERT_EQ(env.acks.size(), 1u);
+
+  s.set_store_id(0);  // the store erased the queue; old2 stays in flight
+  s.set_store_id(7);  // durable again: the store numbers from 1
+  auto new1 = make_msg("t", "new1", qos::at_least_once);
+  auto new2 = make_msg("t", "new2", qos::exactly_once);
+  std::const_pointer_cast<message>(new1)->id = 21;
+  std::const_pointer_cast<message>(new2)->id = 22;
+  s.on_deliver(new1, qos::at_least_once, false, 0, 1);
+  s.on_deliver(new2, qos::exactly_once, false, 0, 2);
+  out = env.take(version::v5);
+  ASSERT_EQ(out.size(), 2u);
+  EXPECT_EQ(std::get<publish>(out[0]).payload, "new1");
+  EXPECT_EQ(std::get<publish>(out[1]).payload, "new2");
+
+  // old2's seq belonged to the erased queue: its PUBACK must not delete
+  // the new queue's entry 2.
+  packet ack2 = pub_ack{packet_type::puback, old2_id, reason::success, {}};
+  ASSERT_EQ(s.on_packet(ack2), verdict::keep);
+  EXPECT_EQ(env.acks.size(), 1u);
+
+  // Not acknowledged: all come again on the next connection, with DUP.
+  s.on_connection_lost();
+  s.on_connect(make_connect(version::v5, false), {}, true, false);
+  out = env.take(version::v5);
+  ASSERT_EQ(out.size(), 3u);  // CONNACK, new1, new2
+  EXPECT_TRUE(std::get<publish>(out[1]).dup);
+  EXPECT_TRUE(std::get<publish>(out[2]).dup);
+  EXPECT_EQ(std::get<publish>(out[2]).payload, "new2");
+}
+
+// MQTT 5 §3.3.4: QoS 1 (until its PUBACK went out) and QoS 2 (until PUBREL)
+// count against the Receive Maximum the broker announced; one more is
+// DISCONNECT 0x93.
+TEST_F(session_test, v5_client_beyond_receive_maximum_is_disconnected_0x93) {
+  cfg.receive_maximum = 3;
+  s.on_connect(make_connect(version::v5), {}, false, false);
+  env.take(version::v5);
+  packet q2a = publish{"a", "1", qos::exactly_once, false, false, 1, {}};
+  packet q2b = publish{"a", "2", qos::exactly_once, false, false, 2, {}};
+  ASSERT_EQ(s.on_packet(q2a), verdict::keep);  // PUBREC sent, no PUBREL yet
+  ASSERT_EQ(s.on_packet(q2b), verdict::keep);
+  env.defer = true;  // the store holds the next PUBACK back
+  packet q1 = publish{"a", "3", qos::at_least_once, false, false, 3, {}};
+  ASSERT_EQ(s.on_packet(q1), verdict::keep);
+  env.take(version::v5);
+  packet q0 = publish{"a", "x", qos::at_most_once, false, false, 0, {}};
+  ASSERT_EQ(s.on_packet(q0), verdict::keep);  // QoS 0 does not count
+  packet over = publish{"a", "4", qos::at_least_once, false, false, 4, {}};
+  ASSERT_EQ(s.on_packet(over), verdict::close);
+  auto out = env.take(version::v5);
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(std::get<disconnect>(out[0]).code, reason::receive_maximum_exceeded);
+}
+
+TEST_F(session_test, released_and_acknowledged_publishes_free_the_receive_window) {
+  cfg.receive_maximum = 2;
+  s.on_connect(make_connect(version::v5), {}, false, false);
+  env.take(version::v5);
+  env.defer = true;
+  packet q1 = publish{"a", "1", qos::at_least_once, false, false, 1, {}};
+  packet q2 = publish{"a", "2", qos::exactly_once, false, false, 2, {}};
+  ASSERT_EQ(s.on_packet(q1), verdict::keep);
+  ASSERT_EQ(s.on_packet(q2), verdict::keep);
+  ASSERT_EQ(s.on_stored(env.cookies[0], true), verdict::keep);  // PUBACK 1 goes out
+  ASSERT_EQ(s.on_stored(env.cookies[1], true), verdict::keep);  // PUBREC 2 goes out
+  packet rel = pub_ack{packet_type::pubrel, 2, reason::success, {}};
+  ASSERT_EQ(s.on_packet(rel), verdict::keep);
+  env.defer = false;
+  packet q3 = publish{"a", "3", qos::exactly_once, false, false, 3, {}};
+  packet q4 = publish{"a", "4", qos::at_least_once, false, false, 4, {}};
+  EXPECT_EQ(s.on_packet(q3), verdict::keep);
+  EXPECT_EQ(s.on_packet(q4), verdict::keep);
+}
+
+// 3.1.1 has no Receive Maximum: QoS 1 waiting for the store pauses reads
+// (the connection's job) instead of closing.
+TEST_F(session_test, v311_qos1_backlog_beyond_receive_maximum_is_kept) {
+  cfg.receive_maximum = 2;
+  s.on_connect(make_connect(version::v311), {}, false, false);
+  env.take(version::v311);
+  env.defer = true;
+  for (std::uint16_t id = 1; id <= 4; ++id) {
+    packet p = publish{"a", "x", qos::at_least_once, false, false, id, {}};
+    EXPECT_EQ(s.on_packet(p), verdict::keep);
+  }
+  EXPECT_EQ(s.inbound_backlog(), 4u);
+}
+
+// Overlapping subscriptions delivered as one copy carry every
+// subscription identifier (MQTT 5 §3.3.4).
+TEST_F(session_test, one_copy_carries_every_subscription_identifier) {
+  s.on_connect(make_connect(version::v5), {}, false, false);
+  env.take(version::v5);
+  sub_id_list ids{4};
+  ids.add(9);
+  ids.add(4);  // already there
+  ids.add(0);  // none
+  s.on_deliver(make_msg("a/b", "x", qos::at_least_once), qos::at_least_once, false, ids);
+  auto out = env.take(version::v5);
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(std::get<publish>(out[0]).props.subscription_identifiers,
+            (std::vector<std::uint32_t>{4, 9}));
+}
+
+// A device's session is taken over by whatever client id the new
+// connection sends: logs and the device log must name that one.
+TEST_F(session_test, reconnect_shows_the_new_client_id) {
+  s.on_connect(make_connect(version::v311, false), {}, false, false);
+  auto c = make_connect(version::v311, false);
+  c.client_id = "pk.dn-2";
+  s.on_connect(c, {}, true, false);
+  EXPECT_EQ(s.client_id(), "pk.dn-2");
+}

@@ -6,8 +6,10 @@
 /// products, anonymous clients outside the device namespaces);
 /// `open_authorizer` allows everything but publishing to `$SYS`.
 
+#include <memory>
 #include <string_view>
 
+#include "broker/acl/acl_file.hpp"
 #include "broker/auth/authenticator.hpp"
 
 namespace iotb::acl {
@@ -26,6 +28,13 @@ class authorizer {
                                              std::string_view topic) const = 0;
   [[nodiscard]] virtual decision can_subscribe(const auth::identity& who,
                                                std::string_view filter) const = 0;
+  /// The ACL-file rules (acl_file.hpp) of a client, computed once per
+  /// connection and kept in `identity::file_rules`; null when no file
+  /// applies to `who`.
+  [[nodiscard]] virtual std::shared_ptr<const acl_rules> file_rules(
+      const auth::identity& /*who*/, std::string_view /*client_id*/) const {
+    return nullptr;
+  }
 };
 
 /// Everything is allowed except publishing to the broker's own `$SYS/`

@@ -68,7 +68,12 @@ bool application::open_stores() {
   ao.max_skew = cfg_.sign_max_skew;
   ao.auto_subscribe_always = cfg_.auto_subscribe_always;
   ctx_->authn = std::make_unique<auth::registry_authenticator>(ctx_->registry, ao);
-  ctx_->authz = std::make_unique<acl::identity_authorizer>();
+  auto authz = acl::make_authorizer(cfg_.acl_file);
+  if (!authz) {
+    IOTB_LOG(error, "main") << authz.error();
+    return false;
+  }
+  ctx_->authz = std::move(*authz);
   if (!cfg_.persistence) {
     IOTB_LOG(warn, "main") << "persistence off: sessions, QoS 1 queues and retained messages "
                               "live in memory and are lost at restart";

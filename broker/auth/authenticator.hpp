@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "broker/acl/acl_file.hpp"
 #include "broker/acl/device_acl.hpp"
 #include "broker/mqtt/packet.hpp"
 
@@ -26,10 +27,10 @@ struct product_policy {
 /// The authenticated principal of a connection.
 struct identity {
   enum class kind : std::uint8_t {
-    anonymous,    ///< no credentials (where the listener allows it)
-    device,       ///< signed device CONNECT or registration-free token
-    application,  ///< access key id + secret
-    registration, ///< a dynamic-registration connection (answer, then close)
+    anonymous,     ///< no credentials (where the listener allows it)
+    device,        ///< signed device CONNECT or registration-free token
+    application,   ///< access key id + secret
+    registration,  ///< a dynamic-registration connection (answer, then close)
   };
   kind who = kind::anonymous;
   std::string username;  ///< as sent (never the password)
@@ -41,6 +42,9 @@ struct identity {
   bool ext_rrpc = false;        ///< `ext=3`: extended RRPC topics
   // Applications.
   std::vector<std::string> products;
+  /// Applications and anonymous clients under an ACL file (`--acl-file`):
+  /// their rules, set when the connection attaches (null: no file applies).
+  std::shared_ptr<const acl::acl_rules> file_rules;
   // Registrations: what to publish right after CONNACK (contains a secret).
   std::string register_topic;
   std::string register_payload;
@@ -60,7 +64,7 @@ struct auth_request {
 struct auth_result {
   mqtt::reason code = mqtt::reason::success;  ///< success or a CONNACK reason
   identity who;
-  std::string why;          ///< for the log line when refused (never a secret)
+  std::string why;  ///< for the log line when refused (never a secret)
   /// Name of the session this connection attaches to: the client id for
   /// plain clients; for devices "\0d<pk>/<dn>" (one connection per device,
   /// whatever its client id) — MQTT strings cannot hold NUL, so no client

@@ -49,6 +49,9 @@ struct config {
   /// Anonymous clients: unset = only on loopback listeners (local mode),
   /// true = on every listener, false = never.
   std::optional<bool> allow_anonymous;
+  /// Mosquitto-format ACL file for applications and anonymous clients
+  /// (broker/acl/acl_file.hpp); empty: none.
+  std::string acl_file;
   log::level log_level = log::level::info;
   /// True when neither a config file nor a listener flag was given.
   bool local_mode = true;
@@ -66,6 +69,10 @@ struct config {
   std::size_t max_output_buffer = 4 * 1024 * 1024;  ///< per connection, bytes
   std::uint32_t connect_timeout = 10;               ///< seconds from accept to CONNECT
   std::uint32_t max_connect_size = 16 * 1024;       ///< bytes of CONNECT (unauthenticated)
+  /// Overlapping subscriptions of one client: one copy at the highest QoS
+  /// with every subscription identifier (true, "single") or one copy per
+  /// subscription ("multiple").
+  bool overlapping_single = true;
 
   // Devices (SPEC §2, §3, §6).
   std::uint16_t device_keep_alive_min = 30;    ///< seconds; lower is refused

@@ -157,6 +157,10 @@ std::vector<setting> make_table() {
                nullptr};
   anon.implicit_true = true;
   t.push_back(std::move(anon));
+  t.push_back(string_setting("acl-file", &config::acl_file, "FILE",
+                             "Mosquitto-format ACL file (user/topic/pattern lines) restricting "
+                             "applications and anonymous clients; devices keep their own topic "
+                             "rules"));
   t.push_back({"log-level", "L", "trace, debug, info, warn, error or off",
                [](config& c, std::string_view v) -> std::optional<std::string> {
                  if (!log::parse_level(v, c.log_level))
@@ -193,6 +197,18 @@ std::vector<setting> make_table() {
   t.push_back(uint_setting("max-connect-size", &config::max_connect_size, 64, 268'435'460,
                            "largest CONNECT accepted, bytes: what an unauthenticated peer can "
                            "make the broker buffer"));
+  t.push_back(
+      {"overlapping-subscriptions", "single|multiple",
+       "a client's overlapping subscriptions get one copy at the highest QoS with every "
+       "subscription identifier (single) or one copy each (multiple)",
+       [](config& c, std::string_view v) -> std::optional<std::string> {
+         if (v != "single" && v != "multiple")
+           return "overlapping-subscriptions: expected single or multiple, got '" + std::string{v} +
+                  "'";
+         c.overlapping_single = v == "single";
+         return std::nullopt;
+       },
+       [](const config& c) { return std::string(c.overlapping_single ? "single" : "multiple"); }});
   // Devices.
   t.push_back(uint_setting("device-keep-alive-min", &config::device_keep_alive_min, 0, 65535,
                            "devices with a smaller keep-alive are refused"));

@@ -10,6 +10,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "broker/mqtt/properties.hpp"
 #include "broker/mqtt/types.hpp"
@@ -61,6 +62,52 @@ using message_ptr = std::shared_ptr<const message>;
   m->received = received;
   return m;
 }
+
+/// The Subscription Identifiers one delivery carries (MQTT 5 §3.3.4): one
+/// per matching subscription that has one, when a client's overlapping
+/// subscriptions are delivered as one copy. Holds a single id without
+/// allocating; converts implicitly from one id (0: none).
+class sub_id_list {
+ public:
+  sub_id_list() = default;
+  sub_id_list(std::uint32_t id) noexcept : one_(id) {}  // NOLINT(google-explicit-constructor)
+
+  /// Appends `id` unless it is 0 or already present.
+  void add(std::uint32_t id) {
+    if (id == 0 || contains(id))
+      return;
+    if (one_ == 0) {
+      one_ = id;
+      return;
+    }
+    if (many_.empty())
+      many_.push_back(one_);
+    many_.push_back(id);
+  }
+  [[nodiscard]] bool contains(std::uint32_t id) const noexcept {
+    for (std::size_t i = 0; i < size(); ++i)
+      if (data()[i] == id)
+        return true;
+    return false;
+  }
+  /// The ids, contiguous (for the PUBLISH encoder).
+  [[nodiscard]] const std::uint32_t* data() const noexcept {
+    return many_.empty() ? &one_ : many_.data();
+  }
+  [[nodiscard]] std::size_t size() const noexcept {
+    return many_.empty() ? (one_ != 0 ? 1 : 0) : many_.size();
+  }
+  [[nodiscard]] bool empty() const noexcept { return size() == 0; }
+  /// The first id (0: none).
+  [[nodiscard]] std::uint32_t front() const noexcept { return one_; }
+  [[nodiscard]] std::vector<std::uint32_t> to_vector() const {
+    return std::vector<std::uint32_t>(data(), data() + size());
+  }
+
+ private:
+  std::uint32_t one_ = 0;            ///< the first id
+  std::vector<std::uint32_t> many_;  ///< all ids once there are two or more
+};
 
 /// Hands out broker-unique 64-bit message ids without a shared cache line
 /// on the hot path: each thread reserves a block of ids at a time.

@@ -15,6 +15,14 @@ namespace {
 
 constexpr std::uint32_t expiry_never = 0xFFFFFFFF;
 
+sub_id_list sub_ids_of(const s::QueueEntry& q) {
+  sub_id_list ids{q.sub_id()};
+  if (const auto* more = q.more_sub_ids())
+    for (auto id : *more)
+      ids.add(id);
+  return ids;
+}
+
 std::string queue_key(std::uint64_t store_id, std::uint64_t seq) {
   std::string k(16, '\0');
   put_be64(store_id, k.data());
@@ -235,8 +243,11 @@ expected<loaded_state, error> session_store::load(std::uint64_t now_ms) {
         return true;
       }
       out.max_store_id = std::max(out.max_store_id, r->store_id);
-      bool expired = r->expiry != expiry_never && r->disconnected_ms != 0 &&
-                     r->disconnected_ms + std::uint64_t{r->expiry} * 1000 <= now_ms;
+      // Expiry 0 (a durable session resumed with expiry 0) ends with its
+      // connection, which the restart ended.
+      bool expired =
+          r->expiry == 0 || (r->expiry != expiry_never && r->disconnected_ms != 0 &&
+                             r->disconnected_ms + std::uint64_t{r->expiry} * 1000 <= now_ms);
       if (expired) {
         ++out.expired_sessions;
         dead_sessions.emplace_back(key);
@@ -457,8 +468,11 @@ void session_store::enqueue(const message_ptr& m, std::vector<target> targets, b
             // Sequence numbers only grow; a retried group leaves a gap.
             auto seq = ++seq_[tg.store_id];
             b.Clear();
+            flatbuffers::Offset<flatbuffers::Vector<std::uint32_t>> more;
+            if (tg.sub_id.size() > 1)
+              more = b.CreateVector(tg.sub_id.data() + 1, tg.sub_id.size() - 1);
             b.Finish(s::CreateQueueEntry(b, st->m->id, static_cast<std::uint8_t>(tg.q), tg.retain,
-                                         tg.sub_id));
+                                         tg.sub_id.front(), more));
             std::span<const std::uint8_t> v(b.GetBufferPointer(), b.GetSize());
             if (auto ok = t.put(table::queue, queue_key(tg.store_id, seq), v); !ok)
               return ok;
@@ -565,7 +579,7 @@ expected<std::vector<queued>, error> session_store::page(std::uint64_t store_id,
           dead.emplace_back(seq, q->message_id());
         else
           out.push_back(queued{seq, std::move(m), static_cast<mqtt::qos>(q->qos()), q->retain(),
-                               q->sub_id()});
+                               sub_ids_of(*q)});
       }
       rc = mdb_cursor_get(c, &k, &v, MDB_NEXT);
     }

@@ -99,7 +99,7 @@ struct queued {
   message_ptr msg;
   mqtt::qos q = mqtt::qos::at_least_once;
   bool retain = false;
-  std::uint32_t sub_id = 0;
+  sub_id_list sub_id;  ///< subscription identifiers
 };
 
 /// A persistent session a message must reach.
@@ -107,7 +107,7 @@ struct target {
   std::uint64_t store_id = 0;
   mqtt::qos q = mqtt::qos::at_least_once;
   bool retain = false;
-  std::uint32_t sub_id = 0;
+  sub_id_list sub_id;  ///< subscription identifiers
 };
 
 /// What `load` found.

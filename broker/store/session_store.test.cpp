@@ -148,7 +148,7 @@ TEST_F(SessionStoreTest, SessionsAndQueuesSurviveAReopen) {
   ASSERT_TRUE(q);
   ASSERT_EQ(q->size(), 2u);
   EXPECT_EQ((*q)[0].msg->payload, "one");
-  EXPECT_EQ((*q)[0].sub_id, 7u);
+  EXPECT_EQ((*q)[0].sub_id.front(), 7u);
   EXPECT_EQ((*q)[1].msg->payload, "two");
   EXPECT_EQ((*q)[1].q, mqtt::qos::exactly_once);
   // Sequence numbers continue after a restart.
@@ -168,6 +168,21 @@ TEST_F(SessionStoreTest, PagesInOrderAfterAGivenSequence) {
   EXPECT_EQ((*p)[0].msg->payload, "4");
   EXPECT_EQ((*p)[2].msg->payload, "6");
   EXPECT_TRUE(store_->page(6, 0, 10)->empty());  // another session's queue is empty
+}
+
+// One copy for overlapping subscriptions keeps every subscription
+// identifier through the store.
+TEST_F(SessionStoreTest, QueueEntryKeepsSeveralSubscriptionIdentifiers) {
+  sub_id_list ids{3};
+  ids.add(5);
+  ids.add(8);
+  enqueue(make_message(1, "t", "x"), {{1, mqtt::qos::at_least_once, false, ids}});
+  enqueue(make_message(2, "t", "y"), {{1, mqtt::qos::at_least_once, false, 4}});
+  auto q = store_->page(1, 0, 10);
+  ASSERT_TRUE(q);
+  ASSERT_EQ(q->size(), 2u);
+  EXPECT_EQ((*q)[0].sub_id.to_vector(), (std::vector<std::uint32_t>{3, 5, 8}));
+  EXPECT_EQ((*q)[1].sub_id.to_vector(), (std::vector<std::uint32_t>{4}));
 }
 
 TEST_F(SessionStoreTest, AckRemovesEntryAndTheLastAckTheMessage) {
@@ -222,6 +237,21 @@ TEST_F(SessionStoreTest, ExpiredSessionsAreRemovedAtLoad) {
   EXPECT_EQ(loaded_.orphans, 1u);  // the expired session's entry
   open();
   EXPECT_EQ(loaded_.orphans, 0u);  // ...and its message went in the same pass
+}
+
+// A durable session that resumed with expiry 0 is stored with expiry 0
+// while online; a restart ends its connection and so the session.
+TEST_F(SessionStoreTest, OnlineSessionWithExpiryZeroEndsAtLoad) {
+  auto r = make_session("zero", 1);
+  r.expiry = 0;
+  r.disconnected_ms = 0;  // online when written
+  store_->put_session(r);
+  store_->put_session(make_session("live", 2));
+  enqueue(make_message(1, "t", "x"), {{1, mqtt::qos::at_least_once, false, 0}});
+  open();
+  ASSERT_EQ(loaded_.sessions.size(), 1u);
+  EXPECT_EQ(loaded_.sessions[0].name, "live");
+  EXPECT_EQ(loaded_.expired_sessions, 1u);
 }
 
 TEST_F(SessionStoreTest, MessagesPastRetentionAreDiscardedAndCounted) {
