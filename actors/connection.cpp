@@ -3,6 +3,7 @@
 #include <caf/actor_cast.hpp>
 #include <caf/send.hpp>
 
+#include "actors/dispatch.hpp"
 #include "broker/acl/device_acl.hpp"
 #include "broker/log/log.hpp"
 
@@ -67,7 +68,7 @@ caf::behavior connection::make_behavior() {
   // mailbox runs empty, so a handler that skips it (e.g. for a stale event
   // of an old transport) could strand bytes queued by the previous one.
   return {
-      [this](attach_atom, const attach_request_ptr& req) {
+      [this](attach_atom, const connect_request_ptr& req) {
         on_attach(req);
         after_handler();
       },
@@ -137,7 +138,7 @@ caf::behavior connection::make_behavior() {
   };
 }
 
-void connection::on_attach(const attach_request_ptr& req) {
+void connection::on_attach(const connect_request_ptr& req) {
   const auto& c = req->connect;
   bool took_over = static_cast<bool>(transport_);
   if (transport_) {
@@ -221,7 +222,7 @@ void connection::release_batches() {
 
 void connection::on_stored(std::uint64_t cookie, bool ok) {
   if (!ok)
-    ctx_->stats.store_refused.fetch_add(1, std::memory_order_relaxed);
+    ctx_->metrics.drop(metrics::drop_reason::store_full);
   if (!transport_)
     return;  // the client resends after reconnecting
   if (session_.on_stored(cookie, ok) == verdict::close) {
@@ -279,13 +280,13 @@ std::vector<store::queued> connection::page(std::uint64_t after_seq, std::size_t
   std::size_t expired = 0;
   auto r = ctx_->durable->page(session_.store_id(), after_seq, max, &expired);
   if (expired > 0) {
-    ctx_->stats.dropped_expired.fetch_add(expired, std::memory_order_relaxed);
+    ctx_->metrics.drop(metrics::drop_reason::expired, expired);
     IOTB_LOG(info, "store") << "client=" << session_.client_id() << ": " << expired
                             << " queued messages expired (retention or message expiry)";
   }
   if (!r) {
-    IOTB_LOG(error, "store") << "client=" << session_.client_id()
-                             << ": cannot read the stored queue: " << r.error().what;
+    IOTB_LOG_LIMITED(error, "store") << "client=" << session_.client_id()
+                                     << ": cannot read the stored queue: " << r.error().what;
     return {};
   }
   return std::move(*r);
@@ -312,7 +313,8 @@ bool connection::uplink_allowed() {
     which = "broker";
   if (!which)
     return true;
-  ctx_->stats.throttled_uplink.fetch_add(1, std::memory_order_relaxed);
+  ctx_->metrics.throttle(metrics::throttle_kind::uplink);
+  ctx_->metrics.drop(metrics::drop_reason::throttled);
   ++throttled_;
   // One log line and device-log entry per second at most, with the count.
   if (now - throttle_logged_ >= std::chrono::seconds{1}) {
@@ -418,12 +420,12 @@ void connection::flush() {
   if (!transport_ || write_blocked_ || out_.empty())
     return;
   switch (transport_->write(out_)) {
-    case net::tcp_transport::write_status::done:
+    case net::transport::write_status::done:
       return;
-    case net::tcp_transport::write_status::would_block:
+    case net::transport::write_status::would_block:
       write_blocked_ = true;
       return;
-    case net::tcp_transport::write_status::failed:
+    case net::transport::write_status::failed:
       // The reader side reports the closed socket; drop what cannot go.
       out_.clear();
       return;
@@ -431,65 +433,9 @@ void connection::flush() {
 }
 
 session_env::routed connection::route(const message_ptr& m, std::uint64_t cookie) {
-  auto* durable = ctx_->durable.get();
-  if (m->retain) {
-    if (m->payload.empty())
-      ctx_->retained.erase(m->topic);
-    else
-      ctx_->retained.set(m->topic, m);
-    if (durable && m->q == mqtt::qos::at_most_once)
-      durable->set_retained(m);
-  }
-  routed r;
-  auto self_key = session_.key();
-  if (session_.who().is_device() && m->origin == self_key)
-    answer_device(m);
-  // Persistent subscribers get QoS 1/2 through their durable queue: the
-  // message is committed first, then delivered with its entry's seq.
-  std::vector<store::target> targets;
-  std::vector<caf::actor> target_actors;
-  std::optional<bool> device_topic;  // computed once, if a confined subscriber matches
-  ctx_->subs.match(m->topic, [&](const sub_entry& e) {
-    if (e.opts.no_local && e.session == m->origin)
-      return;
-    if (e.confined) {
-      if (!device_topic)
-        device_topic = acl::is_device_namespace(m->topic);
-      if (*device_topic)
-        return;
-    }
-    ++r.reached;
-    auto q = std::min(e.opts.max_qos, m->q);
-    bool retain = e.opts.retain_as_published && m->retain;
-    if (durable && q != mqtt::qos::at_most_once) {
-      if (auto sid = e.flags ? e.flags->store_id.load(std::memory_order_relaxed) : 0; sid != 0) {
-        targets.push_back(store::target{sid, q, retain, e.sub_id});
-        target_actors.push_back(e.target);
-        return;
-      }
-    }
-    if (e.session == self_key)
-      session_.on_deliver(m, q, retain, e.sub_id);
-    else
-      caf::anon_send(e.target, deliver_atom::value, m, static_cast<std::uint8_t>(q), retain,
-                     e.sub_id, std::uint64_t{0});
-  });
-  bool retain_update = durable && m->retain && m->q != mqtt::qos::at_most_once;
-  if (targets.empty() && !retain_update)
-    return r;
-  r.deferred = cookie != 0;
-  auto self = cookie != 0 ? caf::actor_cast<caf::actor>(this) : caf::actor{};
-  durable->enqueue(
-      m, std::move(targets), retain_update,
-      [m, self, cookie, actors = std::move(target_actors)](
-          bool ok, const std::vector<store::target>& tg, const std::vector<std::uint64_t>& seqs) {
-        for (std::size_t i = 0; i < seqs.size(); ++i)
-          caf::anon_send(actors[i], deliver_atom::value, m, static_cast<std::uint8_t>(tg[i].q),
-                         tg[i].retain, tg[i].sub_id, seqs[i]);
-        if (self)
-          caf::anon_send(self, stored_atom::value, cookie, ok);
-      });
-  return r;
+  return dispatch(*ctx_, m,
+                  {session_.key(), &session_,
+                   cookie != 0 ? caf::actor_cast<caf::actor>(this) : caf::actor{}, cookie});
 }
 
 bool connection::subscribe(const std::string& filter, const mqtt::subscribe_options& opts,
@@ -545,7 +491,7 @@ void connection::limit_exceeded(const char* what, std::string_view filter) {
 }
 
 void connection::denied(const char* what, std::string_view topic, std::string_view why) {
-  ctx_->stats.acl_denials.fetch_add(1, std::memory_order_relaxed);
+  ctx_->metrics.acl_denials.inc();
   const auto& who = session_.who();
   IOTB_LOG(info, "acl") << "client=" << session_.client_id() << " " << what << " '" << topic
                         << "' denied: " << why;
@@ -557,9 +503,19 @@ void connection::denied(const char* what, std::string_view topic, std::string_vi
   }
 }
 
-void connection::dropped(const char* why) {
-  ctx_->stats.dropped_queue.fetch_add(1, std::memory_order_relaxed);
-  IOTB_LOG(debug, "conn") << "client=" << session_.client_id() << " dropped a message: " << why;
+void connection::dropped(metrics::drop_reason why) {
+  ctx_->metrics.drop(why);
+  ++drops_;
+  // A summary per client, at most one line a second (at info: a slow
+  // consumer is the client's problem, not the broker's).
+  auto now = std::chrono::steady_clock::now();
+  if (now - drop_logged_ < std::chrono::seconds{1})
+    return;
+  IOTB_LOG(info, "conn") << "client=" << session_.client_id() << " dropped " << drops_
+                         << " outbound messages since the last report (last reason: "
+                         << metrics::to_string(why) << ")";
+  drops_ = 0;
+  drop_logged_ = now;
 }
 
 }  // namespace iotb::actors

@@ -46,13 +46,14 @@ class connection : public caf::event_based_actor, private session_env {
   bool can_subscribe(std::string_view filter) override;
   std::uint64_t next_message_id() override { return ctx_->ids.next(); }
   std::chrono::steady_clock::time_point now() override { return std::chrono::steady_clock::now(); }
-  void dropped(const char* why) override;
+  void dropped(metrics::drop_reason why) override;
+  void sent_publish() override { ctx_->metrics.messages_sent.inc(); }
   void limit_exceeded(const char* what, std::string_view filter) override;
   /// Logs an ACL denial (and writes the device log).
   void denied(const char* what, std::string_view topic, std::string_view why);
 
   // -- handlers -------------------------------------------------------------
-  void on_attach(const attach_request_ptr& req);
+  void on_attach(const connect_request_ptr& req);
   void on_packets(std::uint32_t gen, const batch_ptr& batch);
   void on_closed(std::uint32_t gen, const close_ptr& info);
   /// Ends the current connection; `why` goes to the log.
@@ -66,8 +67,6 @@ class connection : public caf::event_based_actor, private session_env {
   void on_device_offline(const char* why);
   /// Publishes a message the broker itself originates.
   void publish_system(std::string topic, std::string payload, mqtt::qos q);
-  /// The broker's own answers to what a device published (NTP).
-  void answer_device(const message_ptr& m);
   /// Kicked by the session manager (device disabled or deleted).
   void on_kick(mqtt::reason r, const std::string& why);
   /// A persistent session read back from the store at start-up.
@@ -114,6 +113,8 @@ class connection : public caf::event_based_actor, private session_env {
   limits::token_bucket uplink_;
   std::uint32_t throttled_ = 0;  ///< since the last device-log line
   std::chrono::steady_clock::time_point throttle_logged_{};
+  std::uint64_t drops_ = 0;  ///< dropped since the last log line
+  std::chrono::steady_clock::time_point drop_logged_{};
   bool write_blocked_ = false;
   bool ending_ = false;  ///< detach requested
   unsigned deferred_ = 0;

@@ -26,13 +26,9 @@ void connection::on_device_online(bool took_over) {
   if (who.who == auth::identity::kind::registration) {
     // Answer on /ext/register (or /ext/regnwl) without a SUBSCRIBE, then
     // give the device 15 s to close the connection itself.
-    auto m = std::make_shared<message>();
-    m->topic = who.register_topic;
-    m->payload = who.register_payload;
-    m->id = ctx_->ids.next();
-    m->q = mqtt::qos::at_most_once;
-    m->received = std::chrono::steady_clock::now();
-    session_.on_deliver(m, mqtt::qos::at_most_once, false, 0);
+    session_.on_deliver(make_message(who.register_topic, who.register_payload,
+                                     mqtt::qos::at_most_once, false, ctx_->ids.next(), 0),
+                        mqtt::qos::at_most_once, false, 0);
     ctx_->device_log(who.product_key, who.device_name, store::log_kind::registered,
                      "dynamic registration answered on " + who.register_topic, ip_);
     delayed_send(this, registration_window, regclose_atom::value, gen_);
@@ -69,29 +65,8 @@ void connection::on_device_offline(const char* why) {
 }
 
 void connection::publish_system(std::string topic, std::string payload, mqtt::qos q) {
-  auto m = std::make_shared<message>();
-  m->topic = std::move(topic);
-  m->payload = std::move(payload);
-  m->id = ctx_->ids.next();
-  m->q = q;
-  m->origin = 0;  // the broker, not this session (no-local does not apply)
-  m->received = std::chrono::steady_clock::now();
-  route(m, 0);
-}
-
-void connection::answer_device(const message_ptr& m) {
-  const auto& who = session_.who();
-  if (!core::is_ntp_request(m->topic, who.product_key, who.device_name))
-    return;
-  auto recv = store::now_ms();
-  auto answer = core::ntp_response(m->payload, recv, store::now_ms());
-  if (!answer) {
-    IOTB_LOG(info, "ntp") << "client=" << session_.client_id()
-                          << " sent an NTP request without deviceSendTime: ignored";
-    return;
-  }
-  publish_system(core::ntp_response_topic(who.product_key, who.device_name), std::move(*answer),
-                 mqtt::qos::at_most_once);
+  // Origin 0: the broker, not this session (no-local does not apply).
+  route(make_message(std::move(topic), std::move(payload), q, false, ctx_->ids.next(), 0), 0);
 }
 
 void connection::on_kick(mqtt::reason r, const std::string& why) {

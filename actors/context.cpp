@@ -19,7 +19,8 @@ broker_context::broker_context(config c)
       ids(epoch_ms()),
       authn(std::make_unique<auth::anonymous_authenticator>()),
       authz(std::make_unique<acl::open_authorizer>()),
-      uplink_all(cfg.broker_uplink_rate, std::chrono::seconds{1}) {}
+      uplink_all(cfg.broker_uplink_rate, std::chrono::seconds{1}),
+      connects_all(cfg.max_connect_rate, std::chrono::seconds{1}) {}
 
 void broker_context::device_log(const std::string& pk, const std::string& dn, store::log_kind kind,
                                 std::string text, std::string ip) const {

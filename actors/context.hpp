@@ -6,7 +6,7 @@
 ///
 /// Concurrency: `subs` and `retained` are internally synchronised (see
 /// their headers); `cfg`, `authn` and `authz` are immutable after start;
-/// `ids` and the counters are atomic.
+/// `ids` and the metrics are atomic.
 
 #include <atomic>
 #include <cstdint>
@@ -19,6 +19,7 @@
 #include "broker/config/config.hpp"
 #include "broker/core/message.hpp"
 #include "broker/limits/token_bucket.hpp"
+#include "broker/metrics/broker_metrics.hpp"
 #include "broker/mqtt/packet.hpp"
 #include "broker/router/retained.hpp"
 #include "broker/router/router.hpp"
@@ -55,21 +56,6 @@ struct sub_entry {
   }
 };
 
-/// Broker-wide counters (relaxed atomics; read by metrics).
-struct counters {
-  std::atomic<std::uint64_t> publish_in{0};
-  std::atomic<std::uint64_t> publish_out{0};
-  std::atomic<std::uint64_t> dropped_qos0{0};        ///< slow consumer, QoS 0
-  std::atomic<std::uint64_t> dropped_queue{0};       ///< queue full
-  std::atomic<std::uint64_t> dropped_expired{0};     ///< message expiry
-  std::atomic<std::uint64_t> dropped_too_large{0};   ///< above client's max packet size
-  std::atomic<std::uint64_t> auth_failures{0};       ///< refused CONNECTs
-  std::atomic<std::uint64_t> acl_denials{0};         ///< refused PUBLISH/SUBSCRIBE
-  std::atomic<std::uint64_t> store_refused{0};       ///< QoS 1/2 refused: store full
-  std::atomic<std::uint64_t> throttled_uplink{0};    ///< device PUBLISHes over quota
-  std::atomic<std::uint64_t> throttled_connects{0};  ///< CONNECTs over quota
-};
-
 /// The shared broker state.
 struct broker_context {
   explicit broker_context(config c);
@@ -80,9 +66,13 @@ struct broker_context {
   id_source ids;
   std::unique_ptr<const auth::authenticator> authn;
   std::unique_ptr<const acl::authorizer> authz;
-  counters stats;
+  /// Every figure of /metrics (per-thread counters, summed on scrape).
+  metrics::broker_metrics metrics;
   /// Broker-wide device uplink quota (SPEC §6), shared by all connections.
   limits::shared_bucket uplink_all;
+  /// Broker-wide CONNECT quota (SPEC §6), taken by the connect gate on
+  /// every I/O thread.
+  limits::shared_bucket connects_all;
   caf::actor manager;  ///< the session manager; set once at start
   /// The registry environment (null when the broker runs without one, as
   /// in unit tests) and its writer thread (device log, device state).

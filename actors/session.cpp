@@ -224,17 +224,11 @@ verdict session::on_publish(publish& p) {
                    ver_ == version::v5 ? reason::not_authorized : reason::success);
     return verdict::keep;
   }
-  auto m = std::make_shared<message>();
-  m->topic = std::move(p.topic);
-  m->payload = std::move(p.payload);
+  auto m = make_message(std::move(p.topic), std::move(p.payload), p.q, p.retain,
+                        env_.next_message_id(), key_, env_.now());
   m->props = std::move(p.props);
   m->props.topic_alias.reset();
   m->props.subscription_identifiers.clear();
-  m->id = env_.next_message_id();
-  m->origin = key_;
-  m->q = p.q;
-  m->retain = p.retain;
-  m->received = env_.now();
   std::uint64_t cookie = p.q == qos::at_most_once ? 0 : ++next_cookie_;
   auto r = env_.route(m, cookie);
   if (p.q == qos::at_most_once)
@@ -256,8 +250,8 @@ verdict session::on_stored(std::uint64_t cookie, bool ok) {
   if (it == acks_.end())
     return verdict::keep;  // for an earlier connection
   if (!ok) {
-    IOTB_LOG(warn, "store") << "client=" << client_id_ << " PUBLISH id=" << it->packet_id
-                            << " refused: the message store is full or failing";
+    IOTB_LOG_LIMITED(warn, "store") << "client=" << client_id_ << " PUBLISH id=" << it->packet_id
+                                    << " refused: the message store is full or failing";
     if (ver_ != version::v5) {
       // 3.1.1 has no negative PUBACK: close; the client resends after
       // reconnecting (the message was not acknowledged, nothing is lost).
@@ -435,16 +429,10 @@ std::optional<std::pair<message_ptr, std::uint32_t>> session::take_will() {
 }
 
 message_ptr session::make_will() const {
-  auto m = std::make_shared<message>();
-  m->topic = will_->topic;
-  m->payload = will_->payload;
+  auto m = make_message(will_->topic, will_->payload, will_->q, will_->retain,
+                        env_.next_message_id(), key_, env_.now());
   m->props = will_->props;
   m->props.will_delay_interval.reset();
-  m->id = env_.next_message_id();
-  m->origin = key_;
-  m->q = will_->q;
-  m->retain = will_->retain;
-  m->received = env_.now();
   return m;
 }
 
@@ -488,7 +476,7 @@ void session::on_deliver(const message_ptr& m, qos granted, bool retain, std::ui
   }
   auto left = m->remaining_expiry(env_.now());
   if (left && *left == 0) {
-    env_.dropped("expired");
+    env_.dropped(metrics::drop_reason::expired);
     if (seq != 0) {
       mem_upto_ = seq;
       env_.acked(seq, m->id);
@@ -500,7 +488,7 @@ void session::on_deliver(const message_ptr& m, qos granted, bool retain, std::ui
     if (!online_)
       return;
     if (env_.out().size() > cfg_.max_output_buffer) {
-      env_.dropped("slow consumer (QoS 0)");
+      env_.dropped(metrics::drop_reason::slow_consumer);
       return;
     }
     send_publish(p, 0, false);
@@ -516,7 +504,7 @@ void session::on_deliver(const message_ptr& m, qos granted, bool retain, std::ui
       spilled_ = true;  // stays on disk (from this seq on); read back when the queue drains
       return;
     }
-    env_.dropped("queue full");
+    env_.dropped(metrics::drop_reason::queue_full);
     return;
   }
   mem_upto_ = std::max(mem_upto_, seq);
@@ -573,7 +561,7 @@ void session::pump() {
     auto& p = queue_.front();
     auto left = p.msg->remaining_expiry(env_.now());
     if (left && *left == 0) {
-      env_.dropped("expired");
+      env_.dropped(metrics::drop_reason::expired);
       completed(p);
       pop_queue();
       continue;
@@ -627,7 +615,7 @@ void session::send_publish(const pending& p, std::uint16_t packet_id, bool dup) 
     }
     if (client_max_packet_ != 0 && encoded_size(v, ver_) > client_max_packet_) {
       // MQTT 5 §3.1.2.25: discard, and treat QoS 1/2 as completed.
-      env_.dropped("larger than the client's maximum packet size");
+      env_.dropped(metrics::drop_reason::too_large);
       if (packet_id != 0) {
         auto it = std::find_if(inflight_.begin(), inflight_.end(),
                                [&](const outflight& f) { return f.packet_id == packet_id; });
@@ -642,6 +630,7 @@ void session::send_publish(const pending& p, std::uint16_t packet_id, bool dup) 
   auto msg = p.msg;
   env_.out().emit([&](buffer& b) { encode(v, ver_, b, false); });
   env_.out().append_ref(msg, m.payload.data(), m.payload.size());
+  env_.sent_publish();
 }
 
 }  // namespace iotb::actors

@@ -20,6 +20,7 @@
 #include "broker/auth/authenticator.hpp"
 #include "broker/config/config.hpp"
 #include "broker/core/message.hpp"
+#include "broker/metrics/broker_metrics.hpp"
 #include "broker/mqtt/codec.hpp"
 #include "broker/net/out_queue.hpp"
 #include "broker/store/session_store.hpp"
@@ -71,8 +72,10 @@ class session_env {
   virtual std::uint64_t next_message_id() = 0;
   /// The current time (injectable for tests).
   virtual std::chrono::steady_clock::time_point now() = 0;
-  /// Counts a dropped outbound message (reason for metrics and logs).
-  virtual void dropped(const char* why) = 0;
+  /// Counts a dropped outbound message (metrics, a rate-limited log line).
+  virtual void dropped(metrics::drop_reason why) = 0;
+  /// A PUBLISH went into the output (metrics).
+  virtual void sent_publish() {}
   /// A device hit a subscription limit (`what`) with `filter`.
   virtual void limit_exceeded(const char* what, std::string_view filter) = 0;
 };

@@ -59,7 +59,7 @@ class fake_env : public session_env {
   bool can_subscribe(std::string_view f) override { return f != "forbidden"; }
   std::uint64_t next_message_id() override { return ids++; }
   std::chrono::steady_clock::time_point now() override { return clock; }
-  void dropped(const char* why) override { drops.emplace_back(why); }
+  void dropped(metrics::drop_reason why) override { drops.emplace_back(metrics::to_string(why)); }
   void limit_exceeded(const char* what, std::string_view) override { limits.emplace_back(what); }
   std::vector<std::string> limits;
 
@@ -616,7 +616,7 @@ TEST_F(session_test, queued_bytes_cap_drops_for_clean_and_spills_for_durable_ses
     s.on_deliver(make_msg("t", std::string(1000, 'a'), qos::at_least_once), qos::at_least_once,
                  false, 0);
   EXPECT_EQ(s.queued(), 2u);
-  EXPECT_EQ(env.drops, (std::vector<std::string>{"queue full"}));
+  EXPECT_EQ(env.drops, (std::vector<std::string>{"queue_full"}));
 
   session d{cfg, env, "c2", 8};
   d.on_connect(make_connect(version::v311, false), {}, false, false);

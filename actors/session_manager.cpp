@@ -2,9 +2,9 @@
 
 #include <caf/actor_cast.hpp>
 
+#include "actors/connect_gate.hpp"
 #include "actors/connection.hpp"
 #include "broker/log/log.hpp"
-#include "broker/tls/random.hpp"
 
 namespace iotb::actors {
 
@@ -37,7 +37,6 @@ session_manager::session_manager(caf::actor_config& cfg, context_ptr ctx,
     : caf::event_based_actor(cfg),
       ctx_(std::move(ctx)),
       restored_(std::move(restored)),
-      connects_(ctx_->cfg.max_connect_rate, std::chrono::seconds{1}),
       device_connects_(ctx_->cfg.device_connect_rate, std::chrono::minutes{1},
                        ctx_->cfg.device_connect_rate, 100'000),
       next_key_(max_store_id + 1) {}
@@ -48,6 +47,7 @@ caf::behavior session_manager::make_behavior() {
       if (it->second.actor.address() == dm.source) {
         IOTB_LOG(warn, "session") << "session actor ended: " << to_string(dm.reason);
         sessions_.erase(it);
+        ctx_->metrics.sessions.set(static_cast<std::int64_t>(sessions_.size()));
         return;
       }
     }
@@ -55,6 +55,7 @@ caf::behavior session_manager::make_behavior() {
   for (auto& r : restored_) {
     auto& e = sessions_[r.name];
     e.actor = spawn<connection>(ctx_, r.client_id, r.name, r.store_id);
+    ctx_->metrics.sessions.set(static_cast<std::int64_t>(sessions_.size()));
     monitor(e.actor);
     send(e.actor, restore_atom::value, std::make_shared<const store::session_record>(std::move(r)));
   }
@@ -75,6 +76,7 @@ caf::behavior session_manager::make_behavior() {
         demonitor(it->second.actor);
         send(it->second.actor, terminate_atom::value);
         sessions_.erase(it);
+        ctx_->metrics.sessions.set(static_cast<std::int64_t>(sessions_.size()));
       },
       [this](poll_atom) {
         if (shutting_down_)
@@ -94,89 +96,31 @@ caf::behavior session_manager::make_behavior() {
   };
 }
 
-void session_manager::refuse(const connect_request_ptr& req, mqtt::reason r,
-                             const std::string& why) {
-  IOTB_LOG(info, "session") << "peer=" << req->transport->peer() << " client='"
-                            << req->connect.client_id << "' refused (" << mqtt::to_string(r)
-                            << "): " << why;
-  std::vector<std::uint8_t> out;
-  mqtt::encode(mqtt::connack{false, r, {}}, req->connect.ver, out);
-  req->transport->reject(std::move(out));
-}
-
 void session_manager::on_connect(const connect_request_ptr& req) {
   auto& c = req->connect;
-  const auto& cfg = ctx_->cfg;
+  const auto& who = req->who;
   if (shutting_down_)
-    return refuse(req, mqtt::reason::server_unavailable, "server shutting down");
-  if (c.props.authentication_method)
-    return refuse(req, mqtt::reason::bad_authentication_method,
-                  "enhanced authentication is not supported");
-  const auto& peer = req->transport->peer();
-  auto now = std::chrono::steady_clock::now();
-  if (!connects_.try_take(now)) {
-    ctx_->stats.throttled_connects.fetch_add(1, std::memory_order_relaxed);
-    return refuse(req,
-                  c.ver == mqtt::version::v5 ? mqtt::reason::connection_rate_exceeded
-                                             : mqtt::reason::server_unavailable,
-                  "more than " + std::to_string(cfg.max_connect_rate) +
-                      " CONNECTs per second (max-connect-rate)");
-  }
-  auto res = ctx_->authn->authenticate(
-      {c, peer, req->transport->settings().anonymous_allowed, req->transport->settings().secure});
-  if (res.code != mqtt::reason::success) {
-    ctx_->stats.auth_failures.fetch_add(1, std::memory_order_relaxed);
-    if (!res.who.product_key.empty() && !res.who.device_name.empty())
-      ctx_->device_log(res.who.product_key, res.who.device_name, store::log_kind::auth_failure,
-                       std::string(mqtt::to_string(res.code)) + ": " + res.why, ip_of(peer));
-    return refuse(req, res.code, res.why);
-  }
-  if (res.who.is_device() && cfg.device_connect_rate != 0) {
-    auto key = res.who.product_key + "/" + res.who.device_name;
-    if (!device_connects_.try_take(key, now)) {
-      ctx_->stats.throttled_connects.fetch_add(1, std::memory_order_relaxed);
-      auto why = "more than " + std::to_string(cfg.device_connect_rate) +
+    return refuse_connect(req->transport, c, mqtt::reason::server_unavailable,
+                          "server shutting down");
+  if (who.is_device() && ctx_->cfg.device_connect_rate != 0) {
+    auto key = who.product_key + "/" + who.device_name;
+    if (!device_connects_.try_take(key, std::chrono::steady_clock::now())) {
+      ctx_->metrics.throttle(metrics::throttle_kind::connect);
+      auto why = "more than " + std::to_string(ctx_->cfg.device_connect_rate) +
                  " CONNECTs per minute for this device";
-      ctx_->device_log(res.who.product_key, res.who.device_name, store::log_kind::throttled,
-                       "connect refused: " + why, ip_of(peer));
-      return refuse(req, mqtt::reason::connection_rate_exceeded, why);
+      ctx_->device_log(who.product_key, who.device_name, store::log_kind::throttled,
+                       "connect refused: " + why, ip_of(req->transport->peer()));
+      return refuse_connect(req->transport, c, mqtt::reason::connection_rate_exceeded, why);
     }
   }
-  if (!res.client_id.empty())
-    c.client_id = std::move(res.client_id);
-  bool assigned = false;
-  if (c.client_id.empty()) {
-    if (c.ver == mqtt::version::v31 || (c.ver == mqtt::version::v311 && !c.clean_start))
-      return refuse(req, mqtt::reason::client_identifier_not_valid,
-                    "an empty client id needs a clean session");
-    c.client_id = "auto-" + tls::random_hex(12);
-    assigned = true;
-  }
-  if (c.client_id.size() > cfg.max_client_id_length)
-    return refuse(req, mqtt::reason::client_identifier_not_valid, "client id too long");
-  std::string name;
-  if (res.who.who == auth::identity::kind::registration) {
-    // A registration connection answers once and closes: a fresh session.
-    name = std::string(1, '\0') + "r" + tls::random_hex(8);
-    c.clean_start = true;
-    c.props.session_expiry_interval.reset();
-    c.will_msg.reset();
-  } else {
-    name = res.session_key.empty() ? c.client_id : std::move(res.session_key);
-  }
-  auto& e = sessions_[name];
+  auto& e = sessions_[req->session_name];
   if (!e.actor) {
-    e.actor = spawn<connection>(ctx_, c.client_id, name, next_key_++);
+    e.actor = spawn<connection>(ctx_, c.client_id, req->session_name, next_key_++);
+    ctx_->metrics.sessions.set(static_cast<std::int64_t>(sessions_.size()));
     monitor(e.actor);
   }
-  ++e.epoch;
-  auto attach = std::make_shared<attach_request>();
-  attach->transport = req->transport;
-  attach->connect = std::move(c);
-  attach->who = std::move(res.who);
-  attach->epoch = e.epoch;
-  attach->assigned_id = assigned;
-  send(e.actor, attach_atom::value, std::move(attach));
+  req->epoch = ++e.epoch;
+  send(e.actor, attach_atom::value, req);
 }
 
 void session_manager::poll_changes() {

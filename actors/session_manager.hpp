@@ -1,10 +1,10 @@
 #pragma once
 /// @file
 /// The session manager: the one actor that maps session names to connection
-/// actors. Every CONNECT passes through it: authentication (signed device
-/// CONNECT, registration, application credentials, anonymous), client-id
-/// rules (assignment, length), then attach to the existing session actor or
-/// a new one. It also follows the registry's change feed and disconnects
+/// actors. Every authenticated CONNECT passes through it (authentication
+/// and client-id rules happen before, in the connect gate on the I/O
+/// threads): the per-device connect quota, then attach to the existing
+/// session actor or a new one. It also follows the registry's change feed and disconnects
 /// devices that were disabled or deleted by any process.
 ///
 /// Session names: the client id for plain clients; "\0d<pk>/<dn>" for a
@@ -44,15 +44,16 @@ class session_manager : public caf::event_based_actor {
     caf::actor actor;
     std::uint64_t epoch = 0;
   };
+  /// An authenticated CONNECT (from the connect gate): per-device connect
+  /// quota, then attach to the session's actor (made on first use).
   void on_connect(const connect_request_ptr& req);
-  void refuse(const connect_request_ptr& req, mqtt::reason r, const std::string& why);
   /// Reads the registry change feed and acts on device changes.
   void poll_changes();
 
   context_ptr ctx_;
   std::vector<store::session_record> restored_;
-  /// SPEC §6 connect quotas: whole broker (per second), per device (per minute).
-  limits::token_bucket connects_;
+  /// SPEC §6 connect quota per device (per minute); the broker-wide one
+  /// is taken by the connect gate.
   limits::keyed_rate device_connects_;
   std::unordered_map<std::string, entry> sessions_;
   std::uint64_t next_key_ = 1;

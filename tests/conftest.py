@@ -42,15 +42,19 @@ class Broker:
     def __init__(self, tmp_path, extra_args=()):
         tmp_path.mkdir(parents=True, exist_ok=True)
         self.port = free_port()
+        self.ws_port = free_port()
         # The admin API on its own free port, so that parallel brokers never
         # collide on the default 18083 (a test may still pass --admin).
         self.admin_port = free_port()
         self.data_dir = str(tmp_path / "data")
         self.log_path = str(tmp_path / "broker.log")
         binary = os.environ.get("IOTB_BINARY", os.path.join(ROOT, "build", "iotbroker"))
-        self.args = [binary, "--mqtt", "127.0.0.1:%d" % self.port, "--admin",
-                     "127.0.0.1:%d" % self.admin_port, "--data-dir", self.data_dir,
-                     "--log-level", "debug", *extra_args]
+        # Every listener on a free port (or off), so brokers never collide;
+        # extra_args come last and override.
+        self.args = [binary, "--mqtt", "127.0.0.1:%d" % self.port,
+                     "--ws", "127.0.0.1:%d" % self.ws_port, "--wss", "127.0.0.1:0",
+                     "--admin", "127.0.0.1:%d" % self.admin_port,
+                     "--data-dir", self.data_dir, "--log-level", "debug", *extra_args]
         self.log = open(self.log_path, "ab")
         self.proc = subprocess.Popen(self.args, stdout=self.log, stderr=self.log)
         wait_port(self.port, self.proc)

@@ -26,9 +26,11 @@ class Client:
 
     def __init__(self, port, client_id="", version=V311, clean=True, will=None,
                  keepalive=60, props=None, username=None, password=None, tls=None,
-                 wait=True):
-        self.c = mqtt.Client(client_id=client_id, protocol=version,
+                 wait=True, transport="tcp", ws_path="/mqtt"):
+        self.c = mqtt.Client(client_id=client_id, protocol=version, transport=transport,
                              **({} if version == V5 else {"clean_session": clean}))
+        if transport == "websockets":
+            self.c.ws_set_options(path=ws_path)
         # paho's network loop reconnects by itself 1 s after a disconnect;
         # a test's client must not (it would take the session over again).
         self.c.reconnect_delay_set(min_delay=3600, max_delay=3600)

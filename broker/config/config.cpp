@@ -1,5 +1,7 @@
 #include "broker/config/config.hpp"
 
+#include "broker/config/settings.hpp"
+
 #include <charconv>
 #include <fstream>
 #include <sstream>
@@ -14,29 +16,6 @@ std::string_view trim(std::string_view s) {
   while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r'))
     s.remove_suffix(1);
   return s;
-}
-
-template <class T>
-std::optional<std::string> parse_uint(std::string_view key, std::string_view v, T& out,
-                                      std::uint64_t min, std::uint64_t max) {
-  std::uint64_t x = 0;
-  auto [p, ec] = std::from_chars(v.data(), v.data() + v.size(), x);
-  if (ec != std::errc{} || p != v.data() + v.size() || x < min || x > max)
-    return std::string{key} + ": expected an integer in [" + std::to_string(min) + ", " +
-           std::to_string(max) + "], got '" + std::string{v} + "'";
-  out = static_cast<T>(x);
-  return std::nullopt;
-}
-
-std::optional<std::string> parse_bool(std::string_view key, std::string_view v, bool& out) {
-  if (v == "true" || v == "1" || v == "yes" || v == "on") {
-    out = true;
-  } else if (v == "false" || v == "0" || v == "no" || v == "off") {
-    out = false;
-  } else {
-    return std::string{key} + ": expected true or false, got '" + std::string{v} + "'";
-  }
-  return std::nullopt;
 }
 
 }  // namespace
@@ -75,123 +54,22 @@ expected<endpoint, std::string> parse_endpoint(std::string_view s) {
   }
   if (ep.host.empty())
     return unexpected{"bad address '" + std::string{s} + "': empty host"};
-  if (auto err = parse_uint("port", port, ep.port, 0, 65535))
-    return unexpected{"bad address '" + std::string{s} + "': " + *err};
+  unsigned p = 0;
+  auto [end, ec] = std::from_chars(port.data(), port.data() + port.size(), p);
+  if (ec != std::errc{} || end != port.data() + port.size() || p > 65535)
+    return unexpected{"bad address '" + std::string{s} +
+                      "': port: expected an integer in [0, "
+                      "65535], got '" +
+                      std::string{port} + "'"};
+  ep.port = static_cast<std::uint16_t>(p);
   return ep;
 }
 
 std::optional<std::string> apply_setting(config& cfg, std::string_view key, std::string_view v) {
-  if (key == "data-dir") {
-    if (v.empty())
-      return std::string{"data-dir: must not be empty"};
-    cfg.data_dir = std::string{v};
-  } else if (key == "mqtt") {
-    auto ep = parse_endpoint(v);
-    if (!ep)
-      return "mqtt: " + ep.error();
-    cfg.mqtt = *ep;
-  } else if (key == "mqtts") {
-    auto ep = parse_endpoint(v);
-    if (!ep)
-      return "mqtts: " + ep.error();
-    cfg.mqtts = *ep;
-    cfg.mqtts_set = true;
-  } else if (key == "admin") {
-    auto ep = parse_endpoint(v);
-    if (!ep)
-      return "admin: " + ep.error();
-    cfg.admin = *ep;
-  } else if (key == "tls-cert") {
-    cfg.tls_cert = std::string{v};
-  } else if (key == "tls-key") {
-    cfg.tls_key = std::string{v};
-  } else if (key == "tls-ca") {
-    cfg.tls_ca = std::string{v};
-  } else if (key == "tls-ciphers") {
-    cfg.tls_ciphers = std::string{v};
-  } else if (key == "device-keep-alive-min") {
-    return parse_uint(key, v, cfg.device_keep_alive_min, 0, 65535);
-  } else if (key == "device-keep-alive-max") {
-    return parse_uint(key, v, cfg.device_keep_alive_max, 1, 65535);
-  } else if (key == "max-subscriptions-per-device") {
-    return parse_uint(key, v, cfg.max_subscriptions_per_device, 1, 1'000'000);
-  } else if (key == "max-filters-per-subscribe") {
-    return parse_uint(key, v, cfg.max_filters_per_subscribe, 1, 65535);
-  } else if (key == "auto-subscribe") {
-    if (v == "always")
-      cfg.auto_subscribe_always = true;
-    else if (v == "ss")
-      cfg.auto_subscribe_always = false;
-    else
-      return "auto-subscribe: expected 'ss' (only devices sending _ss=1) or 'always', got '" +
-             std::string{v} + "'";
-  } else if (key == "sign-max-skew") {
-    return parse_uint(key, v, cfg.sign_max_skew, 0, 0xFFFFFFFFull);
-  } else if (key == "allow-anonymous") {
-    bool b = true;
-    if (auto err = parse_bool(key, v, b))
-      return err;
-    cfg.allow_anonymous = b;
-  } else if (key == "log-level") {
-    if (!log::parse_level(v, cfg.log_level))
-      return "log-level: expected trace, debug, info, warn, error or off, got '" + std::string{v} +
-             "'";
-  } else if (key == "max-packet-size") {
-    return parse_uint(key, v, cfg.max_packet_size, 64, 268'435'460);
-  } else if (key == "receive-maximum") {
-    return parse_uint(key, v, cfg.receive_maximum, 1, 65535);
-  } else if (key == "max-inflight") {
-    return parse_uint(key, v, cfg.max_inflight, 1, 65535);
-  } else if (key == "max-queued-messages") {
-    return parse_uint(key, v, cfg.max_queued_messages, 0, 100'000'000);
-  } else if (key == "max-queued-bytes") {
-    return parse_uint(key, v, cfg.max_queued_bytes, 1024, 1ull << 40);
-  } else if (key == "topic-alias-maximum") {
-    return parse_uint(key, v, cfg.topic_alias_maximum, 0, 65535);
-  } else if (key == "max-keep-alive") {
-    return parse_uint(key, v, cfg.max_keep_alive, 1, 65535);
-  } else if (key == "max-session-expiry") {
-    return parse_uint(key, v, cfg.max_session_expiry, 0, 0xFFFFFFFFull);
-  } else if (key == "max-client-id-length") {
-    return parse_uint(key, v, cfg.max_client_id_length, 23, 65535);
-  } else if (key == "max-output-buffer") {
-    return parse_uint(key, v, cfg.max_output_buffer, 4096, 1ull << 32);
-  } else if (key == "connect-timeout") {
-    return parse_uint(key, v, cfg.connect_timeout, 1, 3600);
-  } else if (key == "device-uplink-rate") {
-    return parse_uint(key, v, cfg.device_uplink_rate, 0, 1'000'000);
-  } else if (key == "broker-uplink-rate") {
-    return parse_uint(key, v, cfg.broker_uplink_rate, 0, 100'000'000);
-  } else if (key == "device-connect-rate") {
-    return parse_uint(key, v, cfg.device_connect_rate, 0, 1'000'000);
-  } else if (key == "max-connect-rate") {
-    return parse_uint(key, v, cfg.max_connect_rate, 0, 100'000'000);
-  } else if (key == "max-connection-bandwidth") {
-    return parse_uint(key, v, cfg.max_connection_bandwidth, 0, 32'000'000'000ull);
-  } else if (key == "durability") {
-    if (v != "sync" && v != "batch" && v != "none")
-      return "durability: expected sync, batch or none, got '" + std::string{v} + "'";
-    cfg.durability = std::string{v};
-  } else if (key == "persistence") {
-    return parse_bool(key, v, cfg.persistence);
-  } else if (key == "commit-window-ms") {
-    return parse_uint(key, v, cfg.commit_window_ms, 0, 1000);
-  } else if (key == "batch-interval-ms") {
-    return parse_uint(key, v, cfg.batch_interval_ms, 1, 60'000);
-  } else if (key == "qos1-retention") {
-    return parse_uint(key, v, cfg.qos1_retention, 1, 0xFFFFFFFFull);
-  } else if (key == "store-max-size") {
-    return parse_uint(key, v, cfg.store_max_size_mb, 1, 1ull << 24);
-  } else if (key == "io-threads") {
-    return parse_uint(key, v, cfg.io_threads, 0, 256);
-  } else if (key == "workers") {
-    return parse_uint(key, v, cfg.workers, 0, 256);
-  } else if (key == "max-throughput") {
-    return parse_uint(key, v, cfg.max_throughput, 1, 1'000'000);
-  } else {
+  const auto* s = find_setting(key);
+  if (!s || !s->apply)
     return "unknown setting '" + std::string{key} + "' (see --help)";
-  }
-  return std::nullopt;
+  return s->apply(cfg, v);
 }
 
 std::optional<std::string> apply_config_text(config& cfg, std::string_view text) {
@@ -247,7 +125,7 @@ expected<cli_result, std::string> parse_command_line(const std::vector<std::stri
     if (auto eq = key.find('='); eq != std::string_view::npos) {
       value = key.substr(eq + 1);
       key = key.substr(0, eq);
-    } else if (key == "allow-anonymous") {
+    } else if (const auto* s = find_setting(key); s && s->implicit_true) {
       value = "true";
     } else {
       if (i + 1 >= args.size())
@@ -256,7 +134,7 @@ expected<cli_result, std::string> parse_command_line(const std::vector<std::stri
     }
     if (key == "config")
       continue;
-    if (key == "mqtt" || key == "mqtts")
+    if (const auto* s = find_setting(key); s && s->listener)
       res.cfg.local_mode = false;
     if (auto err = apply_setting(res.cfg, key, value))
       return unexpected{"--" + *err};
@@ -264,8 +142,8 @@ expected<cli_result, std::string> parse_command_line(const std::vector<std::stri
   return res;
 }
 
-std::string_view help_text() noexcept {
-  return R"(iotbroker — a self-hosted IoT device hub (MQTT 3.1, 3.1.1, 5.0)
+std::string help_text() {
+  std::string out = R"(iotbroker — a self-hosted IoT device hub (MQTT 3.1, 3.1.1, 5.0)
 
 Usage: iotbroker [options]
 
@@ -275,68 +153,47 @@ overrides the defaults. Every flag is also a config-file key
 (`key = value`, `#` comments).
 
 Options:
-  --config FILE              read settings from FILE
-  --data-dir DIR             data directory (default ./data)
-  --mqtt HOST:PORT           MQTT over TCP listener (default 127.0.0.1:1883;
-                             port 0 disables it)
-  --mqtts HOST:PORT          MQTT over TLS listener (default 127.0.0.1:8883,
-                             on when --tls-cert/--tls-key are given)
-  --admin HOST:PORT          admin HTTP API (default 127.0.0.1:18083; port 0
-                             disables it); the first start writes the password
-                             of the user 'admin' to <data-dir>/initial-admin-password
-  --tls-cert FILE            PEM certificate (chain) for TLS listeners
-  --tls-key FILE             PEM private key for TLS listeners
-  --tls-ca FILE              PEM CA bundle: request and verify client certificates
-  --tls-ciphers LIST         TLS 1.2 cipher list (default: ECDHE suites plus the
-                             RSA-key-exchange AES suites device SDKs need)
-  --allow-anonymous[=BOOL]   allow clients without credentials on every
-                             listener (default: only on loopback listeners)
-  --log-level L              trace, debug, info, warn, error, off (default info)
-  --max-packet-size N        largest packet accepted or sent (default 262144)
-  --receive-maximum N        unacknowledged inbound QoS 1/2 per client (100)
-  --max-inflight N           unacknowledged outbound QoS 1/2 per client (100)
-  --max-queued-messages N    queued QoS 1/2 messages per session (1000)
-  --max-queued-bytes N       payload bytes of those per session (16777216)
-  --topic-alias-maximum N    topic aliases a client may use (64)
-  --max-keep-alive N         larger keep-alives are cut to N seconds (65535)
-  --max-session-expiry N     cap on session expiry, seconds (4294967295 = never)
-  --max-client-id-length N   longest client id accepted (256)
-  --max-output-buffer N      bytes buffered for a slow reader before QoS 0
-                             messages to it are dropped (4194304)
-  --connect-timeout N        seconds a new connection has to send CONNECT (10)
-  --device-keep-alive-min N  devices with a smaller keep-alive are refused (30)
-  --device-keep-alive-max N  devices with a larger keep-alive are refused (1200)
-  --max-subscriptions-per-device N   subscriptions a device may hold (100)
-  --max-filters-per-subscribe N      filters per SUBSCRIBE from a device (8)
-  --auto-subscribe ss|always subscribe devices to their downlink topics when
-                             they send _ss=1 (ss, default) or always
-  --sign-max-skew N          refuse signed CONNECTs whose timestamp is more than
-                             N seconds off (0 = no check, the default: SDKs send
-                             fixed timestamps)
-  --device-uplink-rate N     PUBLISHes per second a device may send (30); the
-                             excess is dropped and counted (0x96 on MQTT 5)
-  --broker-uplink-rate N     device PUBLISHes per second, whole broker (10000)
-  --device-connect-rate N    CONNECTs per minute per device (5); refused with 5
-  --max-connect-rate N       CONNECTs per second, whole broker (500); refused
-                             with 3 (raise it for connection-storm benchmarks)
-  --max-connection-bandwidth N   bits per second read from one connection
-                             (8000000); beyond it reading pauses (0 = no limit)
-  --persistence BOOL         keep persistent sessions, their QoS 1/2 queues and
-                             retained messages in <data-dir>/sessions (true)
-  --durability MODE          sync: a QoS 1 PUBLISH is acknowledged once on disk
-                             (default); batch: synced every --batch-interval-ms;
-                             none: the OS decides (a crash may lose messages)
-  --commit-window-ms N       extra wait to gather a group commit (0)
-  --batch-interval-ms N      sync period for --durability batch (100)
-  --qos1-retention N         seconds a queued QoS 1/2 message is kept (604800)
-  --store-max-size N         MiB the sessions store may grow to (65536); when
-                             full, QoS 1 publishes are refused with 0x97
-  --io-threads N             socket I/O threads (0 = one per core)
-  --workers N                actor scheduler threads (0 = one per core)
-  --max-throughput N         messages an actor handles before yielding (64)
-  --help                     this text
-  --version                  print the version
 )";
+  const config defaults;
+  constexpr std::size_t indent = 29;
+  constexpr std::size_t width = 79;
+  for (const auto& s : settings()) {
+    std::string head = "  --" + std::string{s.key} + (s.implicit_true ? "[=" : " ") +
+                       std::string{s.arg} + (s.implicit_true ? "]" : "");
+    std::string text{s.help};
+    if (s.show) {
+      auto d = s.show(defaults);
+      if (!d.empty())
+        text += " (default " + d + ")";
+    }
+    // Wrap the help text at `width`, indented under the flag.
+    out += head;
+    std::size_t col = head.size();
+    if (col + 1 >= indent) {
+      out += "\n";
+      col = 0;
+    }
+    out.append(indent - col, ' ');
+    col = indent;
+    std::size_t pos = 0;
+    while (pos < text.size()) {
+      auto sp = text.find(' ', pos);
+      auto word = text.substr(pos, sp == std::string::npos ? std::string::npos : sp - pos);
+      if (col > indent && col + 1 + word.size() > width) {
+        out += "\n" + std::string(indent, ' ');
+        col = indent;
+      } else if (col > indent) {
+        out += ' ';
+        ++col;
+      }
+      out += word;
+      col += word.size();
+      pos = sp == std::string::npos ? text.size() : sp + 1;
+    }
+    out += "\n";
+  }
+  out += "  --help                     this text\n  --version                  print the version\n";
+  return out;
 }
 
 }  // namespace iotb

@@ -3,7 +3,8 @@
 /// Broker configuration: embedded defaults, overridden by a config file
 /// (`--config FILE`), overridden by command-line flags. Every flag has a
 /// config-file key of the same name without the leading dashes
-/// (`max-packet-size = 1048576`).
+/// (`max-packet-size = 1048576`); both, and `--help`, come from the one
+/// settings table in settings.hpp.
 
 #include <cstdint>
 #include <optional>
@@ -32,7 +33,13 @@ struct config {
   endpoint mqtt{"127.0.0.1", 1883};
   /// MQTT over TLS; on by default when a certificate is configured.
   endpoint mqtts{"127.0.0.1", 8883};
-  bool mqtts_set = false;   ///< `--mqtts` given explicitly
+  bool mqtts_set = false;  ///< `--mqtts` given explicitly
+  /// MQTT over WebSocket (path `ws_path`, subprotocol `mqtt`).
+  endpoint ws{"127.0.0.1", 8083};
+  /// MQTT over secure WebSocket; on by default when a certificate is configured.
+  endpoint wss{"127.0.0.1", 8084};
+  bool wss_set = false;           ///< `--wss` given explicitly
+  std::string ws_path = "/mqtt";  ///< the WebSocket upgrade path
   /// The admin API (SPEC §12); port 0 disables it.
   endpoint admin{"127.0.0.1", 18083};
   std::string tls_cert;     ///< PEM certificate chain file
@@ -58,6 +65,7 @@ struct config {
   std::uint32_t max_client_id_length = 256;         ///< bytes
   std::size_t max_output_buffer = 4 * 1024 * 1024;  ///< per connection, bytes
   std::uint32_t connect_timeout = 10;               ///< seconds from accept to CONNECT
+  std::uint32_t max_connect_size = 16 * 1024;       ///< bytes of CONNECT (unauthenticated)
 
   // Devices (SPEC §2, §3, §6).
   std::uint16_t device_keep_alive_min = 30;    ///< seconds; lower is refused
@@ -73,6 +81,11 @@ struct config {
   std::uint32_t device_connect_rate = 5;               ///< CONNECTs per minute per device
   std::uint32_t max_connect_rate = 500;                ///< CONNECTs/s, whole broker
   std::uint64_t max_connection_bandwidth = 8'000'000;  ///< bits/s read per connection
+  std::uint32_t device_downlink_rate = 50;             ///< API messages/s to one device
+  std::uint32_t broadcast_max_size = 64 * 1024;        ///< bytes of one broadcast payload
+  std::uint32_t broadcast_interval = 60;               ///< seconds between broadcasts per product
+  /// `/metrics` without a token on a non-loopback admin listener.
+  bool metrics_public = false;
 
   // Durable sessions and QoS 1 (SPEC §7): `<data-dir>/sessions`.
   std::string durability = "sync";               ///< sync | batch | none
@@ -116,7 +129,7 @@ struct cli_result {
 [[nodiscard]] expected<cli_result, std::string> parse_command_line(
     const std::vector<std::string_view>& args);
 
-/// The `--help` text.
-[[nodiscard]] std::string_view help_text() noexcept;
+/// The `--help` text, generated from the settings table (settings.hpp).
+[[nodiscard]] std::string help_text();
 
 }  // namespace iotb

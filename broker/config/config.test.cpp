@@ -1,4 +1,5 @@
 #include "broker/config/config.hpp"
+#include "broker/config/settings.hpp"
 
 #include <gtest/gtest.h>
 
@@ -97,4 +98,36 @@ TEST(config, admin_listener) {
   EXPECT_TRUE(r->cfg.local_mode);  // the admin listener does not end local mode
   EXPECT_FALSE(parse_command_line({"--admin", "nohost"}).has_value());
   EXPECT_NE(help_text().find("--admin HOST:PORT"), std::string_view::npos);
+}
+
+TEST(config, every_setting_is_a_flag_a_file_key_and_in_help) {
+  auto help = help_text();
+  const config defaults;
+  for (const auto& s : settings()) {
+    EXPECT_NE(help.find("--" + std::string{s.key}), std::string::npos) << s.key;
+    if (!s.apply || !s.show)
+      continue;
+    // Each setting accepts its own default, as a flag and as a file key.
+    auto value = s.show(defaults);
+    if (value.empty())
+      continue;
+    config a;
+    EXPECT_EQ(apply_setting(a, s.key, value), std::nullopt) << s.key << " = " << value;
+    config b;
+    EXPECT_EQ(apply_config_text(b, std::string{s.key} + " = " + value + "\n"), std::nullopt)
+        << s.key;
+    std::vector<std::string> argv = {"--" + std::string{s.key}, value, "--data-dir", "/tmp/x"};
+    std::vector<std::string_view> args(argv.begin(), argv.end());
+    EXPECT_TRUE(parse_command_line(args).has_value()) << s.key;
+  }
+  EXPECT_NE(apply_setting(*std::make_unique<config>(), "no-such-setting", "1"), std::nullopt);
+}
+
+TEST(config, implicit_true_and_listener_flags_come_from_the_table) {
+  std::vector<std::string_view> args = {"--allow-anonymous", "--ws", "127.0.0.1:9001"};
+  auto r = parse_command_line(args);
+  ASSERT_TRUE(r.has_value());
+  EXPECT_EQ(r->cfg.allow_anonymous, std::optional<bool>(true));
+  EXPECT_FALSE(r->cfg.local_mode);
+  EXPECT_EQ(r->cfg.ws.port, 9001);
 }

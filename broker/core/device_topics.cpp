@@ -24,8 +24,8 @@ std::string format_time(std::uint64_t ms, bool iso) {
   std::tm tm{};
   gmtime_r(&secs, &tm);
   char buf[40];
-  std::snprintf(buf, sizeof buf, iso ? "%04d-%02d-%02dT%02d:%02d:%02d.%03uZ"
-                                     : "%04d-%02d-%02d %02d:%02d:%02d.%03u",
+  std::snprintf(buf, sizeof buf,
+                iso ? "%04d-%02d-%02dT%02d:%02d:%02d.%03uZ" : "%04d-%02d-%02d %02d:%02d:%02d.%03u",
                 tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
                 static_cast<unsigned>(ms % 1000));
   return buf;
@@ -53,6 +53,73 @@ std::string status_payload(bool online, std::string_view pk, std::string_view dn
   kv(w, "clientIp", client_ip);
   w.EndObject();
   return {sb.GetString(), sb.GetSize()};
+}
+
+std::optional<std::pair<std::string_view, std::string_view>> ntp_request_device(
+    std::string_view topic) noexcept {
+  constexpr std::string_view head = "/ext/ntp/";
+  constexpr std::string_view tail = "/request";
+  if (!topic.starts_with(head) || !topic.ends_with(tail))
+    return std::nullopt;
+  auto mid = topic.substr(head.size(), topic.size() - head.size() - tail.size());
+  auto slash = mid.find('/');
+  if (slash == std::string_view::npos || slash == 0 || slash + 1 == mid.size() ||
+      mid.find('/', slash + 1) != std::string_view::npos)
+    return std::nullopt;
+  return std::make_pair(mid.substr(0, slash), mid.substr(slash + 1));
+}
+
+namespace {
+
+/// Splits `topic` at '/' into at most `max` levels (the first is the empty
+/// level before the leading slash). @returns the count.
+std::size_t split_levels(std::string_view topic, std::string_view* out, std::size_t max) {
+  std::size_t n = 0;
+  while (n < max) {
+    auto slash = topic.find('/');
+    out[n++] = topic.substr(0, slash);
+    if (slash == std::string_view::npos)
+      break;
+    topic.remove_prefix(slash + 1);
+  }
+  return n;
+}
+
+bool plausible(std::string_view pk, std::string_view dn) {
+  return !pk.empty() && !dn.empty() && pk.size() <= 64 && dn.size() <= 64;
+}
+
+}  // namespace
+
+std::optional<std::pair<std::string_view, std::string_view>> device_of_topic(
+    std::string_view topic) noexcept {
+  std::string_view l[8];
+  auto n = split_levels(topic, l, 8);
+  if (n < 3 || !l[0].empty())
+    return std::nullopt;
+  auto pair = [&](std::size_t i) -> std::optional<std::pair<std::string_view, std::string_view>> {
+    if (i + 1 < n && plausible(l[i], l[i + 1]))
+      return std::make_pair(l[i], l[i + 1]);
+    return std::nullopt;
+  };
+  if (l[1] == "sys")
+    return pair(2);
+  if (l[1] == "shadow" && n >= 5)
+    return pair(3);
+  if (l[1] == "ota" && n >= 6 && l[2] == "device")
+    return pair(4);
+  if (l[1] == "ext" && n >= 5 && (l[2] == "ntp" || l[2] == "error"))
+    return pair(3);
+  if (l[1] == "ext" && n >= 5 && l[2] == "rrpc") {
+    // `/ext/rrpc/${id}/` then a device topic.
+    auto prefix = 1 + l[1].size() + 1 + l[2].size() + 1 + l[3].size();
+    return device_of_topic(topic.substr(prefix));
+  }
+  if (l[1] == "broadcast" || l[1] == "as" || l[1] == "ext" || l[1] == "ota" || l[1] == "shadow")
+    return std::nullopt;
+  if (n >= 4)
+    return pair(1);
+  return std::nullopt;
 }
 
 bool is_ntp_request(std::string_view topic, std::string_view pk, std::string_view dn) noexcept {

@@ -9,6 +9,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 
 namespace iotb::core {
 
@@ -23,6 +24,17 @@ namespace iotb::core {
                                          std::uint64_t time_ms, std::uint64_t last_ms,
                                          std::string_view client_ip);
 
+/// `(pk, dn)` when `topic` is `/ext/ntp/${pk}/${dn}/request` (views into
+/// `topic`), else nothing.
+[[nodiscard]] std::optional<std::pair<std::string_view, std::string_view>> ntp_request_device(
+    std::string_view topic) noexcept;
+/// `(pk, dn)` of the device whose namespace `topic` is in (SPEC §3:
+/// `/${pk}/${dn}/…`, `/sys/${pk}/${dn}/…`, `/shadow/{update,get}/${pk}/${dn}`,
+/// `/ota/device/<kind>/${pk}/${dn}`, `/ext/{ntp,error}/${pk}/${dn}…`,
+/// `/ext/rrpc/${id}/<device topic>`), views into `topic`; nothing for other
+/// topics (broadcasts, application topics).
+[[nodiscard]] std::optional<std::pair<std::string_view, std::string_view>> device_of_topic(
+    std::string_view topic) noexcept;
 /// True when `topic` is `/ext/ntp/${pk}/${dn}/request`.
 [[nodiscard]] bool is_ntp_request(std::string_view topic, std::string_view pk,
                                   std::string_view dn) noexcept;
@@ -34,8 +46,7 @@ namespace iotb::core {
 /// strings like the cloud sends them. Nothing when `request` is not a JSON
 /// object with `deviceSendTime`.
 [[nodiscard]] std::optional<std::string> ntp_response(std::string_view request,
-                                                      std::uint64_t recv_ms,
-                                                      std::uint64_t send_ms);
+                                                      std::uint64_t recv_ms, std::uint64_t send_ms);
 
 /// `{"productKey","deviceName","deviceSecret"}` (pre-registered answer).
 [[nodiscard]] std::string register_payload(std::string_view pk, std::string_view dn,

@@ -7,10 +7,9 @@ namespace {
 
 TEST(DeviceTopics, StatusPayloadHasEveryField) {
   auto p = status_payload(true, "a1B2c3D4e5F", "dev-1", 1700000000123, 1700000000000, "10.1.2.3");
-  EXPECT_EQ(p,
-            R"({"status":"online","productKey":"a1B2c3D4e5F","deviceName":"dev-1",)"
-            R"("time":"2023-11-14 22:13:20.123","utcTime":"2023-11-14T22:13:20.123Z",)"
-            R"("lastTime":"2023-11-14 22:13:20.000","clientIp":"10.1.2.3"})");
+  EXPECT_EQ(p, R"({"status":"online","productKey":"a1B2c3D4e5F","deviceName":"dev-1",)"
+               R"("time":"2023-11-14 22:13:20.123","utcTime":"2023-11-14T22:13:20.123Z",)"
+               R"("lastTime":"2023-11-14 22:13:20.000","clientIp":"10.1.2.3"})");
   EXPECT_EQ(status_topic("pk", "dn"), "/as/mqtt/status/pk/dn");
 }
 
@@ -20,6 +19,23 @@ TEST(DeviceTopics, NtpRequestTopicIsExact) {
   EXPECT_FALSE(is_ntp_request("/ext/ntp/pk/dev/response", "pk", "dev"));
   EXPECT_FALSE(is_ntp_request("/ext/ntp/pkx/dev/request", "pk", "dev"));
   EXPECT_FALSE(is_ntp_request("/ext/ntp/pk/dev/request/x", "pk", "dev"));
+  for (auto t : {"/pk/dev/user/get", "/sys/pk/dev/thing/service/property/set", "/shadow/get/pk/dev",
+                 "/ota/device/upgrade/pk/dev", "/ext/ntp/pk/dev/response",
+                 "/ext/rrpc/42/sys/pk/dev/thing/service/x"}) {
+    auto dv = device_of_topic(t);
+    ASSERT_TRUE(dv) << t;
+    EXPECT_EQ(dv->first, "pk") << t;
+    EXPECT_EQ(dv->second, "dev") << t;
+  }
+  for (auto t : {"/broadcast/pk/x", "alerts/x", "/as/mqtt/status/pk/dev/x", "/pk", "pk/dev/x/y"})
+    EXPECT_FALSE(device_of_topic(t)) << t;
+  auto d = ntp_request_device("/ext/ntp/pk/dev/request");
+  ASSERT_TRUE(d);
+  EXPECT_EQ(d->first, "pk");
+  EXPECT_EQ(d->second, "dev");
+  EXPECT_FALSE(ntp_request_device("/ext/ntp/pk/dev/x/request"));
+  EXPECT_FALSE(ntp_request_device("/ext/ntp//dev/request"));
+  EXPECT_FALSE(ntp_request_device("/ext/ntp/pk/request"));
   EXPECT_EQ(ntp_response_topic("pk", "dev"), "/ext/ntp/pk/dev/response");
 }
 

@@ -23,7 +23,7 @@ struct message {
   /// Forwarded MQTT 5 properties (topic alias and subscription identifiers
   /// are per-hop and never stored here).
   mqtt::publish_properties props;
-  std::uint64_t id = 0;  ///< broker-unique message id (SPEC §7)
+  std::uint64_t id = 0;      ///< broker-unique message id (SPEC §7)
   std::uint64_t origin = 0;  ///< session key of the publisher (for no-local); 0 = broker
   mqtt::qos q = mqtt::qos::at_most_once;
   bool retain = false;
@@ -43,6 +43,24 @@ struct message {
 
 /// The shared, immutable handle every subscriber holds.
 using message_ptr = std::shared_ptr<const message>;
+
+/// The one way to make a message: every field a message must have, set;
+/// `received` defaults to now. Returned mutable for the caller to finish
+/// (properties) before it is shared.
+[[nodiscard]] inline std::shared_ptr<message> make_message(
+    std::string topic, std::string payload, mqtt::qos q, bool retain, std::uint64_t id,
+    std::uint64_t origin,
+    std::chrono::steady_clock::time_point received = std::chrono::steady_clock::now()) {
+  auto m = std::make_shared<message>();
+  m->topic = std::move(topic);
+  m->payload = std::move(payload);
+  m->q = q;
+  m->retain = retain;
+  m->id = id;
+  m->origin = origin;
+  m->received = received;
+  return m;
+}
 
 /// Hands out broker-unique 64-bit message ids without a shared cache line
 /// on the hot path: each thread reserves a block of ids at a time.

@@ -19,8 +19,17 @@ constexpr std::string_view names[] = {"TRACE", "DEBUG", "INFO ", "WARN ", "ERROR
 
 }  // namespace
 
+namespace {
+constexpr std::string_view level_names[] = {"trace", "debug", "info", "warn", "error", "off"};
+}  // namespace
+
+std::string_view to_string(level l) noexcept {
+  auto i = static_cast<std::size_t>(l);
+  return i < std::size(level_names) ? level_names[i] : "?";
+}
+
 bool parse_level(std::string_view s, level& out) noexcept {
-  constexpr std::string_view keys[] = {"trace", "debug", "info", "warn", "error", "off"};
+  const auto& keys = level_names;
   for (std::size_t i = 0; i < std::size(keys); ++i) {
     if (s == keys[i]) {
       out = static_cast<level>(i);
@@ -30,9 +39,13 @@ bool parse_level(std::string_view s, level& out) noexcept {
   return false;
 }
 
-void set_level(level l) noexcept { min_level().store(l, std::memory_order_relaxed); }
+void set_level(level l) noexcept {
+  min_level().store(l, std::memory_order_relaxed);
+}
 
-bool enabled(level l) noexcept { return l >= min_level().load(std::memory_order_relaxed); }
+bool enabled(level l) noexcept {
+  return l >= min_level().load(std::memory_order_relaxed);
+}
 
 line::line(level l, std::string_view component) {
   using namespace std::chrono;
@@ -49,10 +62,26 @@ line::line(level l, std::string_view component) {
 }
 
 line::~line() {
+  if (suppressed_ != 0)
+    out_ << " (" << suppressed_ << " similar lines suppressed)";
   out_ << '\n';
   auto s = out_.str();
   // One write per line: lines from different threads never interleave.
   [[maybe_unused]] auto n = ::write(STDERR_FILENO, s.data(), s.size());
+}
+
+bool rate_gate::allow(std::uint64_t& held) noexcept {
+  auto now = std::chrono::duration_cast<std::chrono::nanoseconds>(
+                 std::chrono::steady_clock::now().time_since_epoch())
+                 .count();
+  auto next = next_ns_.load(std::memory_order_relaxed);
+  if (now < next ||
+      !next_ns_.compare_exchange_strong(next, now + 1'000'000'000, std::memory_order_relaxed)) {
+    held_.fetch_add(1, std::memory_order_relaxed);
+    return false;
+  }
+  held = held_.exchange(0, std::memory_order_relaxed);
+  return true;
 }
 
 }  // namespace iotb::log

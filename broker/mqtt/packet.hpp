@@ -28,7 +28,7 @@ struct will {
 /// CONNECT.
 struct connect {
   version ver = version::v311;
-  bool clean_start = true;  ///< "clean session" in 3.x
+  bool clean_start = true;       ///< "clean session" in 3.x
   std::uint16_t keep_alive = 0;  ///< seconds; 0 disables
   std::string client_id;
   std::optional<std::string> username;
@@ -69,8 +69,8 @@ struct publish_view {
   bool retain = false;
   std::uint16_t packet_id = 0;
   const publish_properties* props = nullptr;  ///< may be null (no properties)
-  std::uint16_t topic_alias = 0;  ///< 0: none; overrides props->topic_alias
-  const std::uint32_t* sub_ids = nullptr;  ///< subscription identifiers to send
+  std::uint16_t topic_alias = 0;              ///< 0: none; overrides props->topic_alias
+  const std::uint32_t* sub_ids = nullptr;     ///< subscription identifiers to send
   std::size_t sub_id_count = 0;
   /// Message expiry to send instead of props->message_expiry_interval (the
   /// remaining lifetime); nullopt keeps the property as is.
@@ -162,5 +162,18 @@ struct auth {
 /// Any control packet.
 using packet = std::variant<connect, connack, publish, pub_ack, subscribe, suback, unsubscribe,
                             unsuback, pingreq, pingresp, disconnect, auth>;
+
+/// The MQTT packet type of `p` (the variant index is not the type: one
+/// `pub_ack` alternative carries four types).
+[[nodiscard]] inline packet_type type_of(const packet& p) noexcept {
+  constexpr packet_type by_index[] = {
+      packet_type::connect,     packet_type::connack,    packet_type::publish,
+      packet_type::puback,      packet_type::subscribe,  packet_type::suback,
+      packet_type::unsubscribe, packet_type::unsuback,   packet_type::pingreq,
+      packet_type::pingresp,    packet_type::disconnect, packet_type::auth};
+  if (const auto* a = std::get_if<pub_ack>(&p))
+    return a->type;
+  return by_index[p.index()];
+}
 
 }  // namespace iotb::mqtt

@@ -1,3 +1,4 @@
-// The one translation unit that compiles Boost.Asio (separate compilation
+// The one translation unit that compiles Boost.Asio and Boost.Beast (separate compilation
 // keeps every other file's build fast).
 #include <boost/asio/impl/src.hpp>
+#include <boost/beast/src.hpp>

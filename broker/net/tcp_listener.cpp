@@ -3,10 +3,31 @@
 #include <boost/asio/post.hpp>
 
 #include "broker/log/log.hpp"
+#include "broker/net/socket_transport.hpp"
+#include "broker/net/tls_layer.hpp"
+#include "broker/net/ws_layer.hpp"
 
 namespace iotb::net {
 
 using boost::asio::ip::tcp;
+
+namespace {
+
+/// The byte-stream layers of a new connection, next to the socket first.
+std::vector<std::unique_ptr<stream_layer>> make_layers(const transport_settings& s) {
+  std::vector<std::unique_ptr<stream_layer>> layers;
+  if (s.tls)
+    layers.push_back(std::make_unique<tls_layer>(s.tls));
+  if (s.websocket) {
+    ws_layer::options o;
+    o.path = s.ws_path;
+    o.max_frame = std::size_t{s.max_packet_size} + 1024;
+    layers.push_back(std::make_unique<ws_layer>(std::move(o)));
+  }
+  return layers;
+}
+
+}  // namespace
 
 expected<std::shared_ptr<tcp_listener>, std::string> tcp_listener::open(
     io_pool& pool, const endpoint& ep, transport_settings settings, connect_handler on_connect) {
@@ -54,18 +75,20 @@ void tcp_listener::stop() {
 
 void tcp_listener::accept() {
   auto& ctx = pool_.next();
-  acceptor_.async_accept(ctx, [self = shared_from_this(), &ctx](
-                                  const boost::system::error_code& ec, tcp::socket sock) {
+  acceptor_.async_accept(ctx, [self = shared_from_this(), &ctx](const boost::system::error_code& ec,
+                                                                tcp::socket sock) {
     if (ec == boost::asio::error::operation_aborted || !self->acceptor_.is_open())
       return;
     if (ec) {
       // E.g. EMFILE: the backlog holds the peer; retry shortly instead of
       // spinning on an error that persists until a descriptor is freed.
-      IOTB_LOG(warn, "net") << "accept on port " << self->port_ << " failed: " << ec.message();
+      IOTB_LOG_LIMITED(warn, "net")
+          << "accept on port " << self->port_ << " failed: " << ec.message();
       self->accept_later();
       return;
     } else {
-      auto t = std::make_shared<tcp_transport>(std::move(sock), self->settings_, self->on_connect_);
+      auto t = std::make_shared<socket_transport>(std::move(sock), self->settings_,
+                                                  self->on_connect_, make_layers(*self->settings_));
       boost::asio::post(ctx, [t] { t->start(); });
     }
     self->accept();

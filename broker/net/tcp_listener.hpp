@@ -1,6 +1,8 @@
 #pragma once
 /// @file
-/// Accepts TCP connections and spreads them over the I/O pool.
+/// Accepts TCP connections and spreads them over the I/O pool; each gets a
+/// `socket_transport` with the layers its listener's settings call for
+/// (TLS, WebSocket, both, or none).
 
 #include <memory>
 
@@ -9,7 +11,7 @@
 
 #include "broker/config/config.hpp"
 #include "broker/net/io_pool.hpp"
-#include "broker/net/tcp_transport.hpp"
+#include "broker/net/transport.hpp"
 #include "broker/util/expected.hpp"
 
 namespace iotb::net {
@@ -28,8 +30,8 @@ class tcp_listener : public std::enable_shared_from_this<tcp_listener> {
   /// The bound port (useful when binding port... always the configured one).
   [[nodiscard]] std::uint16_t port() const noexcept { return port_; }
 
-  tcp_listener(io_pool& pool, boost::asio::ip::tcp::acceptor acceptor,
-               transport_settings settings, connect_handler on_connect);
+  tcp_listener(io_pool& pool, boost::asio::ip::tcp::acceptor acceptor, transport_settings settings,
+               connect_handler on_connect);
 
  private:
   void accept();

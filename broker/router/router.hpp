@@ -13,8 +13,6 @@
 ///   `match`: the read lock is not recursive and prefers writers, so
 ///   re-entering may deadlock once a writer waits). Send messages, don't
 ///   subscribe, from inside it.
-/// - `generation()` changes after every modification (see there); it lets
-///   callers cache match results per topic.
 
 #include <atomic>
 #include <cstddef>
@@ -43,56 +41,37 @@ class router {
   router& operator=(const router&) = delete;
 
   /// Adds or replaces the subscription of `s.key()` to `filter` (possibly
-  /// `$share/<group>/<filter>`). Bumps the generation (a replacement changes
-  /// what `match` reports, too).
+  /// `$share/<group>/<filter>`).
   /// @returns true if new, false if it replaced an existing subscription.
   /// Thread-safe (write side). Complexity: O(levels + shards).
   bool insert(std::string_view filter, const Sub& s) {
     brlock::write_guard guard{lock_};
-    bool added = trie_.insert(filter, s);
-    generation_.fetch_add(1, std::memory_order_release);
-    return added;
+    return trie_.insert(filter, s);
   }
 
-  /// Removes the subscription of `key` to `filter`; bumps the generation
-  /// when it existed.
+  /// Removes the subscription of `key` to `filter`.
   /// @returns true if it existed.
   /// Thread-safe (write side). Complexity: O(levels + shards).
   bool erase(std::string_view filter, std::uint64_t key) {
     brlock::write_guard guard{lock_};
-    bool found = trie_.erase(filter, key);
-    if (found)
-      generation_.fetch_add(1, std::memory_order_release);
-    return found;
+    return trie_.erase(filter, key);
   }
 
-  /// Removes every subscription and bumps the generation.
+  /// Removes every subscription.
   /// Thread-safe (write side).
   void clear() {
     brlock::write_guard guard{lock_};
     trie_.clear();
-    generation_.fetch_add(1, std::memory_order_release);
   }
 
   /// Calls `f(const Sub&)` for every subscription matching `topic`, as
   /// `topic_trie::match`, under the read lock (see the file comment for
   /// what `f` may do).
-  /// @returns the generation the reported subscriptions belong to: tag a
-  ///          cached result with it, and reuse the cache only while
-  ///          `generation()` still returns that value. Ignoring it is fine.
   /// Thread-safe (read side). Complexity: as `topic_trie::match`.
   template <class F>
-  std::uint64_t match(std::string_view topic, F&& f) const {
+  void match(std::string_view topic, F&& f) const {
     brlock::read_guard guard{lock_};
-    auto gen = generation_.load(std::memory_order_relaxed);
     trie_.match(topic, std::forward<F>(f));
-    return gen;
-  }
-
-  /// Counter incremented by every `insert`, every successful `erase` and
-  /// every `clear`. Thread-safe, lock-free. Complexity: O(1).
-  [[nodiscard]] std::uint64_t generation() const noexcept {
-    return generation_.load(std::memory_order_acquire);
   }
 
   /// Number of subscriptions (shared-group members counted individually).
@@ -112,7 +91,6 @@ class router {
  private:
   mutable brlock lock_;
   topic_trie<Sub> trie_;
-  std::atomic<std::uint64_t> generation_{0};
 };
 
 }  // namespace iotb::router

@@ -35,29 +35,20 @@ std::vector<std::uint64_t> keys(const router& r, std::string_view topic) {
   return out;
 }
 
-TEST(Router, InsertMatchEraseAndGeneration) {
+TEST(Router, InsertMatchErase) {
   router r;
-  EXPECT_EQ(r.generation(), 0u);
   EXPECT_TRUE(r.insert("a/+", live_sub{1}));
-  EXPECT_EQ(r.generation(), 1u);
-  EXPECT_FALSE(r.insert("a/+", live_sub{1}));  // a replacement changes results too
-  EXPECT_EQ(r.generation(), 2u);
+  EXPECT_FALSE(r.insert("a/+", live_sub{1}));  // a replacement
   EXPECT_TRUE(r.insert("$share/g/a/#", live_sub{2}));
   EXPECT_EQ(r.size(), 2u);
   EXPECT_EQ(keys(r, "a/b"), (std::vector<std::uint64_t>{1, 2}));
-  auto gen = r.match("a/b", [](const live_sub&) {});
-  EXPECT_EQ(gen, r.generation());
   EXPECT_FALSE(r.erase("a/+", 2));
-  EXPECT_EQ(r.generation(), gen);  // failed erase: unchanged
   EXPECT_TRUE(r.erase("a/+", 1));
-  EXPECT_EQ(r.generation(), gen + 1);
   EXPECT_TRUE(r.erase("$share/g/a/#", 2));
   EXPECT_EQ(r.size(), 0u);
   EXPECT_EQ(r.node_count(), 0u);
   r.insert("x", live_sub{3});
-  auto before = r.generation();
   r.clear();
-  EXPECT_EQ(r.generation(), before + 1);
   EXPECT_TRUE(keys(r, "x").empty());
 }
 
@@ -133,14 +124,13 @@ TEST(Router, ConcurrentMatchWhileWriting) {
   for (int i = 0; i < readers; ++i) {
     threads.emplace_back([&, i] {
       std::mt19937 rng(static_cast<unsigned>(i));
-      std::uint64_t last_gen = 0;
       while (!stop.load(std::memory_order_relaxed)) {
         auto topic = "dev/" + std::to_string(rng() % 64) + "/state";
         int stable = 0;
         int shared = 0;
         int volatile_ok = 0;
         int bad = 0;
-        auto gen = r.match(topic, [&](const live_sub& s) {
+        r.match(topic, [&](const live_sub& s) {
           if (s.id == 1)
             ++stable;
           else if (s.id >= 10 && s.id <= 12)
@@ -150,9 +140,8 @@ TEST(Router, ConcurrentMatchWhileWriting) {
           else
             ++bad;
         });
-        if (stable != 1 || shared != 1 || bad != 0 || gen < last_gen)
+        if (stable != 1 || shared != 1 || bad != 0)
           failures.fetch_add(1);
-        last_gen = gen;
         matches.fetch_add(1, std::memory_order_relaxed);
       }
     });

@@ -120,18 +120,14 @@ expected<std::shared_ptr<message>, error> decode_message(
   auto r = verified<s::StoredMessage>(bytes, 1);
   if (!r || !r->topic())
     return unexpected{corrupt("message")};
-  auto m = std::make_shared<message>();
-  m->id = r->id();
-  m->topic = r->topic()->str();
-  if (auto pl = r->payload())
-    m->payload.assign(reinterpret_cast<const char*>(pl->data()), pl->size());
   if (r->qos() > 2)
     return unexpected{corrupt("message")};
-  m->q = static_cast<mqtt::qos>(r->qos());
-  m->retain = r->retain();
-  m->origin = r->origin();
+  std::string payload;
+  if (auto pl = r->payload())
+    payload.assign(reinterpret_cast<const char*>(pl->data()), pl->size());
   auto age_ms = now_ms > r->received_ms() ? now_ms - r->received_ms() : 0;
-  m->received = now - std::chrono::milliseconds{age_ms};
+  auto m = make_message(r->topic()->str(), std::move(payload), static_cast<mqtt::qos>(r->qos()),
+                        r->retain(), r->id(), r->origin(), now - std::chrono::milliseconds{age_ms});
   auto& p = m->props;
   if (r->has_expiry())
     p.message_expiry_interval = r->expiry_interval();
@@ -209,7 +205,7 @@ expected<std::unique_ptr<session_store>, error> session_store::open(
   st->opts_ = o;
   st->env_ = std::move(*e);
   auto interval = o.mode == durability::batch ? o.batch_interval : std::chrono::milliseconds{0};
-  st->writer_ = std::make_unique<writer>(st->env_, 1000, o.window, interval);
+  st->writer_ = std::make_unique<writer>(st->env_, 1000, o.window, interval, o.on_commit);
   return st;
 }
 

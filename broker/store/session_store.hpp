@@ -63,6 +63,8 @@ struct session_store_options {
   std::size_t max_map_size = std::size_t{64} << 30;
   /// Queued QoS 1/2 messages older than this are discarded and counted.
   std::chrono::seconds retention{7 * 24 * 3600};
+  /// Told each group commit's duration (metrics); may be empty.
+  writer::commit_observer on_commit;
 };
 
 /// One subscription of a persistent session.

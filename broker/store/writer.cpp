@@ -5,8 +5,9 @@
 namespace iotb::store {
 
 writer::writer(std::shared_ptr<env> e, std::size_t max_group, std::chrono::milliseconds window,
-               std::chrono::milliseconds sync_interval)
-    : env_(std::move(e)),
+               std::chrono::milliseconds sync_interval, commit_observer on_commit)
+    : on_commit_(std::move(on_commit)),
+      env_(std::move(e)),
       max_group_(max_group),
       window_(window),
       sync_interval_(sync_interval),
@@ -114,7 +115,7 @@ void writer::apply(std::vector<item>& group) {
   auto attempt = [&]() -> outcome {
     auto t = env_->write();
     if (!t) {
-      IOTB_LOG(error, "store") << "cannot begin a write transaction: " << t.error().what;
+      IOTB_LOG_LIMITED(error, "store") << "cannot begin a write transaction: " << t.error().what;
       return outcome::give_up;
     }
     for (std::size_t i = 0; i < group.size(); ++i) {
@@ -123,7 +124,7 @@ void writer::apply(std::vector<item>& group) {
       if (auto ok = group[i].j(*t); !ok) {
         if (ok.error().code == errc::map_full)
           return outcome::grow;
-        IOTB_LOG(warn, "store") << "write job failed and was dropped: " << ok.error().what;
+        IOTB_LOG_LIMITED(warn, "store") << "write job failed and was dropped: " << ok.error().what;
         skip[i] = true;
         ++failures;
         return outcome::retry;
@@ -134,10 +135,12 @@ void writer::apply(std::vector<item>& group) {
       return outcome::committed;
     if (ok.error().code == errc::map_full)
       return outcome::grow;
-    IOTB_LOG(error, "store") << "commit of " << group.size() << " jobs failed: " << ok.error().what;
+    IOTB_LOG_LIMITED(error, "store")
+        << "commit of " << group.size() << " jobs failed: " << ok.error().what;
     return outcome::give_up;
   };
   bool committed = false;
+  auto started = std::chrono::steady_clock::now();
   for (bool more = true; more;) {
     switch (attempt()) {  // the transaction has ended when attempt() returns
       case outcome::committed:
@@ -152,7 +155,7 @@ void writer::apply(std::vector<item>& group) {
           ++grows;
           break;
         } else {
-          IOTB_LOG(error, "store")
+          IOTB_LOG_LIMITED(error, "store")
               << g.error().what << ": " << group.size() << " write jobs refused";
         }
         [[fallthrough]];
@@ -166,6 +169,8 @@ void writer::apply(std::vector<item>& group) {
         break;
     }
   }
+  if (committed && on_commit_)
+    on_commit_(std::chrono::steady_clock::now() - started);
   for (std::size_t i = 0; i < group.size(); ++i)
     if (group[i].done)
       group[i].done(committed && !skip[i]);

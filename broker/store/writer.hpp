@@ -44,6 +44,10 @@ class writer {
   /// not block; may submit further jobs.
   using completion = std::function<void(bool committed)>;
 
+  /// Told the duration of every successful group commit (sync included),
+  /// on the writer thread. Must not block.
+  using commit_observer = std::function<void(std::chrono::nanoseconds took)>;
+
   /// Statistics (for metrics and benchmarks).
   struct stats {
     std::uint64_t jobs = 0;
@@ -57,7 +61,8 @@ class writer {
   /// as soon as jobs are queued.
   explicit writer(std::shared_ptr<env> e, std::size_t max_group = 1000,
                   std::chrono::milliseconds window = std::chrono::milliseconds{0},
-                  std::chrono::milliseconds sync_interval = std::chrono::seconds{1});
+                  std::chrono::milliseconds sync_interval = std::chrono::seconds{1},
+                  commit_observer on_commit = {});
   ~writer();  ///< `stop()`
   /// Commits everything queued (also what completions submit meanwhile),
   /// syncs, and joins the thread. Idempotent; no `submit` from other
@@ -78,6 +83,7 @@ class writer {
     completion done;
   };
   void run();
+  commit_observer on_commit_;
   void apply(std::vector<item>& group);
 
   std::shared_ptr<env> env_;

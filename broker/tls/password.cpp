@@ -41,30 +41,6 @@ std::vector<std::uint8_t> pbkdf2_sha256(std::string_view password, std::string_v
   return out;
 }
 
-std::string base64_encode(std::string_view data) {
-  std::size_t len = 0;
-  if (!EVP_EncodedLength(&len, data.size()))
-    return {};
-  std::string out(len, '\0');
-  auto n = EVP_EncodeBlock(reinterpret_cast<std::uint8_t*>(out.data()),
-                           reinterpret_cast<const std::uint8_t*>(data.data()), data.size());
-  out.resize(n);
-  return out;
-}
-
-expected<std::string, password_errc> base64_decode(std::string_view b64) {
-  std::size_t max = 0;
-  if (!EVP_DecodedLength(&max, b64.size()))
-    return unexpected{password_errc::crypto};
-  std::string out(max, '\0');
-  std::size_t n = 0;
-  if (!EVP_DecodeBase64(reinterpret_cast<std::uint8_t*>(out.data()), &n, out.size(),
-                        reinterpret_cast<const std::uint8_t*>(b64.data()), b64.size()))
-    return unexpected{password_errc::crypto};
-  out.resize(n);
-  return out;
-}
-
 expected<std::string, password_errc> hash_password(std::string_view password,
                                                    std::uint32_t rounds) {
   if (rounds == 0 || rounds > password_max_rounds)

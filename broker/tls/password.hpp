@@ -13,6 +13,7 @@
 #include <string_view>
 #include <vector>
 
+#include "broker/tls/digest.hpp"
 #include "broker/util/expected.hpp"
 
 namespace iotb::tls {
@@ -53,9 +54,6 @@ enum class password_errc : std::uint8_t {
                                                       std::string_view salt, std::uint32_t rounds,
                                                       std::size_t out_len);
 
-/// Standard base64 (with padding) of `data`.
-[[nodiscard]] std::string base64_encode(std::string_view data);
-/// Decodes standard base64; nothing (an error) for invalid input.
-[[nodiscard]] expected<std::string, password_errc> base64_decode(std::string_view b64);
+// base64_encode / base64_decode: broker/tls/digest.hpp.
 
 }  // namespace iotb::tls

@@ -1,5 +1,6 @@
-#include "broker/net/tcp_transport.hpp"
+#include "broker/net/socket_transport.hpp"
 
+#include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -7,10 +8,8 @@
 #include <cstring>
 
 #include <boost/asio/post.hpp>
-#include <boost/asio/write.hpp>
 
 #include "broker/log/log.hpp"
-#include "broker/tls/engine.hpp"
 
 namespace iotb::net {
 
@@ -18,6 +17,13 @@ namespace {
 
 constexpr std::size_t read_chunk = 64 * 1024;
 constexpr std::size_t max_iov = 64;
+/// Plaintext handed to the layers per step: a slow reader's backlog stays
+/// in the out_queue (where its limits apply), not in a layer.
+constexpr std::size_t layer_step = 64 * 1024;
+constexpr std::size_t max_layers = 2;  // WebSocket over TLS
+/// How often a keep-alive that ran out is looked at again while the peer's
+/// bytes wait unread in the socket.
+constexpr std::chrono::seconds unread_recheck{1};
 
 /// The read buffer of the calling I/O thread: idle connections own none.
 std::uint8_t* thread_read_buffer() {
@@ -25,48 +31,47 @@ std::uint8_t* thread_read_buffer() {
   return buf.get();
 }
 
-/// Protocol level byte of a CONNECT body, 0 when it cannot be found.
-std::uint8_t peek_connect_level(mqtt::bytes body) {
-  if (body.size() < 2)
-    return 0;
-  std::size_t name_len = (std::size_t{body[0]} << 8) | body[1];
-  if (body.size() < 2 + name_len + 1)
-    return 0;
-  return body[2 + name_len];
-}
-
 }  // namespace
 
-tcp_transport::tcp_transport(boost::asio::ip::tcp::socket socket,
-                             std::shared_ptr<const transport_settings> settings,
-                             connect_handler on_connect)
-    : socket_(std::move(socket)),
+socket_transport::socket_transport(boost::asio::ip::tcp::socket socket,
+                                   std::shared_ptr<const transport_settings> settings,
+                                   connect_handler on_connect,
+                                   std::vector<std::unique_ptr<stream_layer>> layers)
+    : transport(std::move(settings)),
+      socket_(std::move(socket)),
       timer_(socket_.get_executor()),
       fd_(socket_.native_handle()),
-      settings_(std::move(settings)),
-      on_connect_(std::move(on_connect)) {
+      on_connect_(std::move(on_connect)),
+      framing_(settings_->max_packet_size, settings_->max_connect_size),
+      layers_(std::move(layers)) {
   boost::system::error_code ec;
   socket_.non_blocking(true, ec);
   socket_.set_option(boost::asio::ip::tcp::no_delay(true), ec);
   auto ep = socket_.remote_endpoint(ec);
   if (!ec)
     peer_ = ep.address().to_string() + ":" + std::to_string(ep.port());
-  if (settings_->tls)
-    tls_ = tls::tls_engine::make(settings_->tls);
+  if (layers_.size() > max_layers)
+    layers_.resize(max_layers);
 }
 
-tcp_transport::~tcp_transport() = default;
+socket_transport::~socket_transport() = default;
 
-void tcp_transport::start() {
-  last_rx_ = std::chrono::steady_clock::now();
+void socket_transport::start() {
+  if (auto* lm = settings_->listener_metrics) {
+    lm->accepted.inc();
+    lm->connections.add();
+    counted_ = true;
+  }
+  auto now = std::chrono::steady_clock::now();
+  last_rx_ = now;
+  connect_deadline_ = now + settings_->connect_timeout;
   if (settings_->max_bytes_per_s != 0)
     bw_ = limits::token_bucket(settings_->max_bytes_per_s, std::chrono::seconds{1});
-  idle_limit_ = settings_->connect_timeout;
   arm_timer();
   wait_readable();
 }
 
-void tcp_transport::wait_readable() {
+void socket_transport::wait_readable() {
   if (reading_ || awaiting_attach_ || throttled_ || bw_paused_ || stopped_ || closed_)
     return;
   reading_ = true;
@@ -83,7 +88,7 @@ void tcp_transport::wait_readable() {
                      });
 }
 
-void tcp_transport::on_readable() {
+void socket_transport::on_readable() {
   auto* buf = thread_read_buffer();
   // A few reads per wake-up when the peer keeps the buffer full, then yield
   // to other connections on this thread.
@@ -91,15 +96,13 @@ void tcp_transport::on_readable() {
     auto n = ::read(fd_, buf, read_chunk);
     if (n > 0) {
       last_rx_ = std::chrono::steady_clock::now();
+      if (auto* lm = settings_->listener_metrics)
+        lm->bytes_received.inc(static_cast<std::uint64_t>(n));
       if (!bw_.unlimited())
         bw_.consume(last_rx_, static_cast<std::uint32_t>(n));
-      if (tls_) {
-        if (!on_cipher({buf, static_cast<std::size_t>(n)}))
-          return;
-      } else {
-        process({buf, static_cast<std::size_t>(n)});
-      }
-      if (stopped_ || closed_ || awaiting_attach_ || throttled_)
+      if (!on_input({buf, static_cast<std::size_t>(n)}))
+        return;
+      if (awaiting_attach_ || throttled_)
         return;
       if (!bw_.unlimited() && pause_for_bandwidth())
         return;
@@ -121,7 +124,7 @@ void tcp_transport::on_readable() {
   wait_readable();
 }
 
-bool tcp_transport::pause_for_bandwidth() {
+bool socket_transport::pause_for_bandwidth() {
   auto wait = bw_.wait_time(last_rx_, 1);
   if (wait.count() <= 0)
     return false;
@@ -141,81 +144,93 @@ bool tcp_transport::pause_for_bandwidth() {
   return true;
 }
 
-void tcp_transport::process(std::span<const std::uint8_t> data) {
-  bool from_partial = !partial_.empty();
-  if (from_partial)
-    partial_.insert(partial_.end(), data.begin(), data.end());
-  std::span<const std::uint8_t> in = from_partial ? std::span<const std::uint8_t>{partial_} : data;
-  std::vector<mqtt::packet> batch;
-  std::size_t off = 0;
-  while (off < in.size()) {
-    auto f = mqtt::next_frame(in.subspan(off), settings_->max_packet_size);
-    if (!f) {
-      if (f.error().code == mqtt::errc::need_more)
+bool socket_transport::on_input(std::span<const std::uint8_t> data) {
+  if (layers_.empty()) {
+    frame(data);
+    return !(stopped_ || closed_);
+  }
+  std::span<const std::uint8_t> plain;
+  bool more = decode_layers(data, plain);
+  if (!plain.empty() && !closed_)
+    frame(plain);
+  if (!more && !stopped_ && !closed_)
+    fail({close_info::kind::peer_closed, {}, {}});
+  return !(stopped_ || closed_);
+}
+
+bool socket_transport::decode_layers(std::span<const std::uint8_t> data,
+                                     std::span<const std::uint8_t>& plain) {
+  thread_local std::vector<std::uint8_t> scratch[max_layers];
+  auto st = layer_status::ok;
+  std::string why;
+  bool send_failed = false;
+  {
+    std::lock_guard lk(mu_);
+    std::span<const std::uint8_t> cur = data;
+    for (std::size_t i = 0; i < layers_.size(); ++i) {
+      auto& buf = scratch[i];
+      buf.clear();
+      auto s = layers_[i]->decode(cur, buf);
+      cur = buf;
+      if (s == layer_status::failed) {
+        st = s;
+        why = layers_[i]->error();
+        cur = {};
         break;
-      if (!batch.empty())
-        deliver(std::move(batch));
-      fail({close_info::kind::decode_error, f.error(), {}});
-      return;
+      }
+      if (s == layer_status::closed)
+        st = s;  // what came before the end still goes up
     }
-    if (!got_connect_) {
-      off += f->total;
-      if (!handle_connect(*f))
-        return;
-      break;  // paused until attach; the rest waits in partial_
-    }
-    auto p = mqtt::decode_packet(f->header, f->body, version_);
-    if (!p) {
-      if (!batch.empty())
-        deliver(std::move(batch));
-      fail({close_info::kind::decode_error, p.error(), {}});
-      return;
-    }
-    batch.push_back(std::move(*p));
-    off += f->total;
+    plain = cur;
+    flush_layers_locked(send_failed);  // handshake answers, pongs, alerts, close frames
   }
-  if (from_partial) {
-    partial_.erase(partial_.begin(), partial_.begin() + static_cast<std::ptrdiff_t>(off));
-  } else {
-    partial_.assign(in.begin() + static_cast<std::ptrdiff_t>(off), in.end());
-  }
-  if (partial_.empty() && partial_.capacity() > 4096)
-    partial_.shrink_to_fit();
-  if (!batch.empty())
-    deliver(std::move(batch));
-}
-
-bool tcp_transport::handle_connect(const mqtt::frame& f) {
-  if (f.header.type != mqtt::packet_type::connect) {
-    IOTB_LOG(info, "net") << "peer=" << peer_ << " closed: first packet is "
-                          << mqtt::to_string(f.header.type) << ", not CONNECT";
-    do_close();
-    return false;
-  }
-  auto c = mqtt::decode_connect(f.header.flags, f.body);
-  if (!c) {
-    auto level = peek_connect_level(f.body);
-    IOTB_LOG(info, "net") << "peer=" << peer_ << " CONNECT refused: " << c.error().what;
-    auto code = mqtt::to_reason(c.error().code);
-    if (level == 5 || c.error().code == mqtt::errc::unsupported_version) {
-      std::vector<std::uint8_t> out;
-      mqtt::encode(mqtt::connack{false, code, {}},
-                   level == 5 ? mqtt::version::v5 : mqtt::version::v311, out);
-      reject(std::move(out));
-    } else {
+  if (st == layer_status::failed) {
+    IOTB_LOG(info, "net") << "peer=" << peer_ << " " << settings_->listener_name << ": " << why;
+    if (framing_.got_connect())
+      fail({close_info::kind::io_error, {}, why});
+    else
       do_close();
-    }
     return false;
   }
-  version_ = c->ver;
-  got_connect_ = true;
-  awaiting_attach_ = true;
-  timer_.cancel();
-  on_connect_(shared_from_this(), std::move(*c));
-  return true;
+  if (send_failed && !stopped_ && !closed_) {
+    fail({close_info::kind::io_error, {}, "send failed"});
+    return false;
+  }
+  return st == layer_status::ok;
 }
 
-void tcp_transport::deliver(std::vector<mqtt::packet>&& batch) {
+void socket_transport::frame(std::span<const std::uint8_t> plain) {
+  framing_output out;
+  framing_.feed(plain, out);
+  if (out.connect) {
+    on_connect_attempt(std::move(*out.connect));
+    return;
+  }
+  if (auto* m = settings_->metrics)
+    for (const auto& p : out.batch)
+      m->packets_received[static_cast<std::size_t>(mqtt::type_of(p))].inc();
+  if (!out.batch.empty())
+    deliver(std::move(out.batch));
+  if (out.error)
+    fail({close_info::kind::decode_error, *out.error, {}});
+}
+
+void socket_transport::on_connect_attempt(connect_attempt&& a) {
+  // Reading pauses until the connect gate attaches, rejects or closes.
+  awaiting_attach_ = true;
+  if (a.connect) {
+    version_ = a.connect->ver;
+    timer_.cancel();
+  }
+  auto handler = std::move(on_connect_);
+  on_connect_ = nullptr;
+  if (handler)
+    handler(shared_from_this(), std::move(a));
+  else
+    do_close();
+}
+
+void socket_transport::deliver(std::vector<mqtt::packet>&& batch) {
   if (!owner_)
     return;
   auto n = batches_in_flight_.fetch_add(1, std::memory_order_acq_rel) + 1;
@@ -224,7 +239,7 @@ void tcp_transport::deliver(std::vector<mqtt::packet>&& batch) {
   owner_->on_packets(std::move(batch));
 }
 
-void tcp_transport::batch_done() {
+void socket_transport::batch_done() {
   auto prev = batches_in_flight_.fetch_sub(1, std::memory_order_acq_rel);
   if (static_cast<std::size_t>(prev) == settings_->max_batches_in_flight) {
     boost::asio::post(socket_.get_executor(), [self = shared_from_this()] {
@@ -234,7 +249,7 @@ void tcp_transport::batch_done() {
   }
 }
 
-void tcp_transport::fail(close_info info) {
+void socket_transport::fail(close_info info) {
   if (stopped_)
     return;
   stopped_ = true;
@@ -247,13 +262,14 @@ void tcp_transport::fail(close_info info) {
   }
 }
 
-void tcp_transport::attach(std::shared_ptr<transport_listener> owner, std::uint16_t keep_alive) {
+void socket_transport::attach(std::shared_ptr<transport_listener> owner, std::uint16_t keep_alive) {
   boost::asio::post(socket_.get_executor(),
                     [self = shared_from_this(), owner = std::move(owner), keep_alive]() mutable {
                       if (self->closed_)
                         return;
                       self->owner_ = std::move(owner);
                       self->awaiting_attach_ = false;
+                      self->framing_.resume();
                       if (self->stopped_) {
                         auto o = std::move(self->owner_);
                         o->on_closed({close_info::kind::peer_closed, {}, {}});
@@ -263,55 +279,35 @@ void tcp_transport::attach(std::shared_ptr<transport_listener> owner, std::uint1
                       self->idle_limit_ = std::chrono::milliseconds{keep_alive * 1500};
                       if (keep_alive > 0)
                         self->arm_timer();
-                      if (!self->partial_.empty())
-                        self->process({});
+                      if (self->framing_.buffered() != 0)
+                        self->frame({});
                       self->wait_readable();
                     });
 }
 
-bool tcp_transport::on_cipher(std::span<const std::uint8_t> data) {
-  thread_local std::vector<std::uint8_t> plain;
-  plain.clear();
-  tls::tls_engine::status st;
-  bool send_failed = false;
-  {
-    std::lock_guard lk(tls_mu_);
-    st = tls_->feed(data);
-    if (st != tls::tls_engine::status::failed)
-      if (auto r = tls_->read_plain(plain);
-          r == tls::tls_engine::status::failed || r == tls::tls_engine::status::closed)
-        st = r;
-    flush_tls_locked(send_failed);  // handshake records, alerts
-    if (st == tls::tls_engine::status::failed) {
-      IOTB_LOG(info, "net") << "peer=" << peer_ << " TLS failed: " << tls_->error();
+bool socket_transport::flush_layers_locked(bool& failed) {
+  // Each layer's output is the input of the one below it.
+  for (auto i = layers_.size(); i-- > 1;) {
+    auto out = layers_[i]->output();
+    if (out.empty())
+      continue;
+    iovec v{const_cast<std::uint8_t*>(out.data()), out.size()};
+    if (layers_[i - 1]->encode(&v, 1) == layer_status::failed) {
+      failed = true;
+      return false;
     }
+    layers_[i]->consume_output(out.size());
   }
-  if (st == tls::tls_engine::status::failed) {
-    if (got_connect_)
-      fail({close_info::kind::io_error, {}, "TLS error"});
-    else
-      do_close();
-    return false;
-  }
-  if (!plain.empty())
-    process(plain);
-  if (st == tls::tls_engine::status::closed && !stopped_ && !closed_) {
-    fail({close_info::kind::peer_closed, {}, {}});
-    return false;
-  }
-  if (send_failed && !stopped_ && !closed_) {
-    fail({close_info::kind::io_error, {}, "TLS send failed"});
-    return false;
-  }
-  return !(stopped_ || closed_);
-}
-
-bool tcp_transport::flush_tls_locked(bool& failed) {
-  while (tls_->has_output()) {
-    auto out = tls_->output();
+  auto& low = *layers_.front();
+  for (;;) {
+    auto out = low.output();
+    if (out.empty())
+      return true;
     auto n = ::send(fd_, out.data(), out.size(), MSG_NOSIGNAL);
     if (n > 0) {
-      tls_->consume_output(static_cast<std::size_t>(n));
+      if (auto* lm = settings_->listener_metrics)
+        lm->bytes_sent.inc(static_cast<std::uint64_t>(n));
+      low.consume_output(static_cast<std::size_t>(n));
       continue;
     }
     if (n < 0 && errno == EINTR)
@@ -327,21 +323,20 @@ bool tcp_transport::flush_tls_locked(bool& failed) {
     failed = true;
     return false;
   }
-  return true;
 }
 
-void tcp_transport::arm_write_wait() {
+void socket_transport::arm_write_wait() {
   if (closed_)
     return;
   socket_.async_wait(boost::asio::socket_base::wait_write,
                      [self = shared_from_this()](const boost::system::error_code& ec) {
                        if (ec || self->closed_)
                          return;
-                       if (self->tls_) {
-                         std::unique_lock lk(self->tls_mu_);
+                       if (!self->layers_.empty()) {
+                         std::unique_lock lk(self->mu_);
                          self->write_wait_ = false;
                          bool failed = false;
-                         if (!self->flush_tls_locked(failed))
+                         if (!self->flush_layers_locked(failed))
                            return;  // re-armed, or failed (the reader will see the error)
                        }
                        if (self->owner_)
@@ -349,36 +344,31 @@ void tcp_transport::arm_write_wait() {
                      });
 }
 
-tcp_transport::write_status tcp_transport::write_tls(out_queue& q) {
-  // Encrypt in steps and only while the socket keeps up, so that a slow
-  // reader's backlog stays in the out_queue (where its limits apply), not
-  // in the engine.
-  constexpr std::size_t step = 64 * 1024;
-  std::lock_guard lk(tls_mu_);
+transport::write_status socket_transport::write_layered(out_queue& q) {
+  std::lock_guard lk(mu_);
   bool failed = false;
-  if (!flush_tls_locked(failed))
+  if (!flush_layers_locked(failed))
     return failed ? write_status::failed : write_status::would_block;
+  auto& top = *layers_.back();
   iovec iov[max_iov];
   while (!q.empty()) {
     auto n = q.gather(iov, max_iov);
     std::size_t taken = 0;
-    for (std::size_t i = 0; i < n && taken < step; ++i) {
-      auto st =
-          tls_->write_plain({static_cast<const std::uint8_t*>(iov[i].iov_base), iov[i].iov_len});
-      if (st == tls::tls_engine::status::failed)
-        return write_status::failed;
-      taken += iov[i].iov_len;
-    }
+    std::size_t k = 0;
+    for (; k < n && taken < layer_step; ++k)
+      taken += iov[k].iov_len;
+    if (top.encode(iov, k) != layer_status::ok)
+      return write_status::failed;
     q.consume(taken);
-    if (!flush_tls_locked(failed))
+    if (!flush_layers_locked(failed))
       return failed ? write_status::failed : write_status::would_block;
   }
   return write_status::done;
 }
 
-tcp_transport::write_status tcp_transport::write(out_queue& q) {
-  if (tls_)
-    return write_tls(q);
+transport::write_status socket_transport::write(out_queue& q) {
+  if (!layers_.empty())
+    return write_layered(q);
   iovec iov[max_iov];
   while (!q.empty()) {
     msghdr msg{};
@@ -386,6 +376,8 @@ tcp_transport::write_status tcp_transport::write(out_queue& q) {
     msg.msg_iovlen = q.gather(iov, max_iov);
     auto n = ::sendmsg(fd_, &msg, MSG_NOSIGNAL);
     if (n > 0) {
+      if (auto* lm = settings_->listener_metrics)
+        lm->bytes_sent.inc(static_cast<std::uint64_t>(n));
       q.consume(static_cast<std::size_t>(n));
       continue;
     }
@@ -401,18 +393,19 @@ tcp_transport::write_status tcp_transport::write(out_queue& q) {
   return write_status::done;
 }
 
-void tcp_transport::reject(std::vector<std::uint8_t> bytes) {
+void socket_transport::reject(std::vector<std::uint8_t> bytes) {
   boost::asio::post(socket_.get_executor(),
                     [self = shared_from_this(),
                      buf = std::make_shared<std::vector<std::uint8_t>>(std::move(bytes))] {
                       if (self->closed_)
                         return;
                       // Best effort: the refusal is tiny and the socket buffer empty.
-                      if (self->tls_) {
-                        std::lock_guard lk(self->tls_mu_);
+                      if (!self->layers_.empty()) {
+                        std::lock_guard lk(self->mu_);
+                        iovec v{buf->data(), buf->size()};
                         bool failed = false;
-                        if (self->tls_->write_plain(*buf) != tls::tls_engine::status::failed)
-                          self->flush_tls_locked(failed);
+                        if (self->layers_.back()->encode(&v, 1) == layer_status::ok)
+                          (void)self->flush_layers_locked(failed);
                       } else {
                         [[maybe_unused]] auto n =
                             ::send(self->fd_, buf->data(), buf->size(), MSG_NOSIGNAL);
@@ -421,12 +414,12 @@ void tcp_transport::reject(std::vector<std::uint8_t> bytes) {
                     });
 }
 
-void tcp_transport::close() {
+void socket_transport::close() {
   boost::asio::post(socket_.get_executor(), [self = shared_from_this()] { self->do_close(); });
 }
 
-void tcp_transport::arm_timer() {
-  auto deadline = last_rx_ + idle_limit_;
+void socket_transport::arm_timer() {
+  auto deadline = framing_.got_connect() ? last_rx_ + idle_limit_ : connect_deadline_;
   timer_.expires_at(deadline);
   timer_.async_wait([self = shared_from_this()](const boost::system::error_code& ec) {
     if (ec || self->closed_ || self->stopped_)
@@ -435,41 +428,66 @@ void tcp_transport::arm_timer() {
   });
 }
 
-void tcp_transport::on_timer() {
+bool socket_transport::readable_now() const {
+  pollfd p{fd_, POLLIN, 0};
+  return ::poll(&p, 1, 0) > 0 && (p.revents & (POLLIN | POLLHUP)) != 0;
+}
+
+void socket_transport::on_timer() {
   auto now = std::chrono::steady_clock::now();
+  if (!framing_.got_connect()) {
+    if (now < connect_deadline_) {
+      arm_timer();
+      return;
+    }
+    IOTB_LOG(info, "net") << "peer=" << peer_ << " closed: no complete CONNECT within "
+                          << settings_->connect_timeout.count() << " s of accept ("
+                          << framing_.buffered() << " bytes of it read)";
+    do_close();
+    return;
+  }
   if (now - last_rx_ < idle_limit_) {
     arm_timer();
     return;
   }
-  if (!got_connect_) {
-    IOTB_LOG(info, "net") << "peer=" << peer_ << " closed: no CONNECT within "
-                          << settings_->connect_timeout.count() << " s";
-    do_close();
+  // The clock says the peer is silent, but a broker that stalled (SIGSTOP,
+  // a slow disk) or paused reading may simply not have read it yet.
+  if (readable_now()) {
+    timer_.expires_after(unread_recheck);
+    timer_.async_wait([self = shared_from_this()](const boost::system::error_code& ec) {
+      if (ec || self->closed_ || self->stopped_)
+        return;
+      self->on_timer();
+    });
     return;
   }
   fail({close_info::kind::keep_alive_timeout, {}, {}});
 }
 
-void tcp_transport::do_close() {
+void socket_transport::do_close() {
   if (closed_)
     return;
   closed_ = true;
   stopped_ = true;
-  boost::system::error_code ec;
-  if (tls_) {
-    // A normal close ends the TLS session with close_notify (best effort,
-    // non-blocking), so the peer can tell it from a truncation attack.
-    std::lock_guard lk(tls_mu_);
-    if (tls_->handshake_done() && !tls_->failed() &&
-        tls_->shutdown() == tls::tls_engine::status::ok) {
-      bool failed = false;
-      (void)flush_tls_locked(failed);
+  if (!layers_.empty()) {
+    // An orderly end from the top down (a WebSocket close frame inside
+    // TLS, then close_notify); best effort, non-blocking.
+    std::lock_guard lk(mu_);
+    bool failed = false;
+    for (auto i = layers_.size(); i-- > 0 && !failed;) {
+      layers_[i]->shutdown();
+      (void)flush_layers_locked(failed);
     }
   }
+  boost::system::error_code ec;
   timer_.cancel();
   if (bw_timer_)
     bw_timer_->cancel();
   socket_.close(ec);
+  if (counted_) {
+    settings_->listener_metrics->connections.sub();
+    counted_ = false;
+  }
   owner_.reset();
   on_connect_ = nullptr;
 }

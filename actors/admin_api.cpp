@@ -1,0 +1,221 @@
+#include "actors/admin_api.hpp"
+
+#include <mutex>
+
+#include "actors/dispatch.hpp"
+#include "broker/admin/server.hpp"
+#include "broker/core/device_topics.hpp"
+#include "broker/limits/token_bucket.hpp"
+#include "broker/log/log.hpp"
+#include "broker/tls/digest.hpp"
+
+namespace iotb::actors {
+
+namespace {
+
+using admin::api_call;
+using admin::api_errc;
+using admin::api_error;
+using admin::json_body;
+using call_ptr = std::shared_ptr<api_call>;
+
+/// The downlink and broadcast quotas (SPEC §6), shared by the handlers.
+struct quotas {
+  quotas(const config& cfg)
+      : downlink(cfg.device_downlink_rate, std::chrono::seconds{1}, cfg.device_downlink_rate,
+                 100'000),
+        broadcast(1, std::chrono::seconds{std::max<std::uint32_t>(cfg.broadcast_interval, 1)}, 1,
+                  10'000),
+        broadcast_on(cfg.broadcast_interval != 0),
+        downlink_on(cfg.device_downlink_rate != 0) {}
+  std::mutex mu;
+  limits::keyed_rate downlink;
+  limits::keyed_rate broadcast;
+  bool broadcast_on;
+  bool downlink_on;
+};
+
+/// The payload of a publish body: "payload" (text) or "payloadBase64".
+std::optional<std::string> read_payload(json_body& b, std::size_t max) {
+  auto text = b.string("payload", false, max);
+  auto b64 = b.string("payloadBase64", false, max / 3 * 4 + 4);
+  if (text && b64) {
+    b.fail("give either payload or payloadBase64, not both");
+    return std::nullopt;
+  }
+  if (b64) {
+    auto raw = tls::base64_decode(*b64);
+    if (!raw) {
+      b.fail("payloadBase64: not base64");
+      return std::nullopt;
+    }
+    return raw;
+  }
+  return text.value_or(std::string{});
+}
+
+std::string message_id_body(std::uint64_t id) {
+  rapidjson::StringBuffer sb;
+  admin::json_writer w(sb);
+  w.StartObject();
+  w.Key("messageId");
+  w.String(std::to_string(id).c_str());  // 64-bit: a string, as JavaScript needs
+  w.EndObject();
+  return {sb.GetString(), sb.GetSize()};
+}
+
+/// Publishes `m` and answers with its id once it is safe: at once, or after
+/// the store committed it for durable subscribers.
+void publish_and_answer(broker_context& ctx, const call_ptr& call, message_ptr m) {
+  auto id = m->id;
+  publisher from;
+  from.stored = [call, id](bool ok) {
+    if (ok)
+      call->reply(200, message_id_body(id));
+    else
+      call->fail(api_error{api_errc::unavailable, "the message store refused the message"});
+  };
+  auto r = dispatch(ctx, m, from);
+  if (!r.deferred)
+    call->reply(200, message_id_body(id));
+}
+
+void handle_publish(broker_context& ctx, quotas& q, const call_ptr& call) {
+  auto b = json_body::parse(call->req.body());
+  if (!b)
+    return call->fail(b.error());
+  auto topic = b->string("topic", true, 65535);
+  auto payload = read_payload(*b, ctx.cfg.max_packet_size);
+  auto qos = b->uint("qos", 0, 2);
+  auto retain = b->boolean("retain");
+  if (auto e = b->finish())
+    return call->fail(*e);
+  if (!mqtt::valid_topic_name(*topic))
+    return call->fail(api_error{api_errc::bad_field, "topic: not a valid MQTT topic name"});
+  if (auto dev = core::device_of_topic(*topic)) {
+    const auto& who = *call->who;
+    if (!who.may_change(dev->first))
+      return call->fail(api_error{api_errc::forbidden, "topic: not one of your products"});
+    if (q.downlink_on) {
+      std::string key{dev->first};
+      key.append("/").append(dev->second);
+      std::lock_guard lk(q.mu);
+      if (!q.downlink.try_take(key, std::chrono::steady_clock::now())) {
+        ctx.metrics.throttle(metrics::throttle_kind::downlink);
+        return call->fail(api_error{api_errc::throttled,
+                                    "more than " + std::to_string(ctx.cfg.device_downlink_rate) +
+                                        " messages per second to this device"});
+      }
+    }
+  }
+  call->audit_target = *topic;
+  publish_and_answer(
+      ctx, call,
+      make_message(std::move(*topic), std::move(*payload), static_cast<mqtt::qos>(qos.value_or(0)),
+                   retain.value_or(false), ctx.ids.next(), 0));
+}
+
+void handle_broadcast(broker_context& ctx, quotas& q, const call_ptr& call) {
+  auto pk = std::string(call->path.value("pk"));
+  if (call->who && !call->who->may_change(pk))
+    return call->fail(api_error{api_errc::forbidden, "not one of your products"});
+  auto b = json_body::parse(call->req.body());
+  if (!b)
+    return call->fail(b.error());
+  auto suffix = b->string("topicSuffix", true, 128);
+  auto payload = read_payload(*b, std::size_t{1} << 20);  // the size check below says 413
+  if (auto e = b->finish())
+    return call->fail(*e);
+  if (payload->size() > ctx.cfg.broadcast_max_size)
+    return call->fail(
+        api_error{api_errc::too_large,
+                  "payload: more than " + std::to_string(ctx.cfg.broadcast_max_size) + " bytes"});
+  auto topic = "/broadcast/" + pk + "/" + *suffix;
+  if (suffix->empty() || !mqtt::valid_topic_name(topic))
+    return call->fail(api_error{api_errc::bad_field, "topicSuffix: not a valid topic level"});
+  if (q.broadcast_on) {
+    std::lock_guard lk(q.mu);
+    if (!q.broadcast.try_take(pk, std::chrono::steady_clock::now())) {
+      ctx.metrics.throttle(metrics::throttle_kind::downlink);
+      return call->fail(api_error{
+          api_errc::throttled,
+          "one broadcast per product every " + std::to_string(ctx.cfg.broadcast_interval) + " s"});
+    }
+  }
+  call->audit_target = topic;
+  publish_and_answer(ctx, call,
+                     make_message(std::move(topic), std::move(*payload), mqtt::qos::at_most_once,
+                                  false, ctx.ids.next(), 0));
+}
+
+void handle_retained_list(broker_context& ctx, const call_ptr& call) {
+  auto page = admin::parse_page(call->query);
+  if (!page)
+    return call->fail(page.error());
+  auto filter = std::string(call->query.get("topic").value_or("#"));
+  if (!mqtt::valid_topic_filter(filter))
+    return call->fail(api_error{api_errc::bad_request, "topic: not a valid topic filter"});
+  std::vector<message_ptr> all;
+  ctx.retained.match(filter, [&](const message_ptr& m) { all.push_back(m); });
+  std::sort(all.begin(), all.end(),
+            [](const message_ptr& a, const message_ptr& b) { return a->topic < b->topic; });
+  call->reply(200, admin::list_body(all.size(), [&](admin::json_writer& w) {
+                for (std::size_t i = page->offset();
+                     i < all.size() && i < page->offset() + page->limit; ++i) {
+                  const auto& m = *all[i];
+                  w.StartObject();
+                  admin::field(w, "topic", m.topic);
+                  admin::field(w, "payloadBase64", tls::base64_encode(m.payload));
+                  w.Key("qos");
+                  w.Uint(static_cast<unsigned>(m.q));
+                  admin::field(w, "messageId", std::to_string(m.id));
+                  w.EndObject();
+                }
+              }));
+}
+
+void handle_retained_delete(broker_context& ctx, const call_ptr& call) {
+  auto topic = call->query.get("topic");
+  if (!topic || !mqtt::valid_topic_name(*topic))
+    return call->fail(api_error{api_errc::bad_request, "topic: give one retained topic"});
+  call->audit_target = std::string(*topic);
+  bool found = false;
+  ctx.retained.match(std::string(*topic), [&](const message_ptr&) { found = true; });
+  if (!found)
+    return call->fail(api_error{api_errc::not_found, "no retained message on this topic"});
+  // An empty retained message clears it everywhere (memory and store).
+  publish_and_answer(
+      ctx, call,
+      make_message(std::string(*topic), {}, mqtt::qos::at_most_once, true, ctx.ids.next(), 0));
+}
+
+void handle_metrics(broker_context& ctx, const call_ptr& call) {
+  metrics::scrape_gauges g;
+  g.subscriptions = static_cast<std::int64_t>(ctx.subs.size());
+  g.retained = static_cast<std::int64_t>(ctx.retained.size());
+  admin::response r{boost::beast::http::status::ok, 11};
+  r.set(boost::beast::http::field::content_type, "text/plain; version=0.0.4; charset=utf-8");
+  r.set(boost::beast::http::field::cache_control, "no-store");
+  r.body() = metrics::render_prometheus(ctx.metrics, g);
+  call->res.send(std::move(r));
+}
+
+}  // namespace
+
+void add_broker_routes(admin::server& srv, context_ptr ctx, bool metrics_open) {
+  using admin::access;
+  using admin::method;
+  auto q = std::make_shared<quotas>(ctx->cfg);
+  srv.route(method::get, "/metrics", metrics_open ? access::open : access::read,
+            [ctx](const call_ptr& c) { handle_metrics(*ctx, c); });
+  srv.route(method::post, "/api/v1/publish", access::change,
+            [ctx, q](const call_ptr& c) { handle_publish(*ctx, *q, c); });
+  srv.route(method::post, "/api/v1/products/{pk}/broadcast", access::change,
+            [ctx, q](const call_ptr& c) { handle_broadcast(*ctx, *q, c); });
+  srv.route(method::get, "/api/v1/retained", access::read,
+            [ctx](const call_ptr& c) { handle_retained_list(*ctx, c); });
+  srv.route(method::del, "/api/v1/retained", access::change,
+            [ctx](const call_ptr& c) { handle_retained_delete(*ctx, c); });
+}
+
+}  // namespace iotb::actors

@@ -1,0 +1,24 @@
+#pragma once
+/// @file
+/// Digests and encodings from BoringSSL that protocols need (the WebSocket
+/// handshake's accept key).
+///
+/// Thread-safety: every function may be called from any thread (no state).
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace iotb::tls {
+
+/// Standard base64 (with padding) of `data`.
+[[nodiscard]] std::string base64_encode(std::string_view data);
+
+/// Decodes standard base64; nothing when `text` is not valid base64.
+[[nodiscard]] std::optional<std::string> base64_decode(std::string_view text);
+
+/// The `Sec-WebSocket-Accept` value for a client's `Sec-WebSocket-Key`
+/// (RFC 6455 §4.2.2: base64 of SHA-1 of the key and a fixed GUID).
+[[nodiscard]] std::string websocket_accept(std::string_view client_key);
+
+}  // namespace iotb::tls
