@@ -13,6 +13,12 @@ api_error unauthorized(std::string what) {
   return api_error{api_errc::unauthorized, std::move(what)};
 }
 
+/// The last 16 characters of a password hash (part of the derived key):
+/// enough to notice a changed password, useless to an attacker.
+std::string credential_tag(const std::string& hash) {
+  return hash.size() > 16 ? hash.substr(hash.size() - 16) : hash;
+}
+
 bool iequals_prefix(std::string_view s, std::string_view prefix) {
   if (s.size() < prefix.size())
     return false;
@@ -78,7 +84,7 @@ expected<login_result, api_error> identity::login(std::string_view user, std::st
     (void)limiter_.try_take(addr_key, now);
     return unexpected{unauthorized("wrong user name or password")};
   }
-  auto [token, info] = tokens_->issue(rec->name, rec->role);
+  auto [token, info] = tokens_->issue(rec->name, rec->role, credential_tag(rec->password_hash));
   return login_result{std::move(token), info.role, info.expires_ms};
 }
 
@@ -95,10 +101,20 @@ expected<principal, api_error> identity::authenticate(std::string_view h) {
     auto info = tokens_->lookup(token);
     if (!info)
       return unexpected{unauthorized("the token is unknown or expired; log in again")};
+    // The user may have been deleted, demoted or given a new password since
+    // (by the CLI, another process): the record decides, not the token.
+    auto t = registry_->read();
+    if (!t)
+      return unexpected{api_error{api_errc::unavailable, "the store is unavailable"}};
+    auto rec = store::get_admin_user(*t, info->user);
+    if (!rec || credential_tag(rec->password_hash) != info->credential_tag) {
+      tokens_->revoke_user(info->user);
+      return unexpected{unauthorized("the token is no longer valid; log in again")};
+    }
     principal p;
     p.who = principal::kind::user;
     p.name = info->user;
-    p.role = info->role;
+    p.role = rec->role;
     return p;
   }
   if (iequals_prefix(h, "basic "))

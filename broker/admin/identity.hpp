@@ -80,8 +80,11 @@ class identity {
                                                         std::string_view password,
                                                         std::string_view address);
 
-  /// Authenticates the `Authorization` header value. Errors: unauthorized
-  /// (missing, malformed, unknown, expired or forged), unavailable.
+  /// Authenticates the `Authorization` header value. A bearer token is
+  /// checked against the user's record too: a deleted user's tokens and
+  /// tokens issued before a password change stop working at once, and the
+  /// role is the record's. Errors: unauthorized (missing, malformed,
+  /// unknown, expired, forged or outdated), unavailable.
   [[nodiscard]] expected<principal, api_error> authenticate(std::string_view authorization);
 
   [[nodiscard]] token_store& tokens() noexcept { return *tokens_; }

@@ -74,6 +74,17 @@ TEST_F(IdentityTest, MissingForgedAndExpiredTokensAre401) {
   EXPECT_EQ(id_->authenticate("Bearer " + r->token).error().code, api_errc::unauthorized);
 }
 
+TEST_F(IdentityTest, TokensDieWithTheirUserOrPassword) {
+  auto a = id_->login("alice", "correct horse", "x");
+  auto v = id_->login("victor", "viewer pw", "x");
+  ASSERT_TRUE(a && v);
+  ASSERT_TRUE(ops::set_password(*env_, "alice", "battery staple"));  // e.g. by the CLI
+  EXPECT_EQ(id_->authenticate("Bearer " + a->token).error().code, api_errc::unauthorized);
+  EXPECT_TRUE(id_->login("alice", "battery staple", "x"));
+  ASSERT_TRUE(ops::delete_user(*env_, "victor"));
+  EXPECT_EQ(id_->authenticate("Bearer " + v->token).error().code, api_errc::unauthorized);
+}
+
 TEST_F(IdentityTest, MoreThanFiveFailuresAMinutePerUserAre429) {
   for (int i = 0; i < 5; ++i)
     EXPECT_EQ(id_->login("alice", "guess", "10.0.0." + std::to_string(i)).error().code,

@@ -12,6 +12,8 @@ namespace asio = boost::asio;
 // -- api_call -------------------------------------------------------------------
 
 void api_call::reply(unsigned status, std::string body) {
+  if (replied.exchange(true))
+    return;  // only the first answer counts
   if (on_reply) {
     auto f = std::move(on_reply);
     on_reply = nullptr;

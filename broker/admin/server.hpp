@@ -21,6 +21,7 @@
 /// never block an I/O thread). Changes (any method but GET) by an
 /// authenticated caller are written to the audit log with their result.
 
+#include <atomic>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/thread_pool.hpp>
@@ -83,6 +84,7 @@ struct api_call {
   void fail(const store::error& e);
 
   // Set by the server.
+  std::atomic<bool> replied{false};
   responder res{nullptr};
   std::function<void(api_call&, unsigned)> on_reply;
 };

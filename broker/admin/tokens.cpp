@@ -16,9 +16,10 @@ token_store::token_store(std::chrono::seconds ttl, wall_clock clock, std::size_t
     : ttl_(ttl), clock_(std::move(clock)), max_tokens_(std::max<std::size_t>(max_tokens, 1)) {}
 
 std::pair<std::string, token_info> token_store::issue(const std::string& user,
-                                                      store::admin_role role) {
+                                                      store::admin_role role,
+                                                      std::string credential_tag) {
   auto now = clock_();
-  token_info info{user, role, epoch_ms(now + ttl_)};
+  token_info info{user, role, epoch_ms(now + ttl_), std::move(credential_tag)};
   auto token = tls::random_hex(32);
   std::lock_guard lk(mu_);
   if (tokens_.size() >= max_tokens_) {

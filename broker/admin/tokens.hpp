@@ -30,6 +30,9 @@ struct token_info {
   std::string user;
   store::admin_role role = store::admin_role::viewer;
   std::uint64_t expires_ms = 0;  ///< Unix epoch ms
+  /// A fingerprint of the password hash at login: a token dies with a
+  /// password change (made by any process).
+  std::string credential_tag;
 };
 
 /// The live tokens.
@@ -43,7 +46,8 @@ class token_store {
 
   /// A new token for `user`.
   [[nodiscard]] std::pair<std::string, token_info> issue(const std::string& user,
-                                                         store::admin_role role);
+                                                         store::admin_role role,
+                                                         std::string credential_tag = {});
   /// The token's owner while it is valid (an expired token is removed).
   [[nodiscard]] std::optional<token_info> lookup(std::string_view token);
   /// Drops every token of `user` (deleted, or password changed).

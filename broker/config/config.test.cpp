@@ -87,6 +87,19 @@ TEST(config, durability_and_quota_settings) {
   EXPECT_FALSE(c.persistence);
 }
 
+TEST(config, admin_listener) {
+  auto r = parse_command_line({});
+  ASSERT_TRUE(r.has_value());
+  EXPECT_EQ(r->cfg.admin.to_string(), "127.0.0.1:18083");
+  EXPECT_TRUE(r->cfg.admin.enabled());
+  r = parse_command_line({"--admin", "127.0.0.1:0"});
+  ASSERT_TRUE(r.has_value());
+  EXPECT_FALSE(r->cfg.admin.enabled());
+  EXPECT_TRUE(r->cfg.local_mode);  // the admin listener does not end local mode
+  EXPECT_FALSE(parse_command_line({"--admin", "nohost"}).has_value());
+  EXPECT_NE(help_text().find("--admin HOST:PORT"), std::string_view::npos);
+}
+
 TEST(config, every_setting_is_a_flag_a_file_key_and_in_help) {
   auto help = help_text();
   const config defaults;

@@ -99,34 +99,6 @@ expected<bool, error> check_category(const category_record& c) {
 
 }  // namespace
 
-namespace detail {
-
-expected<bool, error> add_change(write_txn& t, change_kind kind, std::string_view pk,
-                                 std::string_view dn) {
-  change_record r;
-  r.seq = last_change(t) + 1;
-  r.kind = kind;
-  r.product_key = pk;
-  r.device_name = dn;
-  r.time_ms = now_ms();
-  char key[8];
-  put_be64(r.seq, key);
-  auto ok = t.put(table::changes, {key, 8}, records::encode_change(r));
-  if (!ok)
-    return ok;
-  if (r.seq > change_feed_keep) {
-    put_be64(r.seq - change_feed_keep, key);
-    t.erase(table::changes, {key, 8});
-  }
-  return true;
-}
-
-expected<bool, error> put_product(write_txn& t, const product_record& p) {
-  return t.put(table::products, p.product_key, records::encode(p));
-}
-
-}  // namespace detail
-
 using detail::add_change;
 using detail::put_product;
 

@@ -1,12 +1,43 @@
 // Registry management for the admin API and CLI: product rename and delete,
-// application listing, and device paging (declared in registry.hpp).
+// application listing, and device paging (declared in registry.hpp); the
+// change-feed and product helpers registry.cpp shares (registry_detail.hpp).
 
 #include "broker/auth/sign.hpp"
 #include "broker/store/records.hpp"
 #include "broker/store/registry.hpp"
 #include "broker/store/registry_detail.hpp"
+#include "broker/store/verified.hpp"
+#include "schemas/registry_generated.h"
 
 namespace iotb::store {
+
+namespace detail {
+
+expected<bool, error> add_change(write_txn& t, change_kind kind, std::string_view pk,
+                                 std::string_view dn) {
+  change_record r;
+  r.seq = last_change(t) + 1;
+  r.kind = kind;
+  r.product_key = pk;
+  r.device_name = dn;
+  r.time_ms = now_ms();
+  char key[8];
+  put_be64(r.seq, key);
+  auto ok = t.put(table::changes, {key, 8}, records::encode_change(r));
+  if (!ok)
+    return ok;
+  if (r.seq > change_feed_keep) {
+    put_be64(r.seq - change_feed_keep, key);
+    t.erase(table::changes, {key, 8});
+  }
+  return true;
+}
+
+expected<bool, error> put_product(write_txn& t, const product_record& p) {
+  return t.put(table::products, p.product_key, records::encode(p));
+}
+
+}  // namespace detail
 
 expected<product_record, error> set_product_name(write_txn& t, std::string_view pk,
                                                  std::string_view name) {
@@ -73,15 +104,24 @@ expected<device_page, error> find_devices(const txn& t, std::string_view pk, con
       ++page.total;  // counted without decoding
       return true;
     }
-    auto d = records::decode_device(v);
-    if (!d) {
-      bad = d.error();
-      return false;
+    if (decode_all) {  // the two filter fields, read in place (no copies)
+      auto* raw = verified<schema::Device>(v);
+      if (!raw) {
+        bad = error{errc::corrupt, "a device record failed verification"};
+        return false;
+      }
+      if ((f.state && static_cast<device_state>(raw->state()) != *f.state) ||
+          (f.enabled && raw->disabled() == *f.enabled))
+        return true;
     }
-    if ((f.state && d->state != *f.state) || (f.enabled && d->disabled == *f.enabled))
-      return true;
-    if (in_page)
+    if (in_page) {
+      auto d = records::decode_device(v);
+      if (!d) {
+        bad = d.error();
+        return false;
+      }
       page.items.push_back(std::move(*d));
+    }
     ++page.total;
     return true;
   });

@@ -333,12 +333,18 @@ def test_disabled_device_is_kicked(broker, api, product):
     c.disconnects.get(timeout=5)  # raises queue.Empty if the device stayed connected
 
 
-def test_user_management_revokes_nothing_else(broker, api):
-    """`admin user passwd` changes the password; the old one stops working."""
-    make_viewer(broker, api, "walter", "first-pw-1")
+def test_cli_user_changes_reach_the_running_broker(broker, api):
+    """`admin user passwd` and `delete` (another process) end the user's
+    tokens at once; the old password stops working."""
+    w = make_viewer(broker, api, "walter", "first-pw-1")
+    assert w.get("/api/v1/products")[0] == 200
     cli(broker.data_dir, "admin", "user", "passwd", "--name", "walter", "--password",
         "second-pw-2")
+    assert w.get("/api/v1/products")[0] == 401
     assert Api(broker).login("walter", "first-pw-1")[0] == 401
-    assert Api(broker).login("walter", "second-pw-2")[0] == 200
+    status, out = Api(broker).login("walter", "second-pw-2")
+    assert status == 200
+    w.token = out["token"]
     cli(broker.data_dir, "admin", "user", "delete", "--name", "walter")
+    assert w.get("/api/v1/products")[0] == 401
     assert Api(broker).login("walter", "second-pw-2")[0] == 401
