@@ -55,8 +55,12 @@ void encode_publish_view_bench(benchmark::State& state, version v) {
 }  // namespace
 
 BENCHMARK_CAPTURE(decode_publish_bench, v311_qos0, version::v311, qos::at_most_once)
-    ->Arg(64)->Arg(1024)->Arg(16384);
+    ->Arg(64)
+    ->Arg(1024)
+    ->Arg(16384);
 BENCHMARK_CAPTURE(decode_publish_bench, v5_qos1, version::v5, qos::at_least_once)
-    ->Arg(64)->Arg(1024)->Arg(16384);
+    ->Arg(64)
+    ->Arg(1024)
+    ->Arg(16384);
 BENCHMARK_CAPTURE(encode_publish_view_bench, v311, version::v311)->Arg(64)->Arg(1024);
 BENCHMARK_CAPTURE(encode_publish_view_bench, v5, version::v5)->Arg(64)->Arg(1024);

@@ -64,10 +64,10 @@ lookup find(store::env& env, std::string_view pk, std::string_view dn, bool devi
   }
   auto p = store::get_product(*t, pk);
   if (!p) {
-    out.refusal = p.error().code == store::errc::not_found
-                      ? refuse(reason::bad_user_name_or_password,
-                               "unknown product '" + std::string(pk) + "'")
-                      : refuse(reason::server_unavailable, p.error().what);
+    out.refusal =
+        p.error().code == store::errc::not_found
+            ? refuse(reason::bad_user_name_or_password, "unknown product '" + std::string(pk) + "'")
+            : refuse(reason::server_unavailable, p.error().what);
     return out;
   }
   out.product = std::move(*p);
@@ -156,8 +156,7 @@ auth_result registry_authenticator::authenticate(const auth_request& req) const 
     if (found.refusal)
       return *found.refusal;
     if (!found.product->dynamic_register)
-      return refuse(reason::not_authorized,
-                    "dynamic registration is off for product " + pk, who);
+      return refuse(reason::not_authorized, "dynamic registration is off for product " + pk, who);
     auto content = register_sign_content(dn, pk, ext->random);
     if (!tls::hmac_verify(ext->method, found.product->product_secret, content, password))
       return refuse(reason::bad_user_name_or_password, "registration signature mismatch", who);

@@ -25,10 +25,10 @@ namespace iotb::auth {
 
 /// Policy knobs (from the broker configuration).
 struct registry_auth_options {
-  std::uint16_t keep_alive_min = 30;     ///< devices: seconds
-  std::uint16_t keep_alive_max = 1200;   ///< devices: seconds
-  std::uint32_t max_skew = 0;            ///< seconds; 0 = timestamps unchecked
-  bool auto_subscribe_always = false;    ///< subscribe devices without `_ss=1`
+  std::uint16_t keep_alive_min = 30;    ///< devices: seconds
+  std::uint16_t keep_alive_max = 1200;  ///< devices: seconds
+  std::uint32_t max_skew = 0;           ///< seconds; 0 = timestamps unchecked
+  bool auto_subscribe_always = false;   ///< subscribe devices without `_ss=1`
 };
 
 /// Session name of a device (see session_manager.hpp): "\0d<pk>/<dn>".

@@ -24,9 +24,9 @@ expected<args, std::string> args::parse(const std::vector<std::string_view>& arg
       name.resize(eq);
     } else if (std::find(flags.begin(), flags.end(), name) != flags.end()) {
       // A flag may carry an explicit on/off: `--dynamic-register off`.
-      bool explicit_value = i + 1 < argv.size() &&
-                            (argv[i + 1] == "on" || argv[i + 1] == "off" ||
-                             argv[i + 1] == "true" || argv[i + 1] == "false");
+      bool explicit_value =
+          i + 1 < argv.size() && (argv[i + 1] == "on" || argv[i + 1] == "off" ||
+                                  argv[i + 1] == "true" || argv[i + 1] == "false");
       value = explicit_value ? std::string(argv[++i]) : "true";
     } else {
       if (i + 1 >= argv.size())

@@ -16,9 +16,9 @@ TEST(CliArgs, WordsOptionsAndFlags) {
 }
 
 TEST(CliArgs, RepeatedOptionsAndExplicitFlagValues) {
-  auto a = args::parse({"app", "create", "--product", "a", "--product", "b", "--dynamic-register",
-                        "off"},
-                       {"dynamic-register"});
+  auto a = args::parse(
+      {"app", "create", "--product", "a", "--product", "b", "--dynamic-register", "off"},
+      {"dynamic-register"});
   ASSERT_TRUE(a);
   EXPECT_EQ(a->all("product"), (std::vector<std::string>{"a", "b"}));
   EXPECT_EQ(a->get("product"), "b");

@@ -71,9 +71,7 @@ class histogram {
   /// Observations ≤ bounds()[i] (cumulative).
   [[nodiscard]] std::uint64_t cumulative(std::size_t i) const noexcept;
   [[nodiscard]] std::uint64_t count() const noexcept { return count_.value(); }
-  [[nodiscard]] double sum() const noexcept {
-    return static_cast<double>(sum_ns_.value()) / 1e9;
-  }
+  [[nodiscard]] double sum() const noexcept { return static_cast<double>(sum_ns_.value()) / 1e9; }
 
  private:
   std::array<double, max_buckets> bounds_{};

@@ -48,8 +48,7 @@ TEST(Metrics, PrometheusTextNamesEveryFamilyOnce) {
   EXPECT_NE(text.find("iotbroker_messages_dropped_total{reason=\"slow_consumer\"} 3\n"),
             std::string::npos);
   EXPECT_NE(text.find("iotbroker_messages_received_total 7\n"), std::string::npos);
-  EXPECT_NE(text.find("iotbroker_packets_received_total{type=\"publish\"} 7\n"),
-            std::string::npos);
+  EXPECT_NE(text.find("iotbroker_packets_received_total{type=\"publish\"} 7\n"), std::string::npos);
   EXPECT_NE(text.find("iotbroker_connections{listener=\"ws\"} 2\n"), std::string::npos);
   EXPECT_NE(text.find("iotbroker_subscriptions 5\n"), std::string::npos);
   EXPECT_NE(text.find("iotbroker_store_commit_seconds_bucket{le=\"0.005\"} 1\n"),

@@ -5,8 +5,8 @@
 namespace iotb::metrics {
 
 std::string_view to_string(drop_reason r) noexcept {
-  constexpr std::string_view names[] = {"queue_full", "slow_consumer",  "expired",
-                                        "too_large",  "store_full",     "throttled",
+  constexpr std::string_view names[] = {"queue_full",     "slow_consumer", "expired",
+                                        "too_large",      "store_full",    "throttled",
                                         "not_authorized", "no_subscribers"};
   auto i = static_cast<std::size_t>(r);
   return i < std::size(names) ? names[i] : "unknown";
@@ -26,9 +26,10 @@ std::string_view to_string(listener_id l) noexcept {
 
 namespace {
 
-constexpr std::string_view packet_names[16] = {
-    "",       "connect", "connack",  "publish", "puback",      "pubrec",   "pubrel",     "pubcomp",
-    "subscribe", "suback", "unsubscribe", "unsuback", "pingreq", "pingresp", "disconnect", "auth"};
+constexpr std::string_view packet_names[16] = {"",          "connect",  "connack",     "publish",
+                                               "puback",    "pubrec",   "pubrel",      "pubcomp",
+                                               "subscribe", "suback",   "unsubscribe", "unsuback",
+                                               "pingreq",   "pingresp", "disconnect",  "auth"};
 
 class writer {
  public:
@@ -100,8 +101,8 @@ std::string render_prometheus(const broker_metrics& m, const scrape_gauges& g) {
            m.packets_received[3].value());
   w.single("messages_sent_total", "counter", "PUBLISH packets sent to clients.",
            m.messages_sent.value());
-  w.single("messages_delivered_total", "counter",
-           "Messages handed to a matching subscription.", m.messages_delivered.value());
+  w.single("messages_delivered_total", "counter", "Messages handed to a matching subscription.",
+           m.messages_delivered.value());
   w.head("messages_dropped_total", "counter", "Messages not delivered, by reason.");
   for (std::size_t i = 0; i < drop_reasons; ++i)
     w.sample("messages_dropped_total", label("reason", to_string(static_cast<drop_reason>(i))),

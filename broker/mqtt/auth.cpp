@@ -3,8 +3,8 @@
 
 #include "broker/mqtt/codec.hpp"
 #include "broker/mqtt/properties_codec.hpp"
-#include "broker/mqtt/reason_codes.hpp"
 #include "broker/mqtt/reader.hpp"
+#include "broker/mqtt/reason_codes.hpp"
 #include "broker/mqtt/writer.hpp"
 
 namespace iotb::mqtt {

@@ -78,19 +78,17 @@ struct frame {
                                                                  version v);
 [[nodiscard]] expected<suback, decode_error> decode_suback(std::uint8_t flags, bytes body,
                                                            version v);
-[[nodiscard]] expected<unsubscribe, decode_error> decode_unsubscribe(std::uint8_t flags,
-                                                                     bytes body, version v);
+[[nodiscard]] expected<unsubscribe, decode_error> decode_unsubscribe(std::uint8_t flags, bytes body,
+                                                                     version v);
 [[nodiscard]] expected<unsuback, decode_error> decode_unsuback(std::uint8_t flags, bytes body,
                                                                version v);
-[[nodiscard]] expected<disconnect, decode_error> decode_disconnect(std::uint8_t flags,
-                                                                   bytes body, version v);
-[[nodiscard]] expected<auth, decode_error> decode_auth(std::uint8_t flags, bytes body,
-                                                       version v);
+[[nodiscard]] expected<disconnect, decode_error> decode_disconnect(std::uint8_t flags, bytes body,
+                                                                   version v);
+[[nodiscard]] expected<auth, decode_error> decode_auth(std::uint8_t flags, bytes body, version v);
 /// PINGREQ: flags 0 and an empty body.
 [[nodiscard]] expected<pingreq, decode_error> decode_pingreq(std::uint8_t flags, bytes body);
 /// PINGRESP: flags 0 and an empty body.
-[[nodiscard]] expected<pingresp, decode_error> decode_pingresp(std::uint8_t flags,
-                                                               bytes body);
+[[nodiscard]] expected<pingresp, decode_error> decode_pingresp(std::uint8_t flags, bytes body);
 
 // Encoders append one complete packet (fixed header included) to `out`.
 // MQTT 3.x encoders drop properties and map reason codes as the standard

@@ -60,12 +60,9 @@ TEST(mqtt_fixed_header, incomplete_and_invalid) {
   EXPECT_EQ(decode_fixed_header(hex("30 80")).error().code, errc::need_more);
   EXPECT_EQ(decode_fixed_header(hex("30 80 80 80")).error().code, errc::need_more);
   // A fifth length byte is an error as soon as the fourth says it follows.
-  EXPECT_EQ(decode_fixed_header(hex("30 80 80 80 80")).error().code,
-            errc::bad_remaining_length);
-  EXPECT_EQ(decode_fixed_header(hex("30 FF FF FF FF 7F")).error().code,
-            errc::bad_remaining_length);
-  EXPECT_EQ(next_frame(hex("30 80 80 80 80 01"), 1024).error().code,
-            errc::bad_remaining_length);
+  EXPECT_EQ(decode_fixed_header(hex("30 80 80 80 80")).error().code, errc::bad_remaining_length);
+  EXPECT_EQ(decode_fixed_header(hex("30 FF FF FF FF 7F")).error().code, errc::bad_remaining_length);
+  EXPECT_EQ(next_frame(hex("30 80 80 80 80 01"), 1024).error().code, errc::bad_remaining_length);
   EXPECT_EQ(decode_fixed_header(hex("00 00")).error().code, errc::bad_packet_type);
   EXPECT_EQ(decode_fixed_header(hex("0F")).error().code, errc::bad_packet_type);
 }
@@ -234,9 +231,9 @@ TEST(mqtt_pub_ack, well_known_bytes) {
     const char* bytes;
     packet_type type;
   };
-  for (auto r : {row{"40 02 00 07", packet_type::puback}, row{"50 02 00 07", packet_type::pubrec},
-                 row{"62 02 00 07", packet_type::pubrel},
-                 row{"70 02 00 07", packet_type::pubcomp}}) {
+  for (auto r :
+       {row{"40 02 00 07", packet_type::puback}, row{"50 02 00 07", packet_type::pubrec},
+        row{"62 02 00 07", packet_type::pubrel}, row{"70 02 00 07", packet_type::pubcomp}}) {
     for (auto v : {version::v311, version::v5}) {
       auto a = decode_as<pub_ack>(hex(r.bytes), v);
       EXPECT_EQ(a.type, r.type);
@@ -262,8 +259,8 @@ TEST(mqtt_pub_ack, well_known_bytes) {
 }
 
 TEST(mqtt_pub_ack, round_trips) {
-  for (auto t : {packet_type::puback, packet_type::pubrec, packet_type::pubrel,
-                 packet_type::pubcomp}) {
+  for (auto t :
+       {packet_type::puback, packet_type::pubrec, packet_type::pubrel, packet_type::pubcomp}) {
     pub_ack a{t, 65535, reason::success, {}};
     expect_round_trip(a, version::v311);
     expect_round_trip(a, version::v5);
@@ -284,7 +281,7 @@ TEST(mqtt_pub_ack, malformed) {
   EXPECT_EQ(error_of(hex("62 02 00 00"), version::v5), errc::bad_packet_id);
   EXPECT_EQ(error_of(hex("40 01 00"), version::v311), errc::malformed);
   EXPECT_EQ(error_of(hex("40 00"), version::v5), errc::malformed);
-  EXPECT_EQ(error_of(hex("40 03 00 07 00"), version::v311), errc::malformed);  // 3.x: 2 bytes
+  EXPECT_EQ(error_of(hex("40 03 00 07 00"), version::v311), errc::malformed);     // 3.x: 2 bytes
   EXPECT_EQ(error_of(hex("62 03 00 07 10"), version::v5), errc::protocol_error);  // PUBREL 0x10
   EXPECT_EQ(error_of(hex("40 03 00 07 92"), version::v5), errc::protocol_error);  // PUBACK 0x92
   EXPECT_EQ(error_of(hex("40 03 00 07 05"), version::v5), errc::protocol_error);
@@ -318,8 +315,7 @@ TEST(mqtt_disconnect, versions) {
   EXPECT_EQ(encoded(d, version::v311), hex("E0 00"));
   decode_as<disconnect>(hex("E0 00"), version::v311);
   EXPECT_EQ(decode_as<disconnect>(hex("E0 00"), version::v5).code, reason::success);
-  EXPECT_EQ(decode_as<disconnect>(hex("E0 01 04"), version::v5).code,
-            reason::disconnect_with_will);
+  EXPECT_EQ(decode_as<disconnect>(hex("E0 01 04"), version::v5).code, reason::disconnect_with_will);
   EXPECT_EQ(decode_as<disconnect>(hex("E0 02 00 00"), version::v5), disconnect{});
   expect_round_trip(d, version::v5);
   d.code = reason::success;
@@ -368,8 +364,7 @@ TEST(mqtt_properties, connack_range_and_duplicate_checks) {
             errc::bad_property);
   EXPECT_EQ(error_of(connack_with(builder{}.u8(0x12).str("\xC3")), version::v5),
             errc::invalid_utf8);
-  EXPECT_EQ(error_of(connack_with(builder{}.u8(0x0B).varint(1)), version::v5),
-            errc::bad_property);
+  EXPECT_EQ(error_of(connack_with(builder{}.u8(0x0B).varint(1)), version::v5), errc::bad_property);
   EXPECT_EQ(error_of(connack_with(builder{}.u8(0x01).u8(0)), version::v5), errc::bad_property);
   // A 5-byte property length.
   EXPECT_EQ(error_of(hex("20 07 00 00 80 80 80 80 01"), version::v5), errc::malformed);
@@ -396,8 +391,8 @@ TEST(mqtt_errors, names_and_reasons) {
 }
 
 TEST(mqtt_errors, every_error_explains_itself) {
-  const char* inputs[] = {"30 03 00 00 78", "82 02 00 01", "40 02 00 00", "C1 00", "F0 00",
-                          "38 04 00 01 74 78", "30 05 00 02 C3 28 78"};
+  const char* inputs[] = {"30 03 00 00 78", "82 02 00 01",       "40 02 00 00",         "C1 00",
+                          "F0 00",          "38 04 00 01 74 78", "30 05 00 02 C3 28 78"};
   for (auto* in : inputs) {
     auto p = decode(hex(in), version::v311);
     ASSERT_FALSE(p) << in;

@@ -45,9 +45,7 @@ class builder {
     return *this;
   }
   builder& u16(std::uint16_t x) { return u8(static_cast<std::uint8_t>(x >> 8)).u8(x & 0xFF); }
-  builder& u32(std::uint32_t x) {
-    return u16(static_cast<std::uint16_t>(x >> 16)).u16(x & 0xFFFF);
-  }
+  builder& u32(std::uint32_t x) { return u16(static_cast<std::uint16_t>(x >> 16)).u16(x & 0xFFFF); }
   builder& varint(std::uint32_t x) {
     do {
       auto b = static_cast<std::uint8_t>(x & 0x7F);

@@ -4,8 +4,8 @@
 
 #include "broker/mqtt/codec.hpp"
 #include "broker/mqtt/properties_codec.hpp"
-#include "broker/mqtt/reason_codes.hpp"
 #include "broker/mqtt/reader.hpp"
+#include "broker/mqtt/reason_codes.hpp"
 #include "broker/mqtt/writer.hpp"
 
 namespace iotb::mqtt {
@@ -41,8 +41,8 @@ expected<connack, decode_error> decode_connack(std::uint8_t flags, bytes body, v
   connack p;
   std::uint8_t ack_flags = 0;
   std::uint8_t rc = 0;
-  if (!r.u8(ack_flags, "CONNACK: acknowledge flags missing")
-      || !r.u8(rc, "CONNACK: return code missing"))
+  if (!r.u8(ack_flags, "CONNACK: acknowledge flags missing") ||
+      !r.u8(rc, "CONNACK: return code missing"))
     return r.error();
   if ((ack_flags & 0xFE) != 0)
     return detail::fail(errc::malformed, "CONNACK: reserved acknowledge flags are set");

@@ -35,8 +35,8 @@ expected<connect, decode_error> decode_connect(std::uint8_t flags, bytes body) {
   // is an unsupported protocol, whatever its encoding.
   std::string name;
   std::uint8_t level = 0;
-  if (!r.binary(name, "CONNECT: protocol name exceeds the packet")
-      || !r.u8(level, "CONNECT: protocol level missing"))
+  if (!r.binary(name, "CONNECT: protocol name exceeds the packet") ||
+      !r.u8(level, "CONNECT: protocol level missing"))
     return r.error();
   if (name == name_mqtt && level == 4)
     c.ver = version::v311;
@@ -49,8 +49,8 @@ expected<connect, decode_error> decode_connect(std::uint8_t flags, bytes body) {
                         "CONNECT: unknown protocol name or protocol level");
   // Connect flags.
   std::uint8_t cf = 0;
-  if (!r.u8(cf, "CONNECT: connect flags missing")
-      || !r.u16(c.keep_alive, "CONNECT: keep alive missing"))
+  if (!r.u8(cf, "CONNECT: connect flags missing") ||
+      !r.u16(c.keep_alive, "CONNECT: keep alive missing"))
     return r.error();
   if ((cf & flag_reserved) != 0)
     return detail::fail(errc::protocol_error, "CONNECT: reserved connect flag is set");
@@ -84,12 +84,12 @@ expected<connect, decode_error> decode_connect(std::uint8_t flags, bytes body) {
     will w;
     w.q = static_cast<qos>(will_qos);
     w.retain = will_retain;
-    if (c.ver == version::v5
-        && !detail::decode_publish_properties(r, detail::allowed::will, 0, w.props))
+    if (c.ver == version::v5 &&
+        !detail::decode_publish_properties(r, detail::allowed::will, 0, w.props))
       return r.error();
     if (!r.utf8(w.topic, "CONNECT: will topic exceeds the packet",
-                "CONNECT: will topic is not valid UTF-8")
-        || !r.binary(w.payload, "CONNECT: will payload exceeds the packet"))
+                "CONNECT: will topic is not valid UTF-8") ||
+        !r.binary(w.payload, "CONNECT: will payload exceeds the packet"))
       return r.error();
     if (!valid_topic_name(w.topic))
       return detail::fail(errc::invalid_topic, "CONNECT: will topic is not a valid topic name");

@@ -38,13 +38,13 @@ buffer connect_with_flags(version v, std::uint8_t flags, const builder& tail = {
 TEST(mqtt_connect, decodes_v311_spec_example) {
   // Variable header from MQTT 3.1.1 section 3.1.2.10 (flags 0xCE: user name,
   // password, will QoS 1, will, clean session; keep alive 10).
-  auto in = hex(
-      "10 20 00 04 4D 51 54 54 04 CE 00 0A"
-      "00 03 61 62 63"   // client id "abc"
-      "00 03 77 2F 74"   // will topic "w/t"
-      "00 03 62 79 65"   // will message "bye"
-      "00 01 75"         // user name "u"
-      "00 02 70 77");    // password "pw"
+  auto in =
+      hex("10 20 00 04 4D 51 54 54 04 CE 00 0A"
+          "00 03 61 62 63"  // client id "abc"
+          "00 03 77 2F 74"  // will topic "w/t"
+          "00 03 62 79 65"  // will message "bye"
+          "00 01 75"        // user name "u"
+          "00 02 70 77");   // password "pw"
   auto c = decode_as<connect>(in, version::v311);
   EXPECT_EQ(c.ver, version::v311);
   EXPECT_TRUE(c.clean_start);
@@ -63,9 +63,9 @@ TEST(mqtt_connect, decodes_v311_spec_example) {
 TEST(mqtt_connect, decodes_v5_spec_example) {
   // MQTT 5.0 section 3.1.2.11 example: flags 0xC2, keep alive 10, session
   // expiry interval 10.
-  auto in = hex(
-      "10 19 00 04 4D 51 54 54 05 C2 00 0A 05 11 00 00 00 0A"
-      "00 01 63 00 01 75 00 01 70");
+  auto in =
+      hex("10 19 00 04 4D 51 54 54 05 C2 00 0A 05 11 00 00 00 0A"
+          "00 01 63 00 01 75 00 01 70");
   auto c = decode_as<connect>(in, version::v311);  // the version comes from the packet
   EXPECT_EQ(c.ver, version::v5);
   EXPECT_TRUE(c.clean_start);
@@ -177,18 +177,15 @@ TEST(mqtt_connect, rejects_bad_fixed_header_flags) {
 }
 
 TEST(mqtt_connect, rejects_reserved_flag) {
-  EXPECT_EQ(error_of(connect_with_flags(version::v311, 0x03), version::v311),
-            errc::protocol_error);
+  EXPECT_EQ(error_of(connect_with_flags(version::v311, 0x03), version::v311), errc::protocol_error);
   EXPECT_EQ(error_of(connect_with_flags(version::v5, 0x01), version::v5), errc::protocol_error);
 }
 
 TEST(mqtt_connect, rejects_inconsistent_will_flags) {
   // Will QoS 1 without the will flag.
-  EXPECT_EQ(error_of(connect_with_flags(version::v311, 0x0A), version::v311),
-            errc::protocol_error);
+  EXPECT_EQ(error_of(connect_with_flags(version::v311, 0x0A), version::v311), errc::protocol_error);
   // Will retain without the will flag.
-  EXPECT_EQ(error_of(connect_with_flags(version::v311, 0x22), version::v311),
-            errc::protocol_error);
+  EXPECT_EQ(error_of(connect_with_flags(version::v311, 0x22), version::v311), errc::protocol_error);
   // Will QoS 3.
   auto will_tail = builder{}.str("w").str("m");
   EXPECT_EQ(error_of(connect_with_flags(version::v311, 0x1E, will_tail), version::v311),
@@ -269,9 +266,7 @@ TEST(mqtt_connect, v5_property_rules) {
   EXPECT_TRUE(decode(make(builder{}.u8(0x15).str("m").u8(0x16).str("d")), version::v5));
   // Will properties: will delay is allowed, topic alias and session expiry
   // are not.
-  auto will_tail = [](const builder& props) {
-    return builder{}.props(props).str("w").str("m");
-  };
+  auto will_tail = [](const builder& props) { return builder{}.props(props).str("w").str("m"); };
   auto ok = make({}, will_tail(builder{}.u8(0x18).u32(5).u8(0x01).u8(1)), 0x06);
   auto c = decode_as<connect>(ok, version::v5);
   ASSERT_TRUE(c.will_msg);
@@ -333,8 +328,7 @@ TEST(mqtt_connack, v3_code_mapping) {
             reason::unsupported_protocol_version);
   EXPECT_EQ(decode_as<connack>(hex("20 02 00 02"), version::v311).code,
             reason::client_identifier_not_valid);
-  EXPECT_EQ(decode_as<connack>(hex("20 02 00 03"), version::v311).code,
-            reason::server_unavailable);
+  EXPECT_EQ(decode_as<connack>(hex("20 02 00 03"), version::v311).code, reason::server_unavailable);
   EXPECT_EQ(decode_as<connack>(hex("20 02 00 04"), version::v311).code,
             reason::bad_user_name_or_password);
   EXPECT_EQ(decode_as<connack>(hex("20 02 00 05"), version::v311).code, reason::not_authorized);

@@ -3,14 +3,13 @@
 
 #include "broker/mqtt/codec.hpp"
 #include "broker/mqtt/properties_codec.hpp"
-#include "broker/mqtt/reason_codes.hpp"
 #include "broker/mqtt/reader.hpp"
+#include "broker/mqtt/reason_codes.hpp"
 #include "broker/mqtt/writer.hpp"
 
 namespace iotb::mqtt {
 
-expected<disconnect, decode_error> decode_disconnect(std::uint8_t flags, bytes body,
-                                                     version v) {
+expected<disconnect, decode_error> decode_disconnect(std::uint8_t flags, bytes body, version v) {
   if (flags != 0)
     return detail::fail(errc::bad_flags, "DISCONNECT: fixed header flags are not 0");
   disconnect p;

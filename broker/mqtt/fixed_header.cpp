@@ -6,8 +6,7 @@
 
 namespace iotb::mqtt {
 
-expected<fixed_header, decode_error> decode_fixed_header(bytes in,
-                                                         std::uint32_t max_packet_size) {
+expected<fixed_header, decode_error> decode_fixed_header(bytes in, std::uint32_t max_packet_size) {
   if (in.empty())
     return detail::fail(errc::need_more, "fixed header incomplete");
   auto type = static_cast<std::uint8_t>(in[0] >> 4);
@@ -25,8 +24,8 @@ expected<fixed_header, decode_error> decode_fixed_header(bytes in,
     if ((b & 0x80) == 0)
       break;
   }
-  fixed_header h{static_cast<packet_type>(type), static_cast<std::uint8_t>(in[0] & 0x0F),
-                 length, static_cast<std::uint8_t>(i + 1)};
+  fixed_header h{static_cast<packet_type>(type), static_cast<std::uint8_t>(in[0] & 0x0F), length,
+                 static_cast<std::uint8_t>(i + 1)};
   if (std::uint64_t{h.size} + length > max_packet_size)
     return detail::fail(errc::packet_too_large, "packet larger than the maximum packet size");
   return h;

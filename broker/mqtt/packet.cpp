@@ -61,8 +61,8 @@ void encode(const packet& p, version v, buffer& out) {
   std::visit(
       [v, &out](const auto& x) {
         using type = std::decay_t<decltype(x)>;
-        if constexpr (std::is_same_v<type, connect> || std::is_same_v<type, pingreq>
-                      || std::is_same_v<type, pingresp> || std::is_same_v<type, auth>)
+        if constexpr (std::is_same_v<type, connect> || std::is_same_v<type, pingreq> ||
+                      std::is_same_v<type, pingresp> || std::is_same_v<type, auth>)
           encode(x, out);
         else
           encode(x, v, out);

@@ -79,8 +79,7 @@ bool read_value(reader& p, property_id id, value& v) {
           case property_id::request_problem_information:
             return p.fail(errc::bad_property, "request problem information is neither 0 nor 1");
           case property_id::request_response_information:
-            return p.fail(errc::bad_property,
-                          "request response information is neither 0 nor 1");
+            return p.fail(errc::bad_property, "request response information is neither 0 nor 1");
           case property_id::maximum_qos:
             return p.fail(errc::bad_property, "maximum QoS is neither 0 nor 1");
           default:

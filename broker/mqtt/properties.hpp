@@ -54,7 +54,7 @@ struct publish_properties {
   std::optional<std::string> response_topic;
   std::optional<std::string> correlation_data;  ///< binary data
   std::optional<std::string> content_type;
-  std::optional<std::uint32_t> will_delay_interval;  ///< will properties only
+  std::optional<std::uint32_t> will_delay_interval;     ///< will properties only
   std::vector<std::uint32_t> subscription_identifiers;  ///< server → client only
   std::vector<user_property> user_properties;
 

@@ -28,25 +28,23 @@ namespace allowed {
 
 using enum property_id;
 
-inline constexpr property_mask connect =
-    mask(session_expiry_interval) | mask(receive_maximum) | mask(maximum_packet_size) |
-    mask(topic_alias_maximum) | mask(request_response_information) |
-    mask(request_problem_information) | mask(user_property) | mask(authentication_method) |
-    mask(authentication_data);
+inline constexpr property_mask connect = mask(session_expiry_interval) | mask(receive_maximum) |
+                                         mask(maximum_packet_size) | mask(topic_alias_maximum) |
+                                         mask(request_response_information) |
+                                         mask(request_problem_information) | mask(user_property) |
+                                         mask(authentication_method) | mask(authentication_data);
 
 inline constexpr property_mask will =
     mask(payload_format_indicator) | mask(message_expiry_interval) | mask(content_type) |
-    mask(response_topic) | mask(correlation_data) | mask(will_delay_interval) |
-    mask(user_property);
+    mask(response_topic) | mask(correlation_data) | mask(will_delay_interval) | mask(user_property);
 
 inline constexpr property_mask connack =
-    mask(session_expiry_interval) | mask(assigned_client_identifier) |
-    mask(server_keep_alive) | mask(authentication_method) | mask(authentication_data) |
-    mask(response_information) | mask(server_reference) | mask(reason_string) |
-    mask(receive_maximum) | mask(topic_alias_maximum) | mask(maximum_qos) |
-    mask(retain_available) | mask(user_property) | mask(maximum_packet_size) |
-    mask(wildcard_subscription_available) | mask(subscription_identifier_available) |
-    mask(shared_subscription_available);
+    mask(session_expiry_interval) | mask(assigned_client_identifier) | mask(server_keep_alive) |
+    mask(authentication_method) | mask(authentication_data) | mask(response_information) |
+    mask(server_reference) | mask(reason_string) | mask(receive_maximum) |
+    mask(topic_alias_maximum) | mask(maximum_qos) | mask(retain_available) | mask(user_property) |
+    mask(maximum_packet_size) | mask(wildcard_subscription_available) |
+    mask(subscription_identifier_available) | mask(shared_subscription_available);
 
 inline constexpr property_mask publish =
     mask(payload_format_indicator) | mask(message_expiry_interval) | mask(content_type) |
@@ -60,13 +58,11 @@ inline constexpr property_mask subscribe = mask(subscription_identifier) | mask(
 
 inline constexpr property_mask unsubscribe = mask(user_property);
 
-inline constexpr property_mask disconnect = mask(session_expiry_interval) |
-                                            mask(reason_string) | mask(user_property) |
-                                            mask(server_reference);
+inline constexpr property_mask disconnect = mask(session_expiry_interval) | mask(reason_string) |
+                                            mask(user_property) | mask(server_reference);
 
-inline constexpr property_mask auth = mask(authentication_method) |
-                                      mask(authentication_data) | mask(reason_string) |
-                                      mask(user_property);
+inline constexpr property_mask auth = mask(authentication_method) | mask(authentication_data) |
+                                      mask(reason_string) | mask(user_property);
 
 }  // namespace allowed
 
@@ -155,7 +151,7 @@ struct publish_props_ref {
   const std::uint32_t* sub_ids = nullptr;     ///< PUBLISH only
   std::size_t sub_id_count = 0;
   std::optional<std::uint32_t> expiry;  ///< replaces props->message_expiry_interval
-  bool will = false;  ///< will properties: will delay, no alias or sub ids
+  bool will = false;                    ///< will properties: will delay, no alias or sub ids
 };
 
 /// Writes the PUBLISH or will properties described by `r` (without length).

@@ -4,8 +4,8 @@
 
 #include "broker/mqtt/codec.hpp"
 #include "broker/mqtt/properties_codec.hpp"
-#include "broker/mqtt/reason_codes.hpp"
 #include "broker/mqtt/reader.hpp"
+#include "broker/mqtt/reason_codes.hpp"
 #include "broker/mqtt/writer.hpp"
 
 namespace iotb::mqtt {
@@ -21,13 +21,14 @@ constexpr std::uint8_t expected_flags(packet_type t) noexcept {
 
 expected<pub_ack, decode_error> decode_pub_ack(packet_type t, std::uint8_t flags, bytes body,
                                                version v) {
-  if (t != packet_type::puback && t != packet_type::pubrec && t != packet_type::pubrel
-      && t != packet_type::pubcomp)
+  if (t != packet_type::puback && t != packet_type::pubrec && t != packet_type::pubrel &&
+      t != packet_type::pubcomp)
     return detail::fail(errc::bad_packet_type, "decode_pub_ack: not a publish acknowledgement");
   if (flags != expected_flags(t))
-    return detail::fail(errc::bad_flags, t == packet_type::pubrel
-                                             ? "PUBREL: fixed header flags are not 0b0010"
-                                             : "PUBACK/PUBREC/PUBCOMP: fixed header flags are not 0");
+    return detail::fail(errc::bad_flags,
+                        t == packet_type::pubrel
+                            ? "PUBREL: fixed header flags are not 0b0010"
+                            : "PUBACK/PUBREC/PUBCOMP: fixed header flags are not 0");
   detail::reader r{body};
   pub_ack p;
   p.type = t;
@@ -42,8 +43,7 @@ expected<pub_ack, decode_error> decode_pub_ack(packet_type t, std::uint8_t flags
     if (!r.u8(rc, "publish acknowledgement: reason code missing"))
       return r.error();
     if (!detail::valid_reason(t, rc))
-      return detail::fail(errc::protocol_error,
-                          "publish acknowledgement: reason code not allowed");
+      return detail::fail(errc::protocol_error, "publish acknowledgement: reason code not allowed");
     p.code = static_cast<reason>(rc);
     if (!r.at_end() && !detail::decode_properties(r, detail::allowed::ack, p.props))
       return r.error();
@@ -54,8 +54,8 @@ expected<pub_ack, decode_error> decode_pub_ack(packet_type t, std::uint8_t flags
 }
 
 void encode(const pub_ack& p, version v, buffer& out) {
-  auto first = static_cast<std::uint8_t>((static_cast<std::uint8_t>(p.type) << 4)
-                                         | expected_flags(p.type));
+  auto first =
+      static_cast<std::uint8_t>((static_cast<std::uint8_t>(p.type) << 4) | expected_flags(p.type));
   detail::encode_packet(out, first, [&p, v](auto& w) {
     w.u16(p.packet_id);
     if (v != version::v5)

@@ -65,10 +65,9 @@ expected<publish, decode_error> decode_publish(std::uint8_t flags, bytes body, v
     if (p.packet_id == 0)
       return detail::fail(errc::bad_packet_id, "PUBLISH: packet identifier 0 with QoS > 0");
   }
-  if (v == version::v5
-      && !detail::decode_publish_properties(
-          r, detail::allowed::publish, detail::mask(property_id::subscription_identifier),
-          p.props))
+  if (v == version::v5 &&
+      !detail::decode_publish_properties(
+          r, detail::allowed::publish, detail::mask(property_id::subscription_identifier), p.props))
     return r.error();
   if (p.topic.empty()) {
     if (v != version::v5 || !p.props.topic_alias)

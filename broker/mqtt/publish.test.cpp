@@ -103,7 +103,7 @@ TEST(mqtt_publish, rejects_bad_qos_and_dup) {
 TEST(mqtt_publish, rejects_bad_topics) {
   EXPECT_EQ(error_of(hex("30 04 00 01 23 78"), version::v311), errc::invalid_topic);  // "#"
   EXPECT_EQ(error_of(hex("30 06 00 03 61 2F 2B 78"), version::v311), errc::invalid_topic);
-  EXPECT_EQ(error_of(hex("30 03 00 00 78"), version::v311), errc::invalid_topic);  // empty
+  EXPECT_EQ(error_of(hex("30 03 00 00 78"), version::v311), errc::invalid_topic);   // empty
   EXPECT_EQ(error_of(hex("30 04 00 00 00 78"), version::v5), errc::invalid_topic);  // no alias
   EXPECT_EQ(error_of(hex("30 05 00 02 C3 28 78"), version::v311), errc::invalid_utf8);
   EXPECT_EQ(error_of(hex("30 05 00 02 61 00 78"), version::v311), errc::invalid_utf8);
@@ -147,20 +147,28 @@ TEST(mqtt_publish, property_rules) {
   EXPECT_EQ(error_of(hex("30 05 00 01 74 05 02"), version::v5), errc::malformed);
   // A property identifier encoded in two bytes (non-minimal, accepted as
   // the variable byte integer it is).
-  EXPECT_TRUE(decode(v5_publish("t", builder{}.raw(std::string_view("\x82\x00", 2)).u32(1)), version::v5));
+  EXPECT_TRUE(
+      decode(v5_publish("t", builder{}.raw(std::string_view("\x82\x00", 2)).u32(1)), version::v5));
 
   // Several subscription identifiers and user properties are fine.
-  auto p = decode_as<publish>(
-      v5_publish("t", builder{}.u8(0x0B).varint(5).u8(0x0B).varint(300).u8(0x26).str("a").str(
-                          "b").u8(0x26).str("a").str("b")),
-      version::v5);
+  auto p = decode_as<publish>(v5_publish("t", builder{}
+                                                  .u8(0x0B)
+                                                  .varint(5)
+                                                  .u8(0x0B)
+                                                  .varint(300)
+                                                  .u8(0x26)
+                                                  .str("a")
+                                                  .str("b")
+                                                  .u8(0x26)
+                                                  .str("a")
+                                                  .str("b")),
+                              version::v5);
   EXPECT_EQ(p.props.subscription_identifiers, (std::vector<std::uint32_t>{5, 300}));
   EXPECT_EQ(p.props.user_properties.size(), 2u);
 }
 
 TEST(mqtt_publish, payload_is_not_validated_as_utf8) {
-  auto p = decode_as<publish>(v5_publish("t", builder{}.u8(0x01).u8(1), "\xFF\xFE"),
-                              version::v5);
+  auto p = decode_as<publish>(v5_publish("t", builder{}.u8(0x01).u8(1), "\xFF\xFE"), version::v5);
   EXPECT_EQ(p.props.payload_format_indicator, 1);
   EXPECT_EQ(p.payload, "\xFF\xFE");
 }
@@ -200,9 +208,9 @@ TEST(mqtt_publish_view, with_and_without_payload) {
 TEST(mqtt_publish_view, overrides_alias_sub_ids_and_expiry) {
   publish_properties props;
   props.message_expiry_interval = 100;
-  props.topic_alias = 7;                        // replaced by view.topic_alias
-  props.subscription_identifiers = {1, 2};      // replaced by view.sub_ids
-  props.will_delay_interval = 9;                // never in PUBLISH
+  props.topic_alias = 7;                    // replaced by view.topic_alias
+  props.subscription_identifiers = {1, 2};  // replaced by view.sub_ids
+  props.will_delay_interval = 9;            // never in PUBLISH
   props.payload_format_indicator = 1;
   const std::uint32_t ids[] = {3, 200000};
   publish_view view;

@@ -31,7 +31,8 @@ TEST(mqtt_subscribe, well_known_bytes) {
 TEST(mqtt_subscribe, round_trips) {
   subscribe s;
   s.packet_id = 1;
-  s.filters = {{"a/b", {}}, {"+/+/#", {qos::at_least_once, false, false, 0}},
+  s.filters = {{"a/b", {}},
+               {"+/+/#", {qos::at_least_once, false, false, 0}},
                {"$share/grp/x", {qos::exactly_once, false, false, 0}}};
   expect_round_trip(s, version::v311);
   expect_round_trip(s, version::v31);
@@ -79,17 +80,18 @@ TEST(mqtt_subscribe, malformed) {
 
 TEST(mqtt_suback, v3_code_mapping) {
   suback a{10,
-           {reason::success, reason::granted_qos1, reason::granted_qos2,
-            reason::unspecified_error, reason::not_authorized, reason::topic_filter_invalid,
-            reason::quota_exceeded, reason::wildcard_subscriptions_not_supported},
+           {reason::success, reason::granted_qos1, reason::granted_qos2, reason::unspecified_error,
+            reason::not_authorized, reason::topic_filter_invalid, reason::quota_exceeded,
+            reason::wildcard_subscriptions_not_supported},
            {}};
   a.props.reason_string = "dropped in 3.x";
   EXPECT_EQ(encoded(a, version::v311), hex("90 0A 00 0A 00 01 02 80 80 80 80 80"));
   auto back = decode_as<suback>(hex("90 0A 00 0A 00 01 02 80 80 80 80 80"), version::v311);
-  EXPECT_EQ(back.codes, (std::vector<reason>{reason::success, reason::granted_qos1,
-                                             reason::granted_qos2, reason::unspecified_error,
-                                             reason::unspecified_error, reason::unspecified_error,
-                                             reason::unspecified_error, reason::unspecified_error}));
+  EXPECT_EQ(back.codes,
+            (std::vector<reason>{reason::success, reason::granted_qos1, reason::granted_qos2,
+                                 reason::unspecified_error, reason::unspecified_error,
+                                 reason::unspecified_error, reason::unspecified_error,
+                                 reason::unspecified_error}));
   EXPECT_EQ(encoded(a, version::v5),
             hex("90 1C 00 0A 11 1F 00 0E 64 72 6F 70 70 65 64 20 69 6E 20 33 2E 78"
                 "00 01 02 80 87 8F 97 A2"));

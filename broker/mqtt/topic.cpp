@@ -22,8 +22,8 @@ bool valid_filter_levels(std::string_view s) noexcept {
   std::size_t start = 0;
   for (;;) {
     auto slash = s.find('/', start);
-    auto level = s.substr(start, slash == std::string_view::npos ? std::string_view::npos
-                                                                  : slash - start);
+    auto level =
+        s.substr(start, slash == std::string_view::npos ? std::string_view::npos : slash - start);
     if (level.find('+') != std::string_view::npos && level != "+")
       return false;
     if (level.find('#') != std::string_view::npos &&

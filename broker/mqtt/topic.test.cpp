@@ -12,14 +12,14 @@ using namespace std::string_literals;
 TEST(mqtt_utf8, accepts_well_formed) {
   EXPECT_TRUE(valid_utf8(""));
   EXPECT_TRUE(valid_utf8("hello/world"));
-  EXPECT_TRUE(valid_utf8("\xC2\x80"));              // U+0080, smallest 2-byte
-  EXPECT_TRUE(valid_utf8("\xDF\xBF"));              // U+07FF
-  EXPECT_TRUE(valid_utf8("\xE0\xA0\x80"));          // U+0800, smallest 3-byte
-  EXPECT_TRUE(valid_utf8("\xED\x9F\xBF"));          // U+D7FF, just below surrogates
-  EXPECT_TRUE(valid_utf8("\xEE\x80\x80"));          // U+E000, just above surrogates
-  EXPECT_TRUE(valid_utf8("\xEF\xBF\xBF"));          // U+FFFF
-  EXPECT_TRUE(valid_utf8("\xF0\x90\x80\x80"));      // U+10000, smallest 4-byte
-  EXPECT_TRUE(valid_utf8("\xF4\x8F\xBF\xBF"));      // U+10FFFF, largest
+  EXPECT_TRUE(valid_utf8("\xC2\x80"));          // U+0080, smallest 2-byte
+  EXPECT_TRUE(valid_utf8("\xDF\xBF"));          // U+07FF
+  EXPECT_TRUE(valid_utf8("\xE0\xA0\x80"));      // U+0800, smallest 3-byte
+  EXPECT_TRUE(valid_utf8("\xED\x9F\xBF"));      // U+D7FF, just below surrogates
+  EXPECT_TRUE(valid_utf8("\xEE\x80\x80"));      // U+E000, just above surrogates
+  EXPECT_TRUE(valid_utf8("\xEF\xBF\xBF"));      // U+FFFF
+  EXPECT_TRUE(valid_utf8("\xF0\x90\x80\x80"));  // U+10000, smallest 4-byte
+  EXPECT_TRUE(valid_utf8("\xF4\x8F\xBF\xBF"));  // U+10FFFF, largest
   EXPECT_TRUE(valid_utf8("gr\xC3\xBC\xC3\x9F/\xE6\x97\xA5\xE6\x9C\xAC/\xF0\x9F\x98\x80"));
   EXPECT_TRUE(valid_utf8("\x01\x7F"));  // control characters are allowed
 }
@@ -31,36 +31,36 @@ TEST(mqtt_utf8, rejects_null_character) {
 }
 
 TEST(mqtt_utf8, rejects_overlong_encodings) {
-  EXPECT_FALSE(valid_utf8("\xC0\xAF"));              // '/' in 2 bytes
-  EXPECT_FALSE(valid_utf8("\xC1\xBF"));              // U+007F in 2 bytes
-  EXPECT_FALSE(valid_utf8("\xE0\x80\xAF"));          // '/' in 3 bytes
-  EXPECT_FALSE(valid_utf8("\xE0\x9F\xBF"));          // U+07FF in 3 bytes
-  EXPECT_FALSE(valid_utf8("\xF0\x80\x80\xAF"));      // '/' in 4 bytes
-  EXPECT_FALSE(valid_utf8("\xF0\x8F\xBF\xBF"));      // U+FFFF in 4 bytes
+  EXPECT_FALSE(valid_utf8("\xC0\xAF"));          // '/' in 2 bytes
+  EXPECT_FALSE(valid_utf8("\xC1\xBF"));          // U+007F in 2 bytes
+  EXPECT_FALSE(valid_utf8("\xE0\x80\xAF"));      // '/' in 3 bytes
+  EXPECT_FALSE(valid_utf8("\xE0\x9F\xBF"));      // U+07FF in 3 bytes
+  EXPECT_FALSE(valid_utf8("\xF0\x80\x80\xAF"));  // '/' in 4 bytes
+  EXPECT_FALSE(valid_utf8("\xF0\x8F\xBF\xBF"));  // U+FFFF in 4 bytes
 }
 
 TEST(mqtt_utf8, rejects_surrogates_and_out_of_range) {
-  EXPECT_FALSE(valid_utf8("\xED\xA0\x80"));      // U+D800
-  EXPECT_FALSE(valid_utf8("\xED\xBF\xBF"));      // U+DFFF
+  EXPECT_FALSE(valid_utf8("\xED\xA0\x80"));              // U+D800
+  EXPECT_FALSE(valid_utf8("\xED\xBF\xBF"));              // U+DFFF
   EXPECT_FALSE(valid_utf8("\xED\xA0\xBD\xED\xB8\x80"));  // CESU-8 surrogate pair
-  EXPECT_FALSE(valid_utf8("\xF4\x90\x80\x80"));  // U+110000
-  EXPECT_FALSE(valid_utf8("\xF7\xBF\xBF\xBF"));  // U+1FFFFF
-  EXPECT_FALSE(valid_utf8("\xF8\x88\x80\x80\x80"));  // 5-byte form
+  EXPECT_FALSE(valid_utf8("\xF4\x90\x80\x80"));          // U+110000
+  EXPECT_FALSE(valid_utf8("\xF7\xBF\xBF\xBF"));          // U+1FFFFF
+  EXPECT_FALSE(valid_utf8("\xF8\x88\x80\x80\x80"));      // 5-byte form
   EXPECT_FALSE(valid_utf8("\xFC\x84\x80\x80\x80\x80"));  // 6-byte form
   EXPECT_FALSE(valid_utf8("\xFE"));
   EXPECT_FALSE(valid_utf8("\xFF"));
 }
 
 TEST(mqtt_utf8, rejects_broken_sequences) {
-  EXPECT_FALSE(valid_utf8("\x80"));                // lone continuation byte
+  EXPECT_FALSE(valid_utf8("\x80"));  // lone continuation byte
   EXPECT_FALSE(valid_utf8("a\xBF"));
-  EXPECT_FALSE(valid_utf8("\xC3"));                // truncated 2-byte
-  EXPECT_FALSE(valid_utf8("\xE6\x97"));            // truncated 3-byte
-  EXPECT_FALSE(valid_utf8("\xF0\x9F\x98"));        // truncated 4-byte
-  EXPECT_FALSE(valid_utf8("\xC3\x28"));            // bad continuation
+  EXPECT_FALSE(valid_utf8("\xC3"));          // truncated 2-byte
+  EXPECT_FALSE(valid_utf8("\xE6\x97"));      // truncated 3-byte
+  EXPECT_FALSE(valid_utf8("\xF0\x9F\x98"));  // truncated 4-byte
+  EXPECT_FALSE(valid_utf8("\xC3\x28"));      // bad continuation
   EXPECT_FALSE(valid_utf8("\xE6\x28\xA5"));
   EXPECT_FALSE(valid_utf8("\xF0\x9F\x28\x80"));
-  EXPECT_FALSE(valid_utf8("\xE6\x97\xA5\x80"));    // extra continuation
+  EXPECT_FALSE(valid_utf8("\xE6\x97\xA5\x80"));  // extra continuation
 }
 
 TEST(mqtt_topic, topic_names) {

@@ -8,8 +8,7 @@
 
 namespace iotb::mqtt {
 
-expected<unsubscribe, decode_error> decode_unsubscribe(std::uint8_t flags, bytes body,
-                                                       version v) {
+expected<unsubscribe, decode_error> decode_unsubscribe(std::uint8_t flags, bytes body, version v) {
   if (flags != 0x02)
     return detail::fail(errc::bad_flags, "UNSUBSCRIBE: fixed header flags are not 0b0010");
   detail::reader r{body};

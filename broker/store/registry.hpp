@@ -81,7 +81,14 @@ struct app_record {
 
 /// Kinds of device-log events.
 enum class log_kind : std::uint8_t {
-  connect, disconnect, auth_failure, acl_denied, takeover, throttled, registered, lifecycle
+  connect,
+  disconnect,
+  auth_failure,
+  acl_denied,
+  takeover,
+  throttled,
+  registered,
+  lifecycle
 };
 /// "connect", "acl_denied", ...
 [[nodiscard]] const char* to_string(log_kind k) noexcept;
@@ -96,8 +103,15 @@ struct log_record {
 
 /// Kinds of registry changes in the change feed.
 enum class change_kind : std::uint8_t {
-  device_created, device_disabled, device_enabled, device_deleted,
-  product_created, product_updated, app_created, device_updated, product_deleted
+  device_created,
+  device_disabled,
+  device_enabled,
+  device_deleted,
+  product_created,
+  product_updated,
+  app_created,
+  device_updated,
+  product_deleted
 };
 
 struct change_record {

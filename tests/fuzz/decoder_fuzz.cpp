@@ -91,8 +91,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     if (p)
       round_trip(*p, v);
     else
-      check(p.error().what != nullptr && p.error().code != errc::need_more,
-            "bad decode error");
+      check(p.error().what != nullptr && p.error().code != errc::need_more, "bad decode error");
     in = in.subspan(f->total);
   }
   return 0;
