@@ -1,12 +1,17 @@
 #include "actors/admin_api.hpp"
 
 #include <mutex>
+#include <tuple>
+
+#include <caf/send.hpp>
 
 #include "actors/dispatch.hpp"
+#include "actors/messages.hpp"
 #include "broker/admin/server.hpp"
 #include "broker/core/device_topics.hpp"
 #include "broker/limits/token_bucket.hpp"
 #include "broker/log/log.hpp"
+#include "broker/router/topic_match.hpp"
 #include "broker/tls/digest.hpp"
 
 namespace iotb::actors {
@@ -189,6 +194,132 @@ void handle_retained_delete(broker_context& ctx, const call_ptr& call) {
       make_message(std::string(*topic), {}, mqtt::qos::at_most_once, true, ctx.ids.next(), 0));
 }
 
+const char* protocol_name(std::uint8_t p) {
+  return p == 3 ? "3.1" : p == 5 ? "5.0" : "3.1.1";
+}
+
+void write_session(admin::json_writer& w, const session_info& s) {
+  w.StartObject();
+  admin::field(w, "clientId", s.client_id);
+  admin::field(w, "state", s.connected ? "online" : "offline");
+  admin::field(w, "ip", s.ip);
+  admin::field(w, "listener", s.listener);
+  admin::field(w, "protocol", protocol_name(s.protocol));
+  admin::field(w, "username", s.username);
+  if (!s.product_key.empty()) {
+    admin::field(w, "productKey", s.product_key);
+    admin::field(w, "deviceName", s.device_name);
+  }
+  w.Key("keepAlive");
+  w.Uint(s.keep_alive);
+  w.Key("expiry");
+  w.Uint(s.expiry);
+  w.Key("durable");
+  w.Bool(s.durable);
+  w.Key("connectedAt");
+  w.Uint64(s.connected_at_ms);
+  w.Key("disconnectedAt");
+  w.Uint64(s.disconnected_at_ms);
+  w.EndObject();
+}
+
+void handle_sessions(broker_context& ctx, const call_ptr& call) {
+  auto page = admin::parse_page(call->query);
+  if (!page)
+    return call->fail(page.error());
+  session_directory::filter f;
+  f.client_prefix = std::string(call->query.value("clientId"));
+  f.ip = std::string(call->query.value("ip"));
+  f.product_key = std::string(call->query.value("product"));
+  if (auto st = call->query.get("state")) {
+    if (*st != "online" && *st != "offline")
+      return call->fail(api_error{api_errc::bad_request, "state: online or offline"});
+    f.connected = *st == "online";
+  }
+  if (call->who && call->who->who == admin::principal::kind::app) {
+    // An application sees only its products' devices.
+    if (f.product_key.empty() || !call->who->may_see(f.product_key))
+      return call->fail(api_error{api_errc::forbidden, "give product= one of your products"});
+  }
+  auto [items, total] = ctx.directory.list(f, page->offset(), page->limit);
+  call->reply(200, admin::list_body(total, [&](admin::json_writer& w) {
+                for (const auto& s : items)
+                  write_session(w, s);
+              }));
+}
+
+void handle_session_delete(broker_context& ctx, const call_ptr& call) {
+  auto client_id = std::string(call->path.value("clientId"));
+  call->audit_target = client_id;
+  auto found = ctx.directory.find(client_id);
+  if (found.empty())
+    return call->fail(api_error{api_errc::not_found, "no session with this client id"});
+  for (const auto& s : found) {
+    if (call->who && !s.product_key.empty() && !call->who->may_change(s.product_key))
+      return call->fail(api_error{api_errc::forbidden, "not one of your products"});
+  }
+  for (const auto& s : found)
+    caf::anon_send(s.actor, kick_atom::value,
+                   static_cast<std::uint8_t>(mqtt::reason::administrative_action),
+                   std::string("session deleted through the admin API"));
+  call->reply(204, {});
+}
+
+void handle_subscriptions(broker_context& ctx, const call_ptr& call) {
+  auto page = admin::parse_page(call->query);
+  if (!page)
+    return call->fail(page.error());
+  auto client = call->query.get("clientId");
+  auto topic = call->query.get("topic");
+  auto match = call->query.get("match");
+  if (match && !mqtt::valid_topic_name(*match))
+    return call->fail(api_error{api_errc::bad_request, "match: not a valid topic name"});
+  struct row {
+    std::string client_id, filter;
+    mqtt::subscribe_options opts;
+    std::uint32_t sub_id;
+  };
+  std::vector<row> rows;
+  ctx.subs.for_each_subscription([&](const std::string& filter, const sub_entry& e) {
+    if (e.session >= internal_key_base || !e.flags)
+      return;
+    auto cid = e.flags->client_id.load();
+    if (!cid || (client && *cid != *client) || (topic && filter != *topic))
+      return;
+    if (match) {
+      std::string_view f = filter;
+      if (f.starts_with("$share/"))
+        f = f.substr(std::min(f.size(), f.find('/', 7) + 1));
+      if (!router::topic_matches(f, *match))
+        return;
+    }
+    rows.push_back({*cid, filter, e.opts, e.sub_id});
+  });
+  std::sort(rows.begin(), rows.end(), [](const row& a, const row& b) {
+    return std::tie(a.client_id, a.filter) < std::tie(b.client_id, b.filter);
+  });
+  call->reply(200, admin::list_body(rows.size(), [&](admin::json_writer& w) {
+                for (std::size_t i = page->offset();
+                     i < rows.size() && i < page->offset() + page->limit; ++i) {
+                  const auto& r = rows[i];
+                  w.StartObject();
+                  admin::field(w, "clientId", r.client_id);
+                  admin::field(w, "topic", r.filter);
+                  w.Key("qos");
+                  w.Uint(static_cast<unsigned>(r.opts.max_qos));
+                  w.Key("noLocal");
+                  w.Bool(r.opts.no_local);
+                  w.Key("retainAsPublished");
+                  w.Bool(r.opts.retain_as_published);
+                  if (r.sub_id != 0) {
+                    w.Key("subscriptionId");
+                    w.Uint(r.sub_id);
+                  }
+                  w.EndObject();
+                }
+              }));
+}
+
 void handle_metrics(broker_context& ctx, const call_ptr& call) {
   metrics::scrape_gauges g;
   g.subscriptions = static_cast<std::int64_t>(ctx.subs.size());
@@ -212,6 +343,12 @@ void add_broker_routes(admin::server& srv, context_ptr ctx, bool metrics_open) {
             [ctx, q](const call_ptr& c) { handle_publish(*ctx, *q, c); });
   srv.route(method::post, "/api/v1/products/{pk}/broadcast", access::change,
             [ctx, q](const call_ptr& c) { handle_broadcast(*ctx, *q, c); });
+  srv.route(method::get, "/api/v1/sessions", access::read,
+            [ctx](const call_ptr& c) { handle_sessions(*ctx, c); });
+  srv.route(method::del, "/api/v1/sessions/{clientId}", access::change,
+            [ctx](const call_ptr& c) { handle_session_delete(*ctx, c); });
+  srv.route(method::get, "/api/v1/subscriptions", access::read,
+            [ctx](const call_ptr& c) { handle_subscriptions(*ctx, c); });
   srv.route(method::get, "/api/v1/retained", access::read,
             [ctx](const call_ptr& c) { handle_retained_list(*ctx, c); });
   srv.route(method::del, "/api/v1/retained", access::change,

@@ -9,6 +9,9 @@
 ///   POST   /api/v1/products/{pk}/broadcast to /broadcast/${pk}/<suffix> (64 KB,
 ///                                          one per product per minute)
 ///   GET    /api/v1/retained, DELETE /api/v1/retained?topic=
+///   GET    /api/v1/sessions (?clientId= prefix, ip=, state=online|offline,
+///          product=), DELETE /api/v1/sessions/{clientId} (0x98, session dropped)
+///   GET    /api/v1/subscriptions (?clientId=, topic=, match=<topic>)
 ///
 /// Handlers run on the admin server's worker thread and use only the
 /// context's thread-safe parts (dispatch, the retained store, metrics).

@@ -208,6 +208,28 @@ void connection::on_attach(const connect_request_ptr& req) {
                          << " expiry=" << session_.expiry();
   if (session_.who().is_device() || session_.who().who == auth::identity::kind::registration)
     on_device_online(took_over);
+  publish_directory_entry(c.ver, c.username.value_or(""));
+}
+
+void connection::publish_directory_entry(mqtt::version ver, const std::string& username) {
+  flags_->client_id.store(std::make_shared<const std::string>(session_.client_id()));
+  session_info info;
+  info.client_id = session_.client_id();
+  info.name = name_;
+  info.actor = caf::actor_cast<caf::actor>(this);
+  info.connected = static_cast<bool>(transport_);
+  info.ip = ip_;
+  if (transport_)
+    info.listener = transport_->settings().listener_name;
+  info.protocol = static_cast<std::uint8_t>(ver);
+  info.username = username;
+  info.product_key = session_.who().product_key;
+  info.device_name = session_.who().device_name;
+  info.keep_alive = session_.keep_alive();
+  info.expiry = session_.expiry();
+  info.durable = session_.store_id() != 0;
+  info.connected_at_ms = transport_ ? store::wall_ms() : 0;
+  ctx_->directory.put(std::move(info));
 }
 
 void connection::on_packets(std::uint32_t gen, const batch_ptr& batch) {
@@ -280,6 +302,7 @@ void connection::on_restore(const restore_ptr& r) {
   flags_->store_id = session_.store_id();
   ctx_->restoring.fetch_sub(1, std::memory_order_release);
   attaches_ = 1;  // the next CONNECT finds the session present
+  publish_directory_entry(mqtt::version::v311, {});
   if (r->expiry == expiry_never)
     return;
   auto now = store::wall_ms();
@@ -396,6 +419,7 @@ void connection::end_connection(const char* why) {
     }
   }
   auto expiry = session_.expiry();
+  ctx_->directory.disconnected(name_, store::wall_ms());
   if (expiry != 0)
     persist(store::wall_ms());  // the expiry runs from now, also across restarts
   if (expiry == 0) {
@@ -411,6 +435,7 @@ void connection::end_session() {
     pending_will_ = nullptr;
   }
   session_.clear();
+  ctx_->directory.erase(name_);
   if (ctx_->durable && session_.store_id() != 0) {
     ctx_->durable->erase_session(name_, session_.store_id());
     session_.set_store_id(0);

@@ -65,6 +65,8 @@ class connection : public caf::event_based_actor, private session_env {
   /// automatic subscriptions, registration answer).
   void on_device_online(bool took_over);
   void on_device_offline(const char* why);
+  /// Writes this session's entry in the session directory (admin API).
+  void publish_directory_entry(mqtt::version ver, const std::string& username);
   /// Publishes a message the broker itself originates.
   void publish_system(std::string topic, std::string payload, mqtt::qos q);
   /// Kicked by the session manager (device disabled or deleted).

@@ -14,6 +14,7 @@
 
 #include <caf/actor.hpp>
 
+#include "actors/session_directory.hpp"
 #include "broker/acl/authorizer.hpp"
 #include "broker/auth/authenticator.hpp"
 #include "broker/config/config.hpp"
@@ -42,6 +43,9 @@ struct session_flags {
   /// groups the session's matches into one delivery (overlapping
   /// subscriptions, `overlapping-subscriptions = single`).
   std::atomic<std::uint32_t> subscriptions{0};
+  /// The client id the session shows (listings; a device's may change at a
+  /// takeover). Null for internal subscribers.
+  std::atomic<std::shared_ptr<const std::string>> client_id;
 };
 
 /// One subscription as stored in the router.
@@ -84,6 +88,8 @@ struct broker_context {
   /// every I/O thread.
   limits::shared_bucket connects_all;
   caf::actor manager;  ///< the session manager; set once at start
+  /// Every session, for the admin API (written on attach and end only).
+  session_directory directory;
   /// The live trace (actors/live.hpp): while `tracing`, dispatch shows it
   /// every message with its publisher's client id. Set before the
   /// listeners start, never changed after.

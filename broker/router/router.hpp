@@ -74,6 +74,15 @@ class router {
     trie_.match(topic, std::forward<F>(f));
   }
 
+  /// Calls `f(const std::string& filter, const Sub&)` for every
+  /// subscription, under the read lock (for listings; `f` must be short and
+  /// must not call back into the router).
+  template <class F>
+  void for_each_subscription(F&& f) const {
+    brlock::read_guard guard{lock_};
+    trie_.for_each_subscription(std::forward<F>(f));
+  }
+
   /// Number of subscriptions (shared-group members counted individually).
   /// Thread-safe (read side).
   [[nodiscard]] std::size_t size() const {

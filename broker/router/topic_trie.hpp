@@ -280,6 +280,40 @@ class topic_trie {
     }
   }
 
+  /// Calls `f(const std::string& filter, const Sub&)` for every
+  /// subscription (shared ones with their `$share/<group>/` prefix), in no
+  /// particular order. For listings (the admin API), not the message path.
+  /// Complexity: O(nodes + subscriptions).
+  template <class F>
+  void for_each_subscription(F&& f) const {
+    struct frame {
+      const node* n;
+      std::string filter;  // of this node; "" for the root
+    };
+    std::vector<frame> work{{&root_, {}}};
+    while (!work.empty()) {
+      auto fr = std::move(work.back());
+      work.pop_back();
+      const node& n = *fr.n;
+      for (const auto& s : n.subs)
+        f(fr.filter, s);
+      for (const group* g = n.groups.get(); g; g = g->next.get()) {
+        auto shared = "$share/" + g->name + "/" + fr.filter;
+        for (const auto& s : g->members)
+          f(shared, s);
+      }
+      auto child = [&](const std::string& level, const node& c) {
+        work.push_back({&c, fr.n == &root_ ? level : fr.filter + "/" + level});
+      };
+      n.children.for_each(
+          [&](std::string_view level, const node& c) { child(std::string(level), c); });
+      if (n.plus)
+        child("+", *n.plus);
+      if (n.hash)
+        child("#", *n.hash);
+    }
+  }
+
   /// Number of subscriptions (shared-group members counted individually).
   /// Complexity: O(1).
   [[nodiscard]] std::size_t size() const noexcept { return size_; }

@@ -148,3 +148,38 @@ def test_broadcast_size_and_rate(broker, api):
     status, out = api.post("/api/v1/products/%s/broadcast" % pk,
                            {"topicSuffix": "news", "payload": "again"})
     assert status == 429 and out["code"] == "throttled"
+
+
+def test_sessions_list_filter_and_kick(broker, api):
+    a = Client(broker.port, "sess-a", V5)
+    b = Client(broker.port, "sess-b", V311, clean=False)
+    b.sub("s/#", 1)
+    b.close()  # persistent: stays, offline
+    status, out = api.get("/api/v1/sessions?clientId=sess-")
+    assert status == 200 and out["total"] == 2
+    by_id = {s["clientId"]: s for s in out["items"]}
+    assert by_id["sess-a"]["state"] == "online" and by_id["sess-a"]["protocol"] == "5.0"
+    assert by_id["sess-a"]["listener"] == "mqtt" and by_id["sess-a"]["ip"] == "127.0.0.1"
+    assert by_id["sess-b"]["state"] == "offline" and by_id["sess-b"]["durable"] is True
+    status, out = api.get("/api/v1/sessions?state=online&clientId=sess-")
+    assert [s["clientId"] for s in out["items"]] == ["sess-a"]
+    assert api.get("/api/v1/sessions?state=sleepy")[0] == 400
+    status, out = api.get("/api/v1/subscriptions?clientId=sess-b")
+    assert status == 200 and [(s["topic"], s["qos"]) for s in out["items"]] == [("s/#", 1)]
+    status, out = api.get("/api/v1/subscriptions?match=s/x/y")
+    assert [s["clientId"] for s in out["items"]] == ["sess-b"]
+    assert api.get("/api/v1/subscriptions?match=s/%2B")[0] == 400
+    # DELETE disconnects with 0x98 and drops the session.
+    status = api.call("DELETE", "/api/v1/sessions/sess-a")[0]
+    assert status == 204
+    rc = a.disconnects.get(timeout=5)
+    assert (rc if isinstance(rc, int) else rc.value) == 0x98
+    assert api.call("DELETE", "/api/v1/sessions/sess-b")[0] == 204
+    time.sleep(0.3)
+    status, out = api.get("/api/v1/sessions?clientId=sess-")
+    assert out["total"] == 0
+    assert api.get("/api/v1/subscriptions?clientId=sess-b")[1]["total"] == 0
+    assert api.call("DELETE", "/api/v1/sessions/nobody")[0] == 404
+    # The dropped persistent session is gone: a reconnect finds no session.
+    b2 = Client(broker.port, "sess-b", V311, clean=False)
+    assert b2.flags["session present"] == 0
