@@ -34,6 +34,12 @@ void session_directory::erase(const std::string& name) {
   client_of_.erase(it);
 }
 
+void session_directory::clear() {
+  std::lock_guard lk(mu_);
+  by_client_.clear();
+  client_of_.clear();
+}
+
 std::pair<std::vector<session_info>, std::size_t> session_directory::list(const filter& f,
                                                                           std::size_t offset,
                                                                           std::size_t limit) const {

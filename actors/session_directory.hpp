@@ -47,6 +47,9 @@ class session_directory {
   void disconnected(const std::string& name, std::uint64_t when_ms);
   /// Removes the entry `name` (the session ended).
   void erase(const std::string& name);
+  /// Removes every entry (shutdown: the entries hold actor handles, and
+  /// the actors hold the context that holds the directory).
+  void clear();
 
   /// Filters of a listing; empty fields match everything.
   struct filter {

@@ -276,6 +276,7 @@ void application::stop() {
     ctx_->durable.reset();  // commits and syncs the queues; closes LMDB
     // Break the reference cycles context → actor handles → actors → context.
     ctx_->subs.clear();
+    ctx_->directory.clear();
     ctx_->manager = caf::actor{};
   }
   if (pool_) {
