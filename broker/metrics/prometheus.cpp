@@ -74,23 +74,21 @@ std::string render_prometheus(const broker_metrics& m, const scrape_gauges& g) {
   std::string out;
   out.reserve(8192);
   writer w(out);
-  w.head("connections", "gauge", "Open client connections, by listener.");
-  for (std::size_t i = 0; i < listener_ids; ++i)
-    w.sample("connections", label("listener", to_string(static_cast<listener_id>(i))),
-             m.listeners[i].connections.value());
-  w.head("connections_accepted_total", "counter", "Connections accepted, by listener.");
-  for (std::size_t i = 0; i < listener_ids; ++i)
-    w.sample("connections_accepted_total",
-             label("listener", to_string(static_cast<listener_id>(i))),
-             m.listeners[i].accepted.value());
-  w.head("bytes_received_total", "counter", "Bytes read from client sockets, by listener.");
-  for (std::size_t i = 0; i < listener_ids; ++i)
-    w.sample("bytes_received_total", label("listener", to_string(static_cast<listener_id>(i))),
-             m.listeners[i].bytes_received.value());
-  w.head("bytes_sent_total", "counter", "Bytes written to client sockets, by listener.");
-  for (std::size_t i = 0; i < listener_ids; ++i)
-    w.sample("bytes_sent_total", label("listener", to_string(static_cast<listener_id>(i))),
-             m.listeners[i].bytes_sent.value());
+  auto per_listener = [&](std::string_view name, std::string_view type, std::string_view help,
+                          auto value) {
+    w.head(name, type, help);
+    for (std::size_t i = 0; i < listener_ids; ++i)
+      w.sample(name, label("listener", to_string(static_cast<listener_id>(i))),
+               value(m.listeners[i]));
+  };
+  per_listener("connections", "gauge", "Open client connections, by listener.",
+               [](const listener_metrics& l) { return l.connections.value(); });
+  per_listener("connections_accepted_total", "counter", "Connections accepted, by listener.",
+               [](const listener_metrics& l) { return l.accepted.value(); });
+  per_listener("bytes_received_total", "counter", "Bytes read from client sockets, by listener.",
+               [](const listener_metrics& l) { return l.bytes_received.value(); });
+  per_listener("bytes_sent_total", "counter", "Bytes written to client sockets, by listener.",
+               [](const listener_metrics& l) { return l.bytes_sent.value(); });
   w.head("sessions", "gauge", "Sessions (connected, or persistent and offline).");
   w.sample("sessions", {}, m.sessions.value());
   w.head("subscriptions", "gauge", "Subscriptions in the router (clients and internal).");
