@@ -132,22 +132,7 @@ expected<admin_user_record, error> get_admin_user(const txn& t, std::string_view
 }
 
 expected<std::vector<admin_user_record>, error> list_admin_users(const txn& t) {
-  std::vector<admin_user_record> out;
-  std::optional<error> bad;
-  auto ok = scan(t, table::admin_users, "", [&](std::string_view, auto v) {
-    auto u = decode_user(v);
-    if (!u) {
-      bad = u.error();
-      return false;
-    }
-    out.push_back(std::move(*u));
-    return true;
-  });
-  if (!ok)
-    return unexpected{ok.error()};
-  if (bad)
-    return unexpected{*bad};
-  return out;
+  return decode_all(t, table::admin_users, "", decode_user);
 }
 
 std::size_t count_admin_users(const txn& t) {

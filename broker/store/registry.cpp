@@ -36,33 +36,6 @@ error invalid(std::string what) {
   return error{errc::invalid, std::move(what)};
 }
 
-/// Decodes every record under `prefix` (then `fixup(key, record)`); the
-/// first corrupt record is the error.
-template <class Decode, class Fixup = void (*)(std::string_view, void*)>
-auto decode_all(const txn& t, table tb, const std::string& prefix, Decode decode,
-                Fixup fixup = nullptr)
-    -> expected<std::vector<typename decltype(decode({}))::value_type>, error> {
-  using record = typename decltype(decode({}))::value_type;
-  std::vector<record> out;
-  std::optional<error> bad;
-  auto ok = scan(t, tb, prefix, [&](std::string_view key, auto v) {
-    auto r = decode(v);
-    if (!r) {
-      bad = r.error();
-      return false;
-    }
-    if constexpr (!std::is_same_v<Fixup, void (*)(std::string_view, void*)>)
-      fixup(key, *r);
-    out.push_back(std::move(*r));
-    return true;
-  });
-  if (!ok)
-    return unexpected{ok.error()};
-  if (bad)
-    return unexpected{*bad};
-  return out;
-}
-
 /// The last key of table `tb` that starts with `prefix` (empty if none).
 std::optional<std::string> last_key(const txn& t, table tb, std::string_view prefix,
                                     std::string_view upper) {

@@ -74,22 +74,7 @@ expected<bool, error> delete_product(write_txn& t, std::string_view pk) {
 }
 
 expected<std::vector<app_record>, error> list_apps(const txn& t) {
-  std::vector<app_record> out;
-  std::optional<error> bad;
-  auto ok = scan(t, table::apps, "", [&](std::string_view, auto v) {
-    auto a = records::decode_app(v);
-    if (!a) {
-      bad = a.error();
-      return false;
-    }
-    out.push_back(std::move(*a));
-    return true;
-  });
-  if (!ok)
-    return unexpected{ok.error()};
-  if (bad)
-    return unexpected{*bad};
-  return out;
+  return decode_all(t, table::apps, "", records::decode_app);
 }
 
 expected<device_page, error> find_devices(const txn& t, std::string_view pk, const device_filter& f,
