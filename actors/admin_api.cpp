@@ -259,9 +259,8 @@ void handle_session_delete(broker_context& ctx, const call_ptr& call) {
       return call->fail(api_error{api_errc::forbidden, "not one of your products"});
   }
   for (const auto& s : found)
-    caf::anon_send(s.actor, kick_atom::value,
-                   static_cast<std::uint8_t>(mqtt::reason::administrative_action),
-                   std::string("session deleted through the admin API"));
+    caf::anon_send(s.actor, kick_msg{mqtt::reason::administrative_action,
+                                     "session deleted through the admin API"});
   call->reply(204, {});
 }
 

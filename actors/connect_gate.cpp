@@ -99,7 +99,7 @@ void connect_gate::operator()(net::transport_ptr t, net::connect_attempt&& a) co
   req->connect = std::move(c);
   req->who = std::move(res.who);
   req->assigned_id = assigned;
-  caf::anon_send(ctx_->manager, connect_atom::value, std::move(req));
+  caf::anon_send(ctx_->manager, connect_msg{std::move(req)});
 }
 
 }  // namespace iotb::actors

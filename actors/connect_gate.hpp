@@ -13,7 +13,7 @@
 /// 3. Authentication (SPEC §2): refused → the §2.3 CONNACK code, a log
 ///    line, the device log.
 /// 4. Client-id rules (assignment of an empty id, length), session name.
-/// 5. `(connect_atom, connect_request_ptr)` to the session manager.
+/// 5. `connect_msg` to the session manager.
 
 #include "actors/context.hpp"
 #include "broker/net/transport.hpp"

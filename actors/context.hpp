@@ -12,7 +12,7 @@
 #include <cstdint>
 #include <memory>
 
-#include <caf/actor.hpp>
+#include "actors/messages.hpp"
 
 #include "actors/session_directory.hpp"
 #include "broker/acl/authorizer.hpp"
@@ -50,7 +50,7 @@ struct session_flags {
 
 /// One subscription as stored in the router.
 struct sub_entry {
-  caf::actor target;
+  subscriber_actor target;
   std::uint64_t session = 0;
   mqtt::subscribe_options opts;
   std::uint32_t sub_id = 0;
@@ -87,7 +87,7 @@ struct broker_context {
   /// Broker-wide CONNECT quota (SPEC §6), taken by the connect gate on
   /// every I/O thread.
   limits::shared_bucket connects_all;
-  caf::actor manager;  ///< the session manager; set once at start
+  manager_actor manager;  ///< the session manager; set once at start
   /// Every session, for the admin API (written on attach and end only).
   session_directory directory;
   /// The live trace (actors/live.hpp): while `tracing`, dispatch shows it

@@ -14,21 +14,16 @@ namespace {
 /// One session's matches, gathered when it has overlapping subscriptions.
 struct grouped_match {
   std::uint64_t session;
-  caf::actor target;
+  subscriber_actor target;
   std::uint64_t store_id;
   mqtt::qos q;
   bool retain;
   sub_id_list sub_ids;
 };
 
-void send_deliver(const caf::actor& target, const message_ptr& m, mqtt::qos q, bool retain,
+void send_deliver(const subscriber_actor& target, const message_ptr& m, mqtt::qos q, bool retain,
                   const sub_id_list& ids, std::uint64_t seq) {
-  if (ids.size() <= 1)
-    caf::anon_send(target, deliver_atom::value, m, static_cast<std::uint8_t>(q), retain,
-                   ids.front(), seq);
-  else
-    caf::anon_send(target, deliver_atom::value, m, static_cast<std::uint8_t>(q), retain,
-                   ids.to_vector(), seq);
+  caf::anon_send(target, deliver_msg{m, q, retain, ids, seq});
 }
 
 }  // namespace
@@ -49,8 +44,8 @@ session_env::routed dispatch(broker_context& ctx, const message_ptr& m, const pu
   // Persistent subscribers get QoS 1/2 through their durable queue: the
   // message is committed first, then delivered with its entry's seq.
   std::vector<store::target> targets;
-  std::vector<caf::actor> target_actors;
-  auto deliver = [&](std::uint64_t session, const caf::actor& target, std::uint64_t sid,
+  std::vector<subscriber_actor> target_actors;
+  auto deliver = [&](std::uint64_t session, const subscriber_actor& target, std::uint64_t sid,
                      mqtt::qos q, bool retain, const sub_id_list& ids) {
     if (durable && q != mqtt::qos::at_most_once && sid != 0) {
       targets.push_back(store::target{sid, q, retain, ids});
@@ -123,7 +118,7 @@ session_env::routed dispatch(broker_context& ctx, const message_ptr& m, const pu
   if (targets.empty() && !retain_update)
     return r;
   r.deferred = from.cookie != 0 || from.stored;
-  auto ack_to = from.cookie != 0 ? from.ack_to : caf::actor{};
+  auto ack_to = from.cookie != 0 ? from.ack_to : store_ack_actor{};
   durable->enqueue(
       m, std::move(targets), retain_update,
       [m, ack_to, cookie = from.cookie, stored = from.stored, actors = std::move(target_actors)](
@@ -131,14 +126,14 @@ session_env::routed dispatch(broker_context& ctx, const message_ptr& m, const pu
         for (std::size_t i = 0; i < seqs.size(); ++i)
           send_deliver(actors[i], m, tg[i].q, tg[i].retain, tg[i].sub_id, seqs[i]);
         if (ack_to)
-          caf::anon_send(ack_to, stored_atom::value, cookie, ok);
+          caf::anon_send(ack_to, stored_msg{cookie, ok});
         if (stored)
           stored(ok);
       });
   return r;
 }
 
-bool subscribe_internal(broker_context& ctx, const caf::actor& target, std::uint64_t key,
+bool subscribe_internal(broker_context& ctx, const subscriber_actor& target, std::uint64_t key,
                         const std::string& filter, mqtt::qos max_qos) {
   // Always "online", never durable: an internal subscriber lives as long
   // as the broker.

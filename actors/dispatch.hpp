@@ -11,8 +11,6 @@
 /// Thread-safety: may be called from any actor (or thread) at once; it
 /// uses only the context's thread-safe parts.
 
-#include <caf/actor.hpp>
-
 #include "actors/context.hpp"
 #include "actors/session.hpp"
 
@@ -27,10 +25,10 @@ struct publisher {
   /// The publishing session, served directly (no message to itself) when
   /// one of its own subscriptions matches; null for internal publishers.
   session* local = nullptr;
-  /// Told `(stored_atom, cookie, ok)` once a message that needs the store
+  /// Told `stored_msg{cookie, ok}` once a message that needs the store
   /// (durable subscribers, a retained QoS 1/2 message) is committed; when
   /// `cookie` is 0 nobody waits.
-  caf::actor ack_to;
+  store_ack_actor ack_to;
   std::uint64_t cookie = 0;
   /// For publishers that are not actors (the admin API): called with the
   /// store's verdict, on the store's writer thread, when the message
@@ -47,10 +45,10 @@ session_env::routed dispatch(broker_context& ctx, const message_ptr& m, const pu
 inline constexpr std::uint64_t internal_key_base = std::uint64_t{1} << 63;
 
 /// Subscribes the internal subscriber `target` (key `key`, at least
-/// `internal_key_base`) to `filter`; it receives
-/// `(deliver_atom, message_ptr, qos, retain, sub_id, seq)` for every match.
+/// `internal_key_base`) to `filter`; it receives a `deliver_msg` for every
+/// match.
 /// @returns false when `filter` is not a valid topic filter.
-bool subscribe_internal(broker_context& ctx, const caf::actor& target, std::uint64_t key,
+bool subscribe_internal(broker_context& ctx, const subscriber_actor& target, std::uint64_t key,
                         const std::string& filter, mqtt::qos max_qos);
 
 }  // namespace iotb::actors

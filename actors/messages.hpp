@@ -1,32 +1,36 @@
 #pragma once
 /// @file
-/// Every message type exchanged between iotbroker's actors, in one place
-/// (CAF 0.17: atoms are `atom_constant`s; payloads that are not inspectable
-/// travel as `shared_ptr`s and are allowed here explicitly).
+/// Every message exchanged between iotbroker's actors, and the typed
+/// interfaces (CAF `typed_actor`) of the actors that receive them. A
+/// message with content is a named struct (fields by name, not by argument
+/// order); one without is an atom. The compiler checks every send against
+/// the receiver's interface.
 ///
-/// Protocol (sender → receiver: message):
-/// - transport glue → connection: (packets_atom, gen, batch_ptr)
-///   (closed_atom, gen, close_ptr), (writable_atom, gen)
-/// - any connection (or the store's writer thread, after a commit) →
-///   connection: (deliver_atom, message_ptr, qos, retain, sub_id, seq);
-///   seq != 0 names the entry in the receiver's durable queue. Overlapping
-///   subscriptions delivered as one copy send `std::vector<uint32_t>`
-///   sub_ids instead of one sub_id
-
-/// - store writer thread → publishing connection: (stored_atom, cookie, ok):
-///   a QoS 1/2 message is committed (or refused); acknowledge it
-/// - session manager → connection: (restore_atom, restore_ptr): a
-///   persistent session read back from the store at start-up
-/// - connect gate (I/O thread) → session manager: (connect_atom, connect_request_ptr):
-///   an authenticated CONNECT
-/// - session manager → connection: (attach_atom, connect_request_ptr),
-///   (terminate_atom), (shutdown_atom)
-/// - session manager → connection: (kick_atom, reason, text): the device was
-///   disabled or deleted: disconnect and end the session
-/// - connection → session manager: (detach_atom, session_name, epoch)
-/// - connection → itself (timers): (will_atom, gen), (expire_atom, gen),
-///   (regclose_atom, gen): a registration connection's 15 s are up
-/// - session manager → itself: (poll_atom): read the registry change feed
+/// Interfaces (sender → receiver: message):
+/// - `subscriber_actor` (anything the router delivers to: session actors,
+///   internal subscribers): `deliver_msg` from any publishing actor, or
+///   from the store's writer thread after a commit (`seq` != 0 names the
+///   entry in the receiver's durable queue).
+/// - `store_ack_actor` (a publisher waiting for the store): `stored_msg`
+///   from the store's writer thread once a QoS 1/2 message is committed
+///   (or refused).
+/// - `session_actor` (one per session; outlives its connections), both of
+///   the above and:
+///   - transport glue (I/O thread) → `packets_msg`, `closed_msg`,
+///     `writable_msg`, each tagged with the connection generation;
+///   - session manager → `attach_msg` (an authenticated CONNECT),
+///     `restore_msg` (a persistent session read back at start-up),
+///     `terminate_atom` (the detach was accepted: end), `shutdown_atom`;
+///   - session manager or admin API → `kick_msg` (disconnect and end the
+///     session: device disabled or deleted, session deleted by an admin);
+///   - itself → `timer_msg` (will delay, session expiry, the registration
+///     connection's 15 s).
+/// - `manager_actor` (the session manager):
+///   - connect gate (I/O thread) → `connect_msg`;
+///   - session actor → `detach_msg` (its session ended), `ended_msg` (the
+///     actor is gone, whatever the reason);
+///   - application → `shutdown_atom`; itself → `poll_atom` (read the
+///     registry change feed).
 
 #include <memory>
 #include <string>
@@ -34,6 +38,7 @@
 
 #include <caf/allowed_unsafe_message_type.hpp>
 #include <caf/atom.hpp>
+#include <caf/typed_actor.hpp>
 
 #include "broker/auth/authenticator.hpp"
 #include "broker/core/message.hpp"
@@ -43,27 +48,9 @@
 
 namespace iotb::actors {
 
-using packets_atom = caf::atom_constant<caf::atom("packets")>;
-using closed_atom = caf::atom_constant<caf::atom("closed")>;
-using writable_atom = caf::atom_constant<caf::atom("writable")>;
-using deliver_atom = caf::atom_constant<caf::atom("deliver")>;
-using connect_atom = caf::atom_constant<caf::atom("connect")>;
-using attach_atom = caf::atom_constant<caf::atom("attach")>;
-using detach_atom = caf::atom_constant<caf::atom("detach")>;
 using terminate_atom = caf::atom_constant<caf::atom("terminate")>;
 using shutdown_atom = caf::atom_constant<caf::atom("shutdown")>;
-using will_atom = caf::atom_constant<caf::atom("will")>;
-using expire_atom = caf::atom_constant<caf::atom("expire")>;
-using kick_atom = caf::atom_constant<caf::atom("kick")>;
 using poll_atom = caf::atom_constant<caf::atom("poll")>;
-using regclose_atom = caf::atom_constant<caf::atom("regclose")>;
-using stored_atom = caf::atom_constant<caf::atom("stored")>;
-using restore_atom = caf::atom_constant<caf::atom("restore")>;
-
-/// Decoded packets of one read, owned by the receiving connection.
-using batch_ptr = std::shared_ptr<std::vector<mqtt::packet>>;
-/// Why a transport stopped reading.
-using close_ptr = std::shared_ptr<const net::close_info>;
 
 /// An authenticated CONNECT: from the connect gate to the session manager,
 /// which sets `epoch` and passes the same object on to the session actor.
@@ -77,13 +64,117 @@ struct connect_request {
 };
 using connect_request_ptr = std::shared_ptr<connect_request>;
 
+// -- subscribers ------------------------------------------------------------
+
+/// One message for one subscriber.
+struct deliver_msg {
+  message_ptr msg;
+  mqtt::qos granted = mqtt::qos::at_most_once;  ///< the subscription's QoS
+  bool retain = false;                          ///< retain flag as delivered
+  sub_id_list sub_ids;                          ///< matching subscription identifiers
+  std::uint64_t seq = 0;  ///< durable queue entry; 0: not stored for this subscriber
+};
+
+/// The store's verdict on a message that a publisher waits for.
+struct stored_msg {
+  std::uint64_t cookie = 0;  ///< the publisher's cookie (see dispatch.hpp)
+  bool ok = false;           ///< committed (false: refused, e.g. store full)
+};
+
+// -- session actor ----------------------------------------------------------
+
+/// Decoded packets of one read, owned by the receiving session actor.
+struct packets_msg {
+  std::uint32_t gen = 0;  ///< connection generation
+  std::shared_ptr<std::vector<mqtt::packet>> batch;
+};
+
+/// The transport stopped reading.
+struct closed_msg {
+  std::uint32_t gen = 0;
+  std::shared_ptr<const net::close_info> info;
+};
+
+/// The transport can take output again.
+struct writable_msg {
+  std::uint32_t gen = 0;
+};
+
+/// Attach the connection of an authenticated CONNECT to the session.
+struct attach_msg {
+  connect_request_ptr req;
+};
+
 /// A persistent session to rebuild from the store.
-using restore_ptr = std::shared_ptr<const store::session_record>;
+struct restore_msg {
+  std::shared_ptr<const store::session_record> record;
+};
+
+/// Disconnect the client (if connected) with `reason` and end the session.
+struct kick_msg {
+  mqtt::reason reason = mqtt::reason::administrative_action;
+  std::string why;
+};
+
+/// A session actor's own timers; `gen` cancels a stale one.
+enum class timer_kind : std::uint8_t {
+  will,                 ///< the will delay is over: publish the will
+  expire,               ///< the session expiry interval is over
+  registration_window,  ///< a registration connection's 15 s are up
+};
+struct timer_msg {
+  timer_kind kind = timer_kind::will;
+  std::uint32_t gen = 0;
+};
+
+// -- session manager --------------------------------------------------------
+
+/// An authenticated CONNECT from the connect gate.
+struct connect_msg {
+  connect_request_ptr req;
+};
+
+/// A session ended (expiry 0 at disconnect, or expired): the manager
+/// answers `terminate_atom` unless a newer attach was sent (`epoch`).
+struct detach_msg {
+  std::string name;  ///< session name
+  std::uint64_t epoch = 0;
+};
+
+/// A session actor is gone (sent as it exits, for any reason).
+struct ended_msg {
+  std::string name;       ///< session name
+  std::uint64_t key = 0;  ///< the actor's session key (names are reused)
+};
+
+// -- interfaces -------------------------------------------------------------
+
+using subscriber_actor = caf::typed_actor<caf::reacts_to<deliver_msg>>;
+
+using store_ack_actor = caf::typed_actor<caf::reacts_to<stored_msg>>;
+
+using session_actor = caf::typed_actor<
+    caf::reacts_to<packets_msg>, caf::reacts_to<deliver_msg>, caf::reacts_to<stored_msg>,
+    caf::reacts_to<writable_msg>, caf::reacts_to<closed_msg>, caf::reacts_to<attach_msg>,
+    caf::reacts_to<restore_msg>, caf::reacts_to<kick_msg>, caf::reacts_to<timer_msg>,
+    caf::reacts_to<terminate_atom>, caf::reacts_to<shutdown_atom>>;
+
+using manager_actor = caf::typed_actor<caf::reacts_to<connect_msg>, caf::reacts_to<detach_msg>,
+                                       caf::reacts_to<ended_msg>, caf::reacts_to<poll_atom>,
+                                       caf::reacts_to<shutdown_atom>>;
 
 }  // namespace iotb::actors
 
-CAF_ALLOW_UNSAFE_MESSAGE_TYPE(iotb::message_ptr)
-CAF_ALLOW_UNSAFE_MESSAGE_TYPE(iotb::actors::batch_ptr)
-CAF_ALLOW_UNSAFE_MESSAGE_TYPE(iotb::actors::close_ptr)
-CAF_ALLOW_UNSAFE_MESSAGE_TYPE(iotb::actors::connect_request_ptr)
-CAF_ALLOW_UNSAFE_MESSAGE_TYPE(iotb::actors::restore_ptr)
+// Local messages only (never serialized): shared pointers inside.
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(iotb::actors::deliver_msg)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(iotb::actors::stored_msg)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(iotb::actors::packets_msg)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(iotb::actors::closed_msg)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(iotb::actors::writable_msg)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(iotb::actors::attach_msg)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(iotb::actors::restore_msg)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(iotb::actors::kick_msg)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(iotb::actors::timer_msg)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(iotb::actors::connect_msg)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(iotb::actors::detach_msg)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(iotb::actors::ended_msg)

@@ -11,11 +11,12 @@ namespace {
 constexpr std::uint64_t ntp_key = internal_key_base + 1;
 }  // namespace
 
-caf::behavior ntp_responder(caf::event_based_actor* self, context_ptr ctx) {
-  subscribe_internal(*ctx, caf::actor_cast<caf::actor>(self), ntp_key, "/ext/ntp/+/+/request",
+subscriber_actor::behavior_type ntp_responder(subscriber_actor::pointer self, context_ptr ctx) {
+  subscribe_internal(*ctx, caf::actor_cast<subscriber_actor>(self), ntp_key, "/ext/ntp/+/+/request",
                      mqtt::qos::at_most_once);
   return {
-      [ctx](deliver_atom, const message_ptr& m, std::uint8_t, bool, std::uint32_t, std::uint64_t) {
+      [ctx](const deliver_msg& d) {
+        const auto& m = d.msg;
         auto recv = store::now_ms();
         auto dev = core::ntp_request_device(m->topic);
         if (!dev)

@@ -4,13 +4,13 @@
 /// `/ext/ntp/+/+/request` that answers on `/ext/ntp/${pk}/${dn}/response`
 /// with the device's send time and the server's receive and send times.
 
-#include <caf/event_based_actor.hpp>
+#include <caf/typed_event_based_actor.hpp>
 
 #include "actors/context.hpp"
 
 namespace iotb::actors {
 
 /// The actor's behaviour; it subscribes itself when spawned.
-caf::behavior ntp_responder(caf::event_based_actor* self, context_ptr ctx);
+subscriber_actor::behavior_type ntp_responder(subscriber_actor::pointer self, context_ptr ctx);
 
 }  // namespace iotb::actors

@@ -16,15 +16,15 @@
 #include <utility>
 #include <vector>
 
-#include <caf/actor.hpp>
+#include "actors/messages.hpp"
 
 namespace iotb::actors {
 
 /// What the API shows of one session.
 struct session_info {
   std::string client_id;
-  std::string name;  ///< the session manager's key (unique)
-  caf::actor actor;  ///< the session actor (for a kick)
+  std::string name;     ///< the session manager's key (unique)
+  session_actor actor;  ///< the session actor (for a kick)
   bool connected = false;
   std::string ip;             ///< of the current or last connection
   std::string listener;       ///< "mqtt", "mqtts", "ws", "wss"

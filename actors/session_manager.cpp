@@ -3,7 +3,7 @@
 #include <caf/actor_cast.hpp>
 
 #include "actors/connect_gate.hpp"
-#include "actors/connection.hpp"
+#include "actors/session_actor.hpp"
 #include "broker/log/log.hpp"
 
 namespace iotb::actors {
@@ -34,62 +34,67 @@ std::string device_session(const std::string& pk, const std::string& dn) {
 session_manager::session_manager(caf::actor_config& cfg, context_ptr ctx,
                                  std::vector<store::session_record> restored,
                                  std::uint64_t max_store_id)
-    : caf::event_based_actor(cfg),
+    : manager_actor::base(cfg),
       ctx_(std::move(ctx)),
       restored_(std::move(restored)),
       device_connects_(ctx_->cfg.device_connect_rate, std::chrono::minutes{1},
                        ctx_->cfg.device_connect_rate, 100'000),
       next_key_(max_store_id + 1) {}
 
-caf::behavior session_manager::make_behavior() {
-  set_down_handler([this](caf::down_msg& dm) {
-    for (auto it = sessions_.begin(); it != sessions_.end(); ++it) {
-      if (it->second.actor.address() == dm.source) {
-        IOTB_LOG(warn, "session") << "session actor ended: " << to_string(dm.reason);
-        sessions_.erase(it);
-        ctx_->metrics.sessions.set(static_cast<std::int64_t>(sessions_.size()));
-        return;
-      }
-    }
-  });
+void session_manager::spawn_session(entry& e, const std::string& client_id, const std::string& name,
+                                    std::uint64_t key) {
+  e.actor = spawn<session_actor_impl>(ctx_, client_id, name, key);
+  e.key = key;
+  count_sessions();
+}
+
+void session_manager::count_sessions() {
+  ctx_->metrics.sessions.set(static_cast<std::int64_t>(sessions_.size()));
+}
+
+manager_actor::behavior_type session_manager::make_behavior() {
   for (auto& r : restored_) {
     auto& e = sessions_[r.name];
-    e.actor = spawn<connection>(ctx_, r.client_id, r.name, r.store_id);
-    ctx_->metrics.sessions.set(static_cast<std::int64_t>(sessions_.size()));
-    monitor(e.actor);
-    send(e.actor, restore_atom::value, std::make_shared<const store::session_record>(std::move(r)));
+    spawn_session(e, r.client_id, r.name, r.store_id);
+    send(e.actor, restore_msg{std::make_shared<const store::session_record>(std::move(r))});
   }
   restored_.clear();
   restored_.shrink_to_fit();
   if (ctx_->registry) {
     if (auto t = ctx_->registry->read())
       change_seq_ = store::last_change(*t);
-    delayed_send(this, poll_interval, poll_atom::value);
+    delayed_send(caf::actor_cast<manager_actor>(this), poll_interval, poll_atom::value);
   }
   return {
-      [this](connect_atom, const connect_request_ptr& req) { on_connect(req); },
-      [this](detach_atom, const std::string& name, std::uint64_t epoch) {
-        auto it = sessions_.find(name);
-        if (it == sessions_.end() || it->second.epoch != epoch ||
+      [this](const connect_msg& c) { on_connect(c.req); },
+      [this](const detach_msg& d) {
+        auto it = sessions_.find(d.name);
+        if (it == sessions_.end() || it->second.epoch != d.epoch ||
             caf::actor_cast<caf::strong_actor_ptr>(it->second.actor) != current_sender())
           return;  // a newer connection was attached meanwhile
-        demonitor(it->second.actor);
         send(it->second.actor, terminate_atom::value);
         sessions_.erase(it);
-        ctx_->metrics.sessions.set(static_cast<std::int64_t>(sessions_.size()));
+        count_sessions();
+      },
+      [this](const ended_msg& e) {
+        auto it = sessions_.find(e.name);
+        if (it == sessions_.end() || it->second.key != e.key)
+          return;  // detached before (the usual end), or a new actor has the name
+        IOTB_LOG(warn, "session") << "session actor ended unexpectedly (session key " << e.key
+                                  << ")";
+        sessions_.erase(it);
+        count_sessions();
       },
       [this](poll_atom) {
         if (shutting_down_)
           return;
         poll_changes();
-        delayed_send(this, poll_interval, poll_atom::value);
+        delayed_send(caf::actor_cast<manager_actor>(this), poll_interval, poll_atom::value);
       },
       [this](shutdown_atom) {
         shutting_down_ = true;
-        for (auto& [id, e] : sessions_) {
-          demonitor(e.actor);
+        for (auto& [id, e] : sessions_)
           send(e.actor, shutdown_atom::value);
-        }
         sessions_.clear();
         quit();
       },
@@ -114,13 +119,10 @@ void session_manager::on_connect(const connect_request_ptr& req) {
     }
   }
   auto& e = sessions_[req->session_name];
-  if (!e.actor) {
-    e.actor = spawn<connection>(ctx_, c.client_id, req->session_name, next_key_++);
-    ctx_->metrics.sessions.set(static_cast<std::int64_t>(sessions_.size()));
-    monitor(e.actor);
-  }
+  if (!e.actor)
+    spawn_session(e, c.client_id, req->session_name, next_key_++);
   req->epoch = ++e.epoch;
-  send(e.actor, attach_atom::value, req);
+  send(e.actor, attach_msg{req});
 }
 
 void session_manager::poll_changes() {
@@ -137,15 +139,15 @@ void session_manager::poll_changes() {
       continue;
     // The device's session, and those of its registration-free clients.
     auto base = device_session(ch.product_key, ch.device_name);
-    for (auto& [name, e] : sessions_) {
-      if (name == base || (name.starts_with(base) && name[base.size()] == '\0')) {
-        IOTB_LOG(info, "session") << "device " << ch.product_key << "/" << ch.device_name
-                                  << (disabled ? " disabled" : " deleted")
-                                  << ": closing its session";
-        send(e.actor, kick_atom::value,
-             static_cast<std::uint8_t>(mqtt::reason::administrative_action),
-             std::string(disabled ? "device disabled" : "device deleted"));
-      }
+    for (auto it = sessions_.lower_bound(base);
+         it != sessions_.end() && it->first.starts_with(base); ++it) {
+      const auto& name = it->first;
+      if (name.size() != base.size() && name[base.size()] != '\0')
+        continue;  // another device whose name starts with this one's
+      IOTB_LOG(info, "session") << "device " << ch.product_key << "/" << ch.device_name
+                                << (disabled ? " disabled" : " deleted") << ": closing its session";
+      send(it->second.actor, kick_msg{mqtt::reason::administrative_action,
+                                      disabled ? "device disabled" : "device deleted"});
     }
   }
 }

@@ -139,7 +139,7 @@ bool application::start() {
   ctx_->manager = system_->spawn<actors::session_manager>(ctx_, std::move(restored.sessions),
                                                           restored.max_store_id);
   // Internal subscribers: broker-side consumers of device traffic.
-  internal_.push_back(system_->spawn(actors::ntp_responder, ctx_));
+  internal_.push_back(caf::actor_cast<caf::actor>(system_->spawn(actors::ntp_responder, ctx_)));
   pool_ = std::make_unique<net::io_pool>(cfg_.io_threads ? cfg_.io_threads : cores());
   if (!open_listeners() || !open_admin()) {
     stop();
@@ -277,7 +277,7 @@ void application::stop() {
     // Break the reference cycles context → actor handles → actors → context.
     ctx_->subs.clear();
     ctx_->directory.clear();
-    ctx_->manager = caf::actor{};
+    ctx_->manager = actors::manager_actor{};
   }
   if (pool_) {
     pool_->stop();

@@ -84,7 +84,7 @@ class application {
   std::shared_ptr<actors::broker_context> ctx_;
   std::unique_ptr<caf::actor_system_config> actor_cfg_;
   std::unique_ptr<caf::actor_system> system_;
-  std::vector<caf::actor> internal_;  ///< internal subscribers (NTP, ...)
+  std::vector<caf::actor> internal_;  ///< internal subscribers (NTP, ...), for their exit
   std::unique_ptr<net::io_pool> pool_;
   std::vector<std::shared_ptr<net::tcp_listener>> listeners_;
   std::shared_ptr<const tls::tls_context> tls_;

@@ -1,14 +1,16 @@
 #pragma once
 /// @file
-/// The connection actor: one per client id. It owns the MQTT session state
+/// The session actor (interface `session_actor`, messages.hpp): one per
+/// session (a client id; one per device). It owns the MQTT session state
 /// (`session`) and, while the client is connected, its transport. A
-/// persistent session outlives its connection in this same actor (queueing
-/// QoS 1/2 for the offline client) until it expires; a takeover attaches the
-/// new transport to the same actor, so subscriptions never move.
+/// persistent session outlives its connections in this same actor
+/// (queueing QoS 1/2 for the offline client) until it expires; a takeover
+/// attaches the new transport to the same actor, so subscriptions never
+/// move.
 
 #include <array>
 
-#include <caf/event_based_actor.hpp>
+#include <caf/typed_event_based_actor.hpp>
 
 #include "actors/context.hpp"
 #include "actors/messages.hpp"
@@ -17,16 +19,16 @@
 
 namespace iotb::actors {
 
-class connection : public caf::event_based_actor, private session_env {
+class session_actor_impl : public session_actor::base, private session_env {
  public:
   /// `name` is the session manager's key (see session_manager.hpp);
   /// `client_id` the MQTT client id the session shows.
-  connection(caf::actor_config& cfg, context_ptr ctx, std::string client_id, std::string name,
-             std::uint64_t key);
-  ~connection() override;
+  session_actor_impl(caf::actor_config& cfg, context_ptr ctx, std::string client_id,
+                     std::string name, std::uint64_t key);
+  ~session_actor_impl() override;
 
-  caf::behavior make_behavior() override;
-  [[nodiscard]] const char* name() const override { return "connection"; }
+  behavior_type make_behavior() override;
+  [[nodiscard]] const char* name() const override { return "session"; }
 
  private:
   // -- session_env ----------------------------------------------------------
@@ -54,8 +56,11 @@ class connection : public caf::event_based_actor, private session_env {
 
   // -- handlers -------------------------------------------------------------
   void on_attach(const connect_request_ptr& req);
-  void on_packets(std::uint32_t gen, const batch_ptr& batch);
-  void on_closed(std::uint32_t gen, const close_ptr& info);
+  void on_packets(const packets_msg& p);
+  void on_closed(const closed_msg& c);
+  void on_timer(const timer_msg& t);
+  /// This actor's handle.
+  session_actor self() { return caf::actor_cast<session_actor>(this); }
   /// Ends the current connection; `why` goes to the log.
   void end_connection(const char* why);
   /// The session itself ends (expiry 0 at disconnect, or expired).
@@ -72,7 +77,7 @@ class connection : public caf::event_based_actor, private session_env {
   /// Kicked by the session manager (device disabled or deleted).
   void on_kick(mqtt::reason r, const std::string& why);
   /// A persistent session read back from the store at start-up.
-  void on_restore(const restore_ptr& r);
+  void on_restore(const store::session_record& r);
   /// A deferred QoS 1/2 store finished.
   void on_stored(std::uint64_t cookie, bool ok);
   /// Decides (at attach) whether the session is durable; writes or

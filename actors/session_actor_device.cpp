@@ -1,8 +1,8 @@
-// The connection actor's device side: what the broker does when a device
+// The session actor's device side: what the broker does when a device
 // (or a dynamic-registration client) connects and disconnects, and the
 // broker's own answers to devices (SPEC §2.2, §3).
 
-#include "actors/connection.hpp"
+#include "actors/session_actor.hpp"
 
 #include "broker/acl/device_acl.hpp"
 #include "broker/core/device_topics.hpp"
@@ -20,7 +20,7 @@ const char* version_text(mqtt::version v) {
 
 }  // namespace
 
-void connection::on_device_online(bool took_over) {
+void session_actor_impl::on_device_online(bool took_over) {
   const auto& who = session_.who();
   auto now = store::now_ms();
   if (who.who == auth::identity::kind::registration) {
@@ -31,7 +31,7 @@ void connection::on_device_online(bool took_over) {
                         mqtt::qos::at_most_once, false, 0);
     ctx_->device_log(who.product_key, who.device_name, store::log_kind::registered,
                      "dynamic registration answered on " + who.register_topic, ip_);
-    delayed_send(this, registration_window, regclose_atom::value, gen_);
+    delayed_send(self(), registration_window, timer_msg{timer_kind::registration_window, gen_});
     return;
   }
   std::string text = "connected: client=" + session_.client_id() +
@@ -53,7 +53,7 @@ void connection::on_device_online(bool took_over) {
   online_since_ms_ = now;
 }
 
-void connection::on_device_offline(const char* why) {
+void session_actor_impl::on_device_offline(const char* why) {
   const auto& who = session_.who();
   auto now = store::now_ms();
   ctx_->device_state(who.product_key, who.device_name, false, ip_, store::log_kind::disconnect,
@@ -64,12 +64,12 @@ void connection::on_device_offline(const char* why) {
                  mqtt::qos::at_least_once);
 }
 
-void connection::publish_system(std::string topic, std::string payload, mqtt::qos q) {
+void session_actor_impl::publish_system(std::string topic, std::string payload, mqtt::qos q) {
   // Origin 0: the broker, not this session (no-local does not apply).
   route(make_message(std::move(topic), std::move(payload), q, false, ctx_->ids.next(), 0), 0);
 }
 
-void connection::on_kick(mqtt::reason r, const std::string& why) {
+void session_actor_impl::on_kick(mqtt::reason r, const std::string& why) {
   if (transport_) {
     session_.send_disconnect(r, why.c_str());
     end_connection(why.c_str());

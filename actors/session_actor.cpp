@@ -1,4 +1,4 @@
-#include "actors/connection.hpp"
+#include "actors/session_actor.hpp"
 
 #include <caf/actor_cast.hpp>
 #include <caf/send.hpp>
@@ -18,19 +18,18 @@ constexpr unsigned flush_deferrals = 32;
 /// Forwards what a transport reads (on its I/O thread) to the actor.
 class transport_glue final : public net::transport_listener {
  public:
-  transport_glue(caf::actor target, std::uint32_t gen) : target_(std::move(target)), gen_(gen) {}
+  transport_glue(session_actor target, std::uint32_t gen) : target_(std::move(target)), gen_(gen) {}
   void on_packets(std::vector<mqtt::packet>&& batch) override {
-    caf::anon_send(target_, packets_atom::value, gen_,
-                   std::make_shared<std::vector<mqtt::packet>>(std::move(batch)));
+    caf::anon_send(
+        target_, packets_msg{gen_, std::make_shared<std::vector<mqtt::packet>>(std::move(batch))});
   }
   void on_closed(const net::close_info& info) override {
-    caf::anon_send(target_, closed_atom::value, gen_,
-                   std::make_shared<const net::close_info>(info));
+    caf::anon_send(target_, closed_msg{gen_, std::make_shared<const net::close_info>(info)});
   }
-  void on_writable() override { caf::anon_send(target_, writable_atom::value, gen_); }
+  void on_writable() override { caf::anon_send(target_, writable_msg{gen_}); }
 
  private:
-  caf::actor target_;
+  session_actor target_;
   std::uint32_t gen_;
 };
 
@@ -47,90 +46,68 @@ const char* version_name(mqtt::version v) {
 
 }  // namespace
 
-connection::connection(caf::actor_config& cfg, context_ptr ctx, std::string client_id,
-                       std::string name, std::uint64_t key)
-    : caf::event_based_actor(cfg),
+session_actor_impl::session_actor_impl(caf::actor_config& cfg, context_ptr ctx,
+                                       std::string client_id, std::string name, std::uint64_t key)
+    : session_actor::base(cfg),
       ctx_(std::move(ctx)),
       session_(ctx_->cfg, *this, std::move(client_id), key),
       flags_(std::make_shared<session_flags>()),
       name_(std::move(name)),
       uplink_(ctx_->cfg.device_uplink_rate, std::chrono::seconds{1}) {}
 
-connection::~connection() = default;
+session_actor_impl::~session_actor_impl() = default;
 
-caf::behavior connection::make_behavior() {
-  // Whatever ends this actor, the socket must close.
-  attach_functor([t = &transport_] {
+session_actor::behavior_type session_actor_impl::make_behavior() {
+  // Whatever ends this actor, the socket must close and the manager must
+  // forget it.
+  attach_functor([t = &transport_, mgr = ctx_->manager, name = name_, key = session_.key()] {
     if (*t)
       (*t)->close();
+    caf::anon_send(mgr, ended_msg{name, key});
   });
   // Every handler ends with after_handler(): output is flushed when the
   // mailbox runs empty, so a handler that skips it (e.g. for a stale event
   // of an old transport) could strand bytes queued by the previous one.
+  // The hot handlers come first (CAF tries them in order).
   return {
-      [this](attach_atom, const connect_request_ptr& req) {
-        on_attach(req);
+      [this](const packets_msg& p) {
+        on_packets(p);
         after_handler();
       },
-      [this](packets_atom, std::uint32_t gen, const batch_ptr& batch) {
-        on_packets(gen, batch);
+      [this](const deliver_msg& d) {
+        session_.on_deliver(d.msg, d.granted, d.retain, d.sub_ids, d.seq);
         after_handler();
       },
-      [this](deliver_atom, const message_ptr& m, std::uint8_t q, bool retain, std::uint32_t sub_id,
-             std::uint64_t seq) {
-        session_.on_deliver(m, static_cast<mqtt::qos>(q), retain, sub_id, seq);
+      [this](const stored_msg& s) {
+        on_stored(s.cookie, s.ok);
         after_handler();
       },
-      [this](deliver_atom, const message_ptr& m, std::uint8_t q, bool retain,
-             const std::vector<std::uint32_t>& sub_ids, std::uint64_t seq) {
-        sub_id_list ids;
-        for (auto id : sub_ids)
-          ids.add(id);
-        session_.on_deliver(m, static_cast<mqtt::qos>(q), retain, ids, seq);
-        after_handler();
-      },
-      [this](stored_atom, std::uint64_t cookie, bool ok) {
-        on_stored(cookie, ok);
-        after_handler();
-      },
-      [this](restore_atom, const restore_ptr& r) {
-        on_restore(r);
-        after_handler();
-      },
-      [this](closed_atom, std::uint32_t gen, const close_ptr& info) {
-        on_closed(gen, info);
-        after_handler();
-      },
-      [this](writable_atom, std::uint32_t gen) {
-        if (gen == gen_ && transport_) {
+      [this](const writable_msg& w) {
+        if (w.gen == gen_ && transport_) {
           write_blocked_ = false;
           flush();
           session_.on_writable();
         }
         after_handler();
       },
-      [this](will_atom, std::uint32_t gen) {
-        if (gen == will_gen_ && pending_will_) {
-          publish_will(pending_will_);
-          pending_will_ = nullptr;
-        }
+      [this](const closed_msg& c) {
+        on_closed(c);
         after_handler();
       },
-      [this](expire_atom, std::uint32_t gen) {
-        if (gen == expire_gen_ && !transport_)
-          end_session();
+      [this](const attach_msg& a) {
+        on_attach(a.req);
         after_handler();
       },
-      [this](kick_atom, std::uint8_t r, const std::string& why) {
-        on_kick(static_cast<mqtt::reason>(r), why);
+      [this](const restore_msg& r) {
+        on_restore(*r.record);
         after_handler();
       },
-      [this](regclose_atom, std::uint32_t gen) {
-        if (gen == gen_ && transport_) {
-          session_.send_disconnect(mqtt::reason::administrative_action,
-                                   "registration connection closed after 15 s");
-          end_connection("registration connection closed by the server after 15 s");
-        }
+      [this](const kick_msg& k) {
+        on_kick(k.reason, k.why);
+        after_handler();
+      },
+      [this](const timer_msg& t) {
+        on_timer(t);
         after_handler();
       },
       [this](terminate_atom) { quit(); },
@@ -146,7 +123,29 @@ caf::behavior connection::make_behavior() {
   };
 }
 
-void connection::on_attach(const connect_request_ptr& req) {
+void session_actor_impl::on_timer(const timer_msg& t) {
+  switch (t.kind) {
+    case timer_kind::will:
+      if (t.gen == will_gen_ && pending_will_) {
+        publish_will(pending_will_);
+        pending_will_ = nullptr;
+      }
+      return;
+    case timer_kind::expire:
+      if (t.gen == expire_gen_ && !transport_)
+        end_session();
+      return;
+    case timer_kind::registration_window:
+      if (t.gen == gen_ && transport_) {
+        session_.send_disconnect(mqtt::reason::administrative_action,
+                                 "registration connection closed after 15 s");
+        end_connection("registration connection closed by the server after 15 s");
+      }
+      return;
+  }
+}
+
+void session_actor_impl::on_attach(const connect_request_ptr& req) {
   const auto& c = req->connect;
   bool took_over = static_cast<bool>(transport_);
   if (transport_) {
@@ -200,8 +199,7 @@ void connection::on_attach(const connect_request_ptr& req) {
     session_.reapply_subscriptions();  // a resumed session: this client's ACL-file rules
   update_durability(c.clean_start);
   flags_->online = true;
-  transport_->attach(std::make_shared<transport_glue>(caf::actor_cast<caf::actor>(this), gen_),
-                     session_.keep_alive());
+  transport_->attach(std::make_shared<transport_glue>(self(), gen_), session_.keep_alive());
   IOTB_LOG(info, "conn") << "client=" << session_.client_id() << " connected peer=" << peer_
                          << " mqtt=" << version_name(c.ver) << " clean=" << c.clean_start
                          << " keepalive=" << session_.keep_alive()
@@ -211,12 +209,12 @@ void connection::on_attach(const connect_request_ptr& req) {
   publish_directory_entry(c.ver, c.username.value_or(""));
 }
 
-void connection::publish_directory_entry(mqtt::version ver, const std::string& username) {
+void session_actor_impl::publish_directory_entry(mqtt::version ver, const std::string& username) {
   flags_->client_id.store(std::make_shared<const std::string>(session_.client_id()));
   session_info info;
   info.client_id = session_.client_id();
   info.name = name_;
-  info.actor = caf::actor_cast<caf::actor>(this);
+  info.actor = self();
   info.connected = static_cast<bool>(transport_);
   info.ip = ip_;
   if (transport_)
@@ -232,11 +230,11 @@ void connection::publish_directory_entry(mqtt::version ver, const std::string& u
   ctx_->directory.put(std::move(info));
 }
 
-void connection::on_packets(std::uint32_t gen, const batch_ptr& batch) {
-  if (gen != gen_ || !transport_)
+void session_actor_impl::on_packets(const packets_msg& msg) {
+  if (msg.gen != gen_ || !transport_)
     return;
   auto t = transport_;
-  for (auto& p : *batch) {
+  for (auto& p : *msg.batch) {
     if (session_.on_packet(p) == verdict::close) {
       end_connection(session_.close_reason());
       break;
@@ -250,14 +248,14 @@ void connection::on_packets(std::uint32_t gen, const batch_ptr& batch) {
     t->batch_done();
 }
 
-void connection::release_batches() {
+void session_actor_impl::release_batches() {
   if (!transport_ || held_batches_ == 0 || session_.inbound_backlog() >= ctx_->cfg.receive_maximum)
     return;
   for (; held_batches_ > 0; --held_batches_)
     transport_->batch_done();
 }
 
-void connection::on_stored(std::uint64_t cookie, bool ok) {
+void session_actor_impl::on_stored(std::uint64_t cookie, bool ok) {
   if (!ok)
     ctx_->metrics.drop(metrics::drop_reason::store_full);
   if (!transport_)
@@ -269,7 +267,7 @@ void connection::on_stored(std::uint64_t cookie, bool ok) {
   release_batches();
 }
 
-void connection::update_durability(bool clean_start) {
+void session_actor_impl::update_durability(bool clean_start) {
   // A durable session that resumes with expiry 0 stays durable until it
   // ends (at this connection's end): its stored queue may hold more than
   // memory does, and deliveries in flight carry stored seqs. Its record
@@ -289,7 +287,7 @@ void connection::update_durability(bool clean_start) {
   }
 }
 
-void connection::persist(std::uint64_t disconnected_ms) {
+void session_actor_impl::persist(std::uint64_t disconnected_ms) {
   if (!ctx_->durable || session_.store_id() == 0)
     return;
   auto r = session_.record(disconnected_ms);
@@ -297,27 +295,28 @@ void connection::persist(std::uint64_t disconnected_ms) {
   ctx_->durable->put_session(std::move(r));
 }
 
-void connection::on_restore(const restore_ptr& r) {
-  session_.restore(*r);
+void session_actor_impl::on_restore(const store::session_record& r) {
+  session_.restore(r);
   flags_->store_id = session_.store_id();
   ctx_->restoring.fetch_sub(1, std::memory_order_release);
   attaches_ = 1;  // the next CONNECT finds the session present
   publish_directory_entry(mqtt::version::v311, {});
-  if (r->expiry == expiry_never)
+  if (r.expiry == expiry_never)
     return;
   auto now = store::wall_ms();
-  auto since = r->disconnected_ms != 0 && r->disconnected_ms < now ? now - r->disconnected_ms : 0;
+  auto since = r.disconnected_ms != 0 && r.disconnected_ms < now ? now - r.disconnected_ms : 0;
   auto left_ms =
-      std::uint64_t{r->expiry} * 1000 > since ? std::uint64_t{r->expiry} * 1000 - since : 0;
-  delayed_send(this, std::chrono::milliseconds{left_ms}, expire_atom::value, ++expire_gen_);
+      std::uint64_t{r.expiry} * 1000 > since ? std::uint64_t{r.expiry} * 1000 - since : 0;
+  delayed_send(self(), std::chrono::milliseconds{left_ms},
+               timer_msg{timer_kind::expire, ++expire_gen_});
 }
 
-void connection::acked(std::uint64_t seq, std::uint64_t message_id) {
+void session_actor_impl::acked(std::uint64_t seq, std::uint64_t message_id) {
   if (ctx_->durable && session_.store_id() != 0)
     ctx_->durable->ack(session_.store_id(), seq, message_id);
 }
 
-std::vector<store::queued> connection::page(std::uint64_t after_seq, std::size_t max) {
+std::vector<store::queued> session_actor_impl::page(std::uint64_t after_seq, std::size_t max) {
   if (!ctx_->durable || session_.store_id() == 0)
     return {};
   std::size_t expired = 0;
@@ -335,16 +334,16 @@ std::vector<store::queued> connection::page(std::uint64_t after_seq, std::size_t
   return std::move(*r);
 }
 
-void connection::queue_cleared() {
+void session_actor_impl::queue_cleared() {
   if (ctx_->durable && session_.store_id() != 0)
     ctx_->durable->clear_queue(session_.store_id());
 }
 
-void connection::subscriptions_changed() {
+void session_actor_impl::subscriptions_changed() {
   persist();
 }
 
-bool connection::uplink_allowed() {
+bool session_actor_impl::uplink_allowed() {
   const auto& who = session_.who();
   if (!who.is_device())
     return true;
@@ -375,9 +374,10 @@ bool connection::uplink_allowed() {
   return false;
 }
 
-void connection::on_closed(std::uint32_t gen, const close_ptr& info) {
-  if (gen != gen_ || !transport_)
+void session_actor_impl::on_closed(const closed_msg& c) {
+  if (c.gen != gen_ || !transport_)
     return;
+  const auto& info = c.info;
   using kind = net::close_info::kind;
   switch (info->what) {
     case kind::decode_error:
@@ -399,7 +399,7 @@ void connection::on_closed(std::uint32_t gen, const close_ptr& info) {
   }
 }
 
-void connection::end_connection(const char* why) {
+void session_actor_impl::end_connection(const char* why) {
   IOTB_LOG(info, "conn") << "client=" << session_.client_id() << " disconnected peer=" << peer_
                          << ": " << why;
   if (session_.who().is_device())
@@ -415,7 +415,8 @@ void connection::end_connection(const char* why) {
       publish_will(w->first);
     } else {
       pending_will_ = w->first;
-      delayed_send(this, std::chrono::seconds{w->second}, will_atom::value, ++will_gen_);
+      delayed_send(self(), std::chrono::seconds{w->second},
+                   timer_msg{timer_kind::will, ++will_gen_});
     }
   }
   auto expiry = session_.expiry();
@@ -425,11 +426,12 @@ void connection::end_connection(const char* why) {
   if (expiry == 0) {
     end_session();
   } else if (expiry != expiry_never) {
-    delayed_send(this, std::chrono::seconds{expiry}, expire_atom::value, ++expire_gen_);
+    delayed_send(self(), std::chrono::seconds{expiry},
+                 timer_msg{timer_kind::expire, ++expire_gen_});
   }
 }
 
-void connection::end_session() {
+void session_actor_impl::end_session() {
   if (pending_will_) {
     publish_will(pending_will_);
     pending_will_ = nullptr;
@@ -446,24 +448,24 @@ void connection::end_session() {
   attaches_ = 0;
   if (!ending_) {
     ending_ = true;
-    send(ctx_->manager, detach_atom::value, name_, epoch_);
+    send(ctx_->manager, detach_msg{name_, epoch_});
   }
 }
 
-void connection::publish_will(const message_ptr& m) {
+void session_actor_impl::publish_will(const message_ptr& m) {
   if (!ctx_->authz->can_publish(session_.who(), m->topic).allowed)
     return;
   route(m, 0);
 }
 
-void connection::after_handler() {
+void session_actor_impl::after_handler() {
   if (out_.empty() || write_blocked_ || !transport_)
     return;
   if (mailbox().empty() || ++deferred_ >= flush_deferrals || out_.size() >= flush_bytes)
     flush();
 }
 
-void connection::flush() {
+void session_actor_impl::flush() {
   deferred_ = 0;
   if (!transport_ || write_blocked_ || out_.empty())
     return;
@@ -480,7 +482,7 @@ void connection::flush() {
   }
 }
 
-bool connection::can_publish(std::string_view topic) {
+bool session_actor_impl::can_publish(std::string_view topic) {
   for (auto& e : pub_acl_cache_)
     if (!e.topic.empty() && e.topic == topic) {
       if (!e.verdict.allowed)
@@ -496,14 +498,14 @@ bool connection::can_publish(std::string_view topic) {
   return d.allowed;
 }
 
-bool connection::can_subscribe(std::string_view filter) {
+bool session_actor_impl::can_subscribe(std::string_view filter) {
   auto d = ctx_->authz->can_subscribe(session_.who(), filter);
   if (!d.allowed)
     denied("subscribe to", filter, d.why);
   return d.allowed;
 }
 
-void connection::limit_exceeded(const char* what, std::string_view filter) {
+void session_actor_impl::limit_exceeded(const char* what, std::string_view filter) {
   const auto& who = session_.who();
   if (who.is_device())
     ctx_->device_log(
@@ -511,7 +513,7 @@ void connection::limit_exceeded(const char* what, std::string_view filter) {
         std::string("limit of ") + what + " reached: '" + std::string(filter) + "' refused", ip_);
 }
 
-void connection::denied(const char* what, std::string_view topic, std::string_view why) {
+void session_actor_impl::denied(const char* what, std::string_view topic, std::string_view why) {
   ctx_->metrics.acl_denials.inc();
   if (what[0] == 'p')  // "publish to": the message goes nowhere
     ctx_->metrics.drop(metrics::drop_reason::not_authorized);
@@ -526,7 +528,7 @@ void connection::denied(const char* what, std::string_view topic, std::string_vi
   }
 }
 
-void connection::dropped(metrics::drop_reason why) {
+void session_actor_impl::dropped(metrics::drop_reason why) {
   ctx_->metrics.drop(why);
   ++drops_;
   // A summary per client, at most one line a second (at info: a slow
