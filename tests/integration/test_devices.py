@@ -156,8 +156,8 @@ def test_takeover_by_a_newer_connection(fleet):
     second = device(f, f["d1"], V5, client_id="sn-2")
     assert rc_value(second.rc) == 0
     assert rc_value(first.disconnects.get(timeout=5)) == 0x8E
-    log = device_log(f, f["d1"])
-    assert any(e["kind"] == "takeover" for e in log)
+    # The device log is written by the store writer (grouped, asynchronous).
+    assert wait_for(lambda: any(e["kind"] == "takeover" for e in device_log(f, f["d1"])))
 
 
 def test_device_acl_denials(fleet):
