@@ -13,6 +13,7 @@
 #include "broker/log/log.hpp"
 #include "broker/router/topic_match.hpp"
 #include "broker/tls/digest.hpp"
+#include "broker/util/clock.hpp"
 
 namespace iotb::actors {
 
@@ -105,7 +106,7 @@ void handle_publish(broker_context& ctx, quotas& q, const call_ptr& call) {
       std::string key{dev->first};
       key.append("/").append(dev->second);
       std::lock_guard lk(q.mu);
-      if (!q.downlink.try_take(key, std::chrono::steady_clock::now())) {
+      if (!q.downlink.try_take(key, clock::now())) {
         ctx.metrics.throttle(metrics::throttle_kind::downlink);
         return call->fail(api_error{api_errc::throttled,
                                     "more than " + std::to_string(ctx.cfg.device_downlink_rate) +
@@ -140,7 +141,7 @@ void handle_broadcast(broker_context& ctx, quotas& q, const call_ptr& call) {
     return call->fail(api_error{api_errc::bad_field, "topicSuffix: not a valid topic level"});
   if (q.broadcast_on) {
     std::lock_guard lk(q.mu);
-    if (!q.broadcast.try_take(pk, std::chrono::steady_clock::now())) {
+    if (!q.broadcast.try_take(pk, clock::now())) {
       ctx.metrics.throttle(metrics::throttle_kind::downlink);
       return call->fail(api_error{
           api_errc::throttled,

@@ -5,6 +5,7 @@
 #include "actors/messages.hpp"
 #include "broker/log/log.hpp"
 #include "broker/tls/random.hpp"
+#include "broker/util/clock.hpp"
 
 namespace iotb::actors {
 
@@ -55,7 +56,7 @@ void connect_gate::operator()(net::transport_ptr t, net::connect_attempt&& a) co
   if (c.props.authentication_method)
     return refuse_connect(t, c, mqtt::reason::bad_authentication_method,
                           "enhanced authentication is not supported");
-  if (!ctx_->connects_all.try_take(std::chrono::steady_clock::now())) {
+  if (!ctx_->connects_all.try_take(clock::now())) {
     ctx_->metrics.throttle(metrics::throttle_kind::connect);
     return refuse_connect(t, c,
                           c.ver == mqtt::version::v5 ? mqtt::reason::connection_rate_exceeded

@@ -2,21 +2,13 @@
 
 #include <chrono>
 
+#include "broker/util/clock.hpp"
+
 namespace iotb::actors {
-
-namespace {
-
-std::uint64_t epoch_ms() {
-  using namespace std::chrono;
-  return static_cast<std::uint64_t>(
-      duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count());
-}
-
-}  // namespace
 
 broker_context::broker_context(config c)
     : cfg(std::move(c)),
-      ids(epoch_ms()),
+      ids(clock::wall_ms()),
       authn(std::make_unique<auth::anonymous_authenticator>()),
       authz(std::make_unique<acl::open_authorizer>()),
       uplink_all(cfg.broker_uplink_rate, std::chrono::seconds{1}),
@@ -27,7 +19,7 @@ void broker_context::device_log(const std::string& pk, const std::string& dn, st
   if (!writer)
     return;
   writer->submit([pk, dn, kind, text = std::move(text), ip = std::move(ip),
-                  t = store::now_ms()](store::write_txn& txn) {
+                  t = clock::wall_ms()](store::write_txn& txn) {
     // A device deleted meanwhile has no log to append to: not an error.
     if (!store::get_device(txn, pk, dn))
       return expected<bool, store::error>(true);
@@ -40,7 +32,7 @@ void broker_context::device_state(const std::string& pk, const std::string& dn, 
   if (!writer)
     return;
   writer->submit([pk, dn, online, ip = std::move(ip), kind, text = std::move(text),
-                  t = store::now_ms()](store::write_txn& txn) {
+                  t = clock::wall_ms()](store::write_txn& txn) {
     if (!store::get_device(txn, pk, dn))
       return expected<bool, store::error>(true);  // deleted meanwhile
     auto ok = online ? store::mark_online(txn, pk, dn, ip, t) : store::mark_offline(txn, pk, dn, t);

@@ -17,6 +17,7 @@
 #include "broker/metrics/broker_metrics.hpp"
 #include "broker/mqtt/codec.hpp"
 #include "broker/router/topic_match.hpp"
+#include "broker/util/clock.hpp"
 
 namespace iotb::actors {
 
@@ -24,12 +25,6 @@ namespace beast = boost::beast;
 namespace websocket = beast::websocket;
 
 namespace {
-
-std::uint64_t now_ms() {
-  return static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(
-                                        std::chrono::system_clock::now().time_since_epoch())
-                                        .count());
-}
 
 /// What a trace shows of the payload.
 enum class payload_mode : std::uint8_t { text, hex, hidden };
@@ -334,7 +329,7 @@ void live_hub::on_message(const message_ptr& m, std::string_view client_id) {
     std::lock_guard lk(mu_);
     vs = viewers_;
   }
-  auto time = now_ms();
+  auto time = clock::wall_ms();
   // Device status changes are events too.
   std::optional<std::string> event;
   if (m->topic.starts_with("/as/mqtt/status/")) {
@@ -424,7 +419,7 @@ void live_hub::tick() {
       auto frame = to_json([&](admin::json_writer& w) {
         admin::field(w, "type", "metrics");
         w.Key("time");
-        w.Uint64(now_ms());
+        w.Uint64(clock::wall_ms());
         w.Key("values");
         w.StartObject();
         std::string_view rest = text;

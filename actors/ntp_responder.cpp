@@ -4,6 +4,7 @@
 #include "actors/messages.hpp"
 #include "broker/core/device_topics.hpp"
 #include "broker/log/log.hpp"
+#include "broker/util/clock.hpp"
 
 namespace iotb::actors {
 
@@ -17,11 +18,11 @@ subscriber_actor::behavior_type ntp_responder(subscriber_actor::pointer self, co
   return {
       [ctx](const deliver_msg& d) {
         const auto& m = d.msg;
-        auto recv = store::now_ms();
+        auto recv = clock::wall_ms();
         auto dev = core::ntp_request_device(m->topic);
         if (!dev)
           return;
-        auto answer = core::ntp_response(m->payload, recv, store::now_ms());
+        auto answer = core::ntp_response(m->payload, recv, clock::wall_ms());
         if (!answer) {
           IOTB_LOG(info, "ntp") << dev->first << "/" << dev->second
                                 << " sent an NTP request without deviceSendTime: ignored";

@@ -6,6 +6,7 @@
 #include "actors/dispatch.hpp"
 #include "broker/acl/device_acl.hpp"
 #include "broker/log/log.hpp"
+#include "broker/util/clock.hpp"
 
 namespace iotb::actors {
 
@@ -226,7 +227,7 @@ void session_actor_impl::publish_directory_entry(mqtt::version ver, const std::s
   info.keep_alive = session_.keep_alive();
   info.expiry = session_.expiry();
   info.durable = session_.store_id() != 0;
-  info.connected_at_ms = transport_ ? store::wall_ms() : 0;
+  info.connected_at_ms = transport_ ? clock::wall_ms() : 0;
   ctx_->directory.put(std::move(info));
 }
 
@@ -303,7 +304,7 @@ void session_actor_impl::on_restore(const store::session_record& r) {
   publish_directory_entry(mqtt::version::v311, {});
   if (r.expiry == expiry_never)
     return;
-  auto now = store::wall_ms();
+  auto now = clock::wall_ms();
   auto since = r.disconnected_ms != 0 && r.disconnected_ms < now ? now - r.disconnected_ms : 0;
   auto left_ms =
       std::uint64_t{r.expiry} * 1000 > since ? std::uint64_t{r.expiry} * 1000 - since : 0;
@@ -347,7 +348,7 @@ bool session_actor_impl::uplink_allowed() {
   const auto& who = session_.who();
   if (!who.is_device())
     return true;
-  auto now = std::chrono::steady_clock::now();
+  auto now = clock::now();
   const char* which = nullptr;
   if (!uplink_.try_take(now))
     which = "device";
@@ -420,9 +421,9 @@ void session_actor_impl::end_connection(const char* why) {
     }
   }
   auto expiry = session_.expiry();
-  ctx_->directory.disconnected(name_, store::wall_ms());
+  ctx_->directory.disconnected(name_, clock::wall_ms());
   if (expiry != 0)
-    persist(store::wall_ms());  // the expiry runs from now, also across restarts
+    persist(clock::wall_ms());  // the expiry runs from now, also across restarts
   if (expiry == 0) {
     end_session();
   } else if (expiry != expiry_never) {
@@ -533,7 +534,7 @@ void session_actor_impl::dropped(metrics::drop_reason why) {
   ++drops_;
   // A summary per client, at most one line a second (at info: a slow
   // consumer is the client's problem, not the broker's).
-  auto now = std::chrono::steady_clock::now();
+  auto now = clock::now();
   if (now - drop_logged_ < std::chrono::seconds{1})
     return;
   IOTB_LOG(info, "conn") << "client=" << session_.client_id() << " dropped " << drops_

@@ -16,6 +16,7 @@
 #include "actors/messages.hpp"
 #include "actors/session.hpp"
 #include "broker/net/out_queue.hpp"
+#include "broker/util/clock.hpp"
 
 namespace iotb::actors {
 
@@ -47,7 +48,7 @@ class session_actor_impl : public session_actor::base, private session_env {
   bool can_publish(std::string_view topic) override;
   bool can_subscribe(std::string_view filter) override;
   std::uint64_t next_message_id() override { return ctx_->ids.next(); }
-  std::chrono::steady_clock::time_point now() override { return std::chrono::steady_clock::now(); }
+  std::chrono::steady_clock::time_point now() override { return clock::now(); }
   void dropped(metrics::drop_reason why) override;
   void sent_publish() override { ctx_->metrics.messages_sent.inc(); }
   void limit_exceeded(const char* what, std::string_view filter) override;

@@ -7,6 +7,7 @@
 #include "broker/acl/device_acl.hpp"
 #include "broker/core/device_topics.hpp"
 #include "broker/log/log.hpp"
+#include "broker/util/clock.hpp"
 
 namespace iotb::actors {
 
@@ -22,7 +23,7 @@ const char* version_text(mqtt::version v) {
 
 void session_actor_impl::on_device_online(bool took_over) {
   const auto& who = session_.who();
-  auto now = store::now_ms();
+  auto now = clock::wall_ms();
   if (who.who == auth::identity::kind::registration) {
     // Answer on /ext/register (or /ext/regnwl) without a SUBSCRIBE, then
     // give the device 15 s to close the connection itself.
@@ -55,7 +56,7 @@ void session_actor_impl::on_device_online(bool took_over) {
 
 void session_actor_impl::on_device_offline(const char* why) {
   const auto& who = session_.who();
-  auto now = store::now_ms();
+  auto now = clock::wall_ms();
   ctx_->device_state(who.product_key, who.device_name, false, ip_, store::log_kind::disconnect,
                      std::string("disconnected: ") + why);
   publish_system(core::status_topic(who.product_key, who.device_name),

@@ -5,6 +5,7 @@
 #include "actors/connect_gate.hpp"
 #include "actors/session_actor.hpp"
 #include "broker/log/log.hpp"
+#include "broker/util/clock.hpp"
 
 namespace iotb::actors {
 
@@ -109,7 +110,7 @@ void session_manager::on_connect(const connect_request_ptr& req) {
                           "server shutting down");
   if (who.is_device() && ctx_->cfg.device_connect_rate != 0) {
     auto key = who.product_key + "/" + who.device_name;
-    if (!device_connects_.try_take(key, std::chrono::steady_clock::now())) {
+    if (!device_connects_.try_take(key, clock::now())) {
       ctx_->metrics.throttle(metrics::throttle_kind::connect);
       auto why = "more than " + std::to_string(ctx_->cfg.device_connect_rate) +
                  " CONNECTs per minute for this device";

@@ -11,6 +11,7 @@
 #include <filesystem>
 
 #include "broker/store/session_store.hpp"
+#include "broker/util/clock.hpp"
 #include "broker/util/temp_dir.hpp"
 
 namespace {
@@ -23,7 +24,7 @@ struct temp_store {
     o.mode = mode;
     auto opened = store::session_store::open(dir.path(), o);
     s = std::move(*opened);
-    (void)s->load(store::wall_ms());
+    (void)s->load(clock::wall_ms());
     store::session_record r;
     r.name = "bench";
     r.client_id = "bench";
@@ -42,7 +43,7 @@ message_ptr make_message(std::uint64_t id) {
   m->topic = "bench/in/42";
   m->payload.assign(256, 'x');
   m->q = mqtt::qos::at_least_once;
-  m->received = std::chrono::steady_clock::now();
+  m->received = clock::now();
   return m;
 }
 

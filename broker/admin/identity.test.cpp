@@ -9,6 +9,7 @@
 #include "broker/admin/registry_ops.hpp"
 #include "broker/store/registry.hpp"
 #include "broker/tls/password.hpp"
+#include "broker/util/clock.hpp"
 #include "broker/util/temp_dir.hpp"
 
 namespace iotb::admin {
@@ -44,7 +45,7 @@ TEST_F(IdentityTest, LoginGivesABearerToken) {
   auto r = id_->login("alice", "correct horse", "10.0.0.1");
   ASSERT_TRUE(r) << r.error().message;
   EXPECT_EQ(r->role, store::admin_role::admin);
-  EXPECT_EQ(r->expires_ms, epoch_ms(wall_ + 24h));
+  EXPECT_EQ(r->expires_ms, clock::to_ms(wall_ + 24h));
   auto p = id_->authenticate("Bearer " + r->token);
   ASSERT_TRUE(p) << p.error().message;
   EXPECT_EQ(p->name, "alice");

@@ -5,6 +5,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <optional>
 
 #include "broker/tls/password.hpp"
 #include "broker/tls/random.hpp"
@@ -15,20 +16,20 @@ namespace {
 
 using store::errc;
 
-/// Runs `f(write_txn&)` in one transaction: commit (and sync) on success.
+/// Runs `f(write_txn&)` as one durable change (`env::transact`: in the
+/// broker, through its store writer).
 template <class F>
 auto change(store::env& e, F&& f) -> decltype(f(std::declval<store::write_txn&>())) {
-  auto t = e.write();
-  if (!t)
-    return unexpected{t.error()};
-  auto r = f(*t);
-  if (!r)
-    return r;
-  if (auto ok = t->commit(); !ok)
+  std::optional<decltype(f(std::declval<store::write_txn&>()))> result;
+  auto ok = e.transact([&](store::write_txn& t) -> expected<bool, error> {
+    result.emplace(f(t));  // a retried group runs it again: the last run counts
+    if (!*result)
+      return unexpected{result->error()};
+    return true;
+  });
+  if (!ok)
     return unexpected{ok.error()};
-  if (e.nosync())
-    (void)e.sync();  // the broker's registry is NOSYNC; API changes are durable at once
-  return r;
+  return std::move(*result);
 }
 
 /// Runs `f(read_txn&)` in one read transaction.

@@ -3,14 +3,9 @@
 #include <algorithm>
 
 #include "broker/tls/random.hpp"
+#include "broker/util/clock.hpp"
 
 namespace iotb::admin {
-
-std::uint64_t epoch_ms(std::chrono::system_clock::time_point t) noexcept {
-  using namespace std::chrono;
-  auto ms = duration_cast<milliseconds>(t.time_since_epoch()).count();
-  return ms < 0 ? 0 : static_cast<std::uint64_t>(ms);
-}
 
 token_store::token_store(std::chrono::seconds ttl, wall_clock clock, std::size_t max_tokens)
     : ttl_(ttl), clock_(std::move(clock)), max_tokens_(std::max<std::size_t>(max_tokens, 1)) {}
@@ -19,11 +14,11 @@ std::pair<std::string, token_info> token_store::issue(const std::string& user,
                                                       store::admin_role role,
                                                       std::string credential_tag) {
   auto now = clock_();
-  token_info info{user, role, epoch_ms(now + ttl_), std::move(credential_tag)};
+  token_info info{user, role, clock::to_ms(now + ttl_), std::move(credential_tag)};
   auto token = tls::random_hex(32);
   std::lock_guard lk(mu_);
   if (tokens_.size() >= max_tokens_) {
-    drop_expired(epoch_ms(now));
+    drop_expired(clock::to_ms(now));
     if (tokens_.size() >= max_tokens_) {
       auto first = std::min_element(tokens_.begin(), tokens_.end(), [](auto& a, auto& b) {
         return a.second.expires_ms < b.second.expires_ms;
@@ -36,7 +31,7 @@ std::pair<std::string, token_info> token_store::issue(const std::string& user,
 }
 
 std::optional<token_info> token_store::lookup(std::string_view token) {
-  auto now = epoch_ms(clock_());
+  auto now = clock::to_ms(clock_());
   std::lock_guard lk(mu_);
   auto it = tokens_.find(std::string(token));
   if (it == tokens_.end())

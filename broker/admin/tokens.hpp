@@ -16,14 +16,12 @@
 #include <unordered_map>
 
 #include "broker/store/admin_store.hpp"
+#include "broker/util/clock.hpp"
 
 namespace iotb::admin {
 
 /// Wall-clock time source (injectable for tests).
 using wall_clock = std::function<std::chrono::system_clock::time_point()>;
-
-/// Milliseconds since the Unix epoch of `t`.
-[[nodiscard]] std::uint64_t epoch_ms(std::chrono::system_clock::time_point t) noexcept;
 
 /// What a valid token stands for.
 struct token_info {

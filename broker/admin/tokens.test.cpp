@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include "broker/util/clock.hpp"
+
 namespace iotb::admin {
 namespace {
 
@@ -22,7 +24,7 @@ TEST(Tokens, AreRandomHexAndCarryTheRole) {
   EXPECT_EQ(a.size(), 64u);
   EXPECT_EQ(a.find_first_not_of("0123456789abcdef"), std::string::npos);
   EXPECT_NE(a, b);
-  EXPECT_EQ(ia.expires_ms, epoch_ms(c.now) + 24 * 3600 * 1000);
+  EXPECT_EQ(ia.expires_ms, clock::to_ms(c.now) + 24 * 3600 * 1000);
   auto la = ts.lookup(a);
   ASSERT_TRUE(la);
   EXPECT_EQ(la->user, "alice");

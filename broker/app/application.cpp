@@ -20,6 +20,7 @@
 #include "broker/net/io_pool.hpp"
 #include "broker/net/tcp_listener.hpp"
 #include "broker/tls/engine.hpp"
+#include "broker/util/clock.hpp"
 
 namespace iotb::app {
 
@@ -50,8 +51,9 @@ application::~application() {
 
 bool application::open_stores() {
   ctx_ = std::make_shared<actors::broker_context>(cfg_);
-  // The broker writes only the device log and device state here (the CLI
-  // writes the registry, synced): its writer syncs once a second.
+  // The broker's own writes here (device log and state) are synced once a
+  // second by its writer; durable changes (admin API, registration tokens)
+  // are synced before their caller hears of them (writer::change).
   store::env_options reg_opts;
   reg_opts.sync = false;
   auto registry = store::env::open(cfg_.data_dir + "/registry", reg_opts);
@@ -62,6 +64,9 @@ bool application::open_stores() {
   ctx_->registry = *registry;
   ctx_->writer =
       std::make_unique<store::writer>(ctx_->registry, 1000, std::chrono::milliseconds{10});
+  // Every durable registry change of this process (admin API, registration
+  // tokens) goes through this one writer.
+  ctx_->writer->route_to(*ctx_->registry);
   auth::registry_auth_options ao;
   ao.keep_alive_min = cfg_.device_keep_alive_min;
   ao.keep_alive_max = cfg_.device_keep_alive_max;
@@ -107,7 +112,7 @@ bool application::start() {
     return false;
   store::loaded_state restored;
   if (ctx_->durable) {
-    auto loaded = ctx_->durable->load(store::wall_ms());
+    auto loaded = ctx_->durable->load(clock::wall_ms());
     if (!loaded) {
       IOTB_LOG(error, "main") << "cannot read the session store " << cfg_.data_dir
                               << "/sessions: " << loaded.error().what;
@@ -272,8 +277,10 @@ void application::stop() {
   admin_.reset();
   stop_actors();
   if (ctx_) {
-    ctx_->writer.reset();   // commits what the sessions logged last
-    ctx_->durable.reset();  // commits and syncs the queues; closes LMDB
+    if (ctx_->registry)
+      ctx_->registry->route_writes({});  // waits for a change in progress
+    ctx_->writer.reset();                // commits what the sessions logged last
+    ctx_->durable.reset();               // commits and syncs the queues; closes LMDB
     // Break the reference cycles context → actor handles → actors → context.
     ctx_->subs.clear();
     ctx_->directory.clear();

@@ -6,6 +6,7 @@
 #include "broker/core/device_topics.hpp"
 #include "broker/store/registry.hpp"
 #include "broker/tls/hmac.hpp"
+#include "broker/util/clock.hpp"
 
 namespace iotb::auth {
 
@@ -168,23 +169,24 @@ auth_result registry_authenticator::authenticate(const auth_request& req) const 
       who.register_topic = "/ext/register";
       who.register_payload = core::register_payload(pk, dn, found.device->device_secret);
     } else {
-      auto t = registry_->write();
-      if (!t)
-        return refuse(reason::server_unavailable, t.error().what, who);
-      auto token = store::regnwl_register(*t, pk, dn, ext->client_id);
-      if (!token)
-        return refuse(token.error().code == store::errc::limit ? reason::not_authorized
-                      : token.error().code == store::errc::invalid
+      // The device keeps this token: it must survive a crash (a durable
+      // change, through the broker's store writer).
+      std::string token;
+      auto ok = registry_->transact([&](store::write_txn& t) -> expected<bool, store::error> {
+        auto issued = store::regnwl_register(t, pk, dn, ext->client_id);
+        if (!issued)
+          return unexpected{issued.error()};
+        token = std::move(*issued);
+        return true;
+      });
+      if (!ok)
+        return refuse(ok.error().code == store::errc::limit ? reason::not_authorized
+                      : ok.error().code == store::errc::invalid
                           ? reason::client_identifier_not_valid
                           : reason::server_unavailable,
-                      token.error().what, who);
-      if (auto ok = t->commit(); !ok)
-        return refuse(reason::server_unavailable, ok.error().what, who);
-      // The device keeps this token: it must survive a crash.
-      if (auto ok = registry_->sync(); !ok)
-        return refuse(reason::server_unavailable, ok.error().what, who);
+                      ok.error().what, who);
       who.register_topic = "/ext/regnwl";
-      who.register_payload = core::regnwl_payload(pk, dn, ext->client_id, *token);
+      who.register_payload = core::regnwl_payload(pk, dn, ext->client_id, token);
     }
     res.who = std::move(who);
     res.client_id = ext->client_id;
@@ -220,7 +222,7 @@ auth_result registry_authenticator::authenticate(const auth_request& req) const 
       return refuse(reason::bad_user_name_or_password, "signature mismatch", who);
     if (opts_.max_skew && ext->timestamp) {
       using namespace std::chrono;
-      auto now = static_cast<long long>(store::now_ms());
+      auto now = static_cast<long long>(clock::wall_ms());
       auto ts = std::strtoll(ext->timestamp->c_str(), nullptr, 10);
       if (std::llabs(now - ts) > static_cast<long long>(opts_.max_skew) * 1000)
         return refuse(reason::bad_user_name_or_password, "signed timestamp is stale", who);

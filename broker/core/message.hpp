@@ -14,6 +14,7 @@
 
 #include "broker/mqtt/properties.hpp"
 #include "broker/mqtt/types.hpp"
+#include "broker/util/clock.hpp"
 
 namespace iotb {
 
@@ -50,8 +51,7 @@ using message_ptr = std::shared_ptr<const message>;
 /// (properties) before it is shared.
 [[nodiscard]] inline std::shared_ptr<message> make_message(
     std::string topic, std::string payload, mqtt::qos q, bool retain, std::uint64_t id,
-    std::uint64_t origin,
-    std::chrono::steady_clock::time_point received = std::chrono::steady_clock::now()) {
+    std::uint64_t origin, std::chrono::steady_clock::time_point received = clock::now()) {
   auto m = std::make_shared<message>();
   m->topic = std::move(topic);
   m->payload = std::move(payload);

@@ -6,6 +6,8 @@
 #include <ctime>
 #include <string>
 
+#include "broker/util/clock.hpp"
+
 namespace iotb::log {
 
 namespace {
@@ -49,7 +51,7 @@ bool enabled(level l) noexcept {
 
 line::line(level l, std::string_view component) {
   using namespace std::chrono;
-  auto now = system_clock::now();
+  auto now = clock::wall::now();
   auto secs = system_clock::to_time_t(now);
   auto ms = duration_cast<milliseconds>(now.time_since_epoch()).count() % 1000;
   std::tm tm{};
@@ -71,9 +73,8 @@ line::~line() {
 }
 
 bool rate_gate::allow(std::uint64_t& held) noexcept {
-  auto now = std::chrono::duration_cast<std::chrono::nanoseconds>(
-                 std::chrono::steady_clock::now().time_since_epoch())
-                 .count();
+  auto now =
+      std::chrono::duration_cast<std::chrono::nanoseconds>(clock::now().time_since_epoch()).count();
   auto next = next_ns_.load(std::memory_order_relaxed);
   if (now < next ||
       !next_ns_.compare_exchange_strong(next, now + 1'000'000'000, std::memory_order_relaxed)) {

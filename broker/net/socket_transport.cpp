@@ -10,6 +10,7 @@
 #include <boost/asio/post.hpp>
 
 #include "broker/log/log.hpp"
+#include "broker/util/clock.hpp"
 
 namespace iotb::net {
 
@@ -62,7 +63,7 @@ void socket_transport::start() {
     lm->connections.add();
     counted_ = true;
   }
-  auto now = std::chrono::steady_clock::now();
+  auto now = clock::now();
   last_rx_ = now;
   connect_deadline_ = now + settings_->connect_timeout;
   if (settings_->max_bytes_per_s != 0)
@@ -95,7 +96,7 @@ void socket_transport::on_readable() {
   for (int round = 0; round < 4; ++round) {
     auto n = ::read(fd_, buf, read_chunk);
     if (n > 0) {
-      last_rx_ = std::chrono::steady_clock::now();
+      last_rx_ = clock::now();
       if (auto* lm = settings_->listener_metrics)
         lm->bytes_received.inc(static_cast<std::uint64_t>(n));
       if (!bw_.unlimited())
@@ -138,7 +139,7 @@ bool socket_transport::pause_for_bandwidth() {
     self->bw_paused_ = false;
     if (ec || self->closed_ || self->stopped_)
       return;
-    self->last_rx_ = std::chrono::steady_clock::now();  // paused by us, not idle
+    self->last_rx_ = clock::now();  // paused by us, not idle
     self->wait_readable();
   });
   return true;
@@ -275,7 +276,7 @@ void socket_transport::attach(std::shared_ptr<transport_listener> owner, std::ui
                         o->on_closed({close_info::kind::peer_closed, {}, {}});
                         return;
                       }
-                      self->last_rx_ = std::chrono::steady_clock::now();
+                      self->last_rx_ = clock::now();
                       self->idle_limit_ = std::chrono::milliseconds{keep_alive * 1500};
                       if (keep_alive > 0)
                         self->arm_timer();
@@ -434,7 +435,7 @@ bool socket_transport::readable_now() const {
 }
 
 void socket_transport::on_timer() {
-  auto now = std::chrono::steady_clock::now();
+  auto now = clock::now();
   if (!framing_.got_connect()) {
     if (now < connect_deadline_) {
       arm_timer();

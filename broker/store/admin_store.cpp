@@ -2,6 +2,7 @@
 
 #include "broker/store/registry.hpp"
 #include "broker/store/verified.hpp"
+#include "broker/util/clock.hpp"
 #include "schemas/registry_generated.h"
 
 namespace iotb::store {
@@ -114,7 +115,7 @@ expected<admin_user_record, error> add_admin_user(write_txn& t, std::string_view
   r.name = name;
   r.role = role;
   r.password_hash = password_hash;
-  r.created_ms = now_ms();
+  r.created_ms = clock::wall_ms();
   auto ok = t.insert(table::admin_users, name, encode(r));
   if (!ok) {
     if (ok.error().code == errc::exists)
@@ -164,7 +165,7 @@ expected<admin_user_record, error> set_admin_password(write_txn& t, std::string_
 expected<std::uint64_t, error> append_audit(write_txn& t, audit_record r) {
   r.seq = edge_seq(t, table::audit, MDB_LAST).value_or(0) + 1;
   if (r.time_ms == 0)
-    r.time_ms = now_ms();
+    r.time_ms = clock::wall_ms();
   char key[8];
   put_be64(r.seq, key);
   if (auto ok = t.put(table::audit, {key, 8}, encode(r)); !ok)

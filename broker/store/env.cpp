@@ -168,6 +168,38 @@ expected<write_txn, error> env::write() {
   return write_txn(*this, t, std::move(lk));
 }
 
+void env::route_writes(write_path path) {
+  std::unique_lock lk(route_mu_);
+  write_path_ = std::move(path);
+}
+
+expected<bool, error> env::transact(const change_job& job) {
+  {
+    std::shared_lock lk(route_mu_);
+    if (write_path_)
+      return write_path_(job);
+  }
+  for (;;) {
+    auto r = [&]() -> expected<bool, error> {
+      auto t = write();
+      if (!t)
+        return unexpected{t.error()};
+      auto done = job(*t);
+      if (!done)
+        return done;
+      return t->commit();
+    }();  // the transaction has ended here (grow() waits for that)
+    if (!r && r.error().code == errc::map_full && grow())
+      continue;
+    if (!r)
+      return r;
+    break;
+  }
+  if (nosync())
+    return sync();
+  return true;
+}
+
 expected<bool, error> env::sync() {
   if (int rc = mdb_env_sync(env_, 1); rc != 0)
     return unexpected{lmdb_error(rc, "syncing " + dir_)};

@@ -13,6 +13,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -110,6 +111,20 @@ class env {
   /// process or thread writes.
   [[nodiscard]] expected<write_txn, error> write();
 
+  /// One durable change: `job` writes into the transaction it is given
+  /// (an error discards its changes and is returned). Without a write
+  /// path, `transact` runs it in a transaction of its own, commits and
+  /// syncs; a process with a store writer routes every such change
+  /// through it (`route_writes`), so that one thread writes. Blocks until
+  /// the change is on disk. Any thread but the writer's own.
+  using change_job = std::function<expected<bool, error>(write_txn&)>;
+  [[nodiscard]] expected<bool, error> transact(const change_job& job);
+  /// Routes `transact` through `path` (the broker: its store writer); an
+  /// empty function restores direct transactions, after waiting for the
+  /// routed calls in progress (so the path's owner may go afterwards).
+  using write_path = std::function<expected<bool, error>(const change_job&)>;
+  void route_writes(write_path path);
+
   /// Flushes committed data to disk (for environments opened without sync).
   [[nodiscard]] expected<bool, error> sync();
   /// True when opened without per-commit sync.
@@ -128,6 +143,8 @@ class env {
 
  private:
   env() = default;
+  std::shared_mutex route_mu_;  ///< held shared by a routed `transact`
+  write_path write_path_;
   friend class txn;
   MDB_env* env_ = nullptr;
   env_options opts_;

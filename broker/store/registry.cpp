@@ -9,6 +9,7 @@
 #include "broker/store/records.hpp"
 #include "broker/store/registry_detail.hpp"
 #include "broker/tls/random.hpp"
+#include "broker/util/clock.hpp"
 
 namespace iotb::store {
 
@@ -97,12 +98,6 @@ const char* to_string(log_kind k) noexcept {
   return "unknown";
 }
 
-std::uint64_t now_ms() noexcept {
-  using namespace std::chrono;
-  return static_cast<std::uint64_t>(
-      duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count());
-}
-
 // -- products ------------------------------------------------------------------
 
 expected<product_record, error> create_product(write_txn& t, const product_spec& s) {
@@ -133,7 +128,7 @@ expected<product_record, error> create_product(write_txn& t, const product_spec&
   p.format = s.format;
   p.dynamic_register = s.dynamic_register;
   p.categories = s.categories;
-  p.created_ms = now_ms();
+  p.created_ms = clock::wall_ms();
   p.description = s.description;
   if (auto ok = put_product(t, p); !ok)
     return unexpected{ok.error()};
@@ -209,7 +204,7 @@ expected<device_record, error> create_device(write_txn& t, std::string_view pk,
     d.device_name = name;
   }
   d.device_secret = tls::random_alnum(32);
-  d.created_ms = now_ms();
+  d.created_ms = clock::wall_ms();
   auto ok = t.insert(table::devices, device_key(pk, d.device_name), records::encode(d));
   if (!ok) {
     if (ok.error().code == errc::exists)
@@ -319,7 +314,9 @@ expected<std::string, error> regnwl_register(write_txn& t, std::string_view pk, 
       return unexpected{error{errc::limit, "at most 5 client ids per DeviceName"}};
   }
   auto token = tls::random_alnum(32);
-  if (auto ok = t.put(table::regnwl, key, records::encode_regnwl(client_id, token, now_ms())); !ok)
+  if (auto ok =
+          t.put(table::regnwl, key, records::encode_regnwl(client_id, token, clock::wall_ms()));
+      !ok)
     return unexpected{ok.error()};
   return token;
 }
@@ -350,7 +347,7 @@ expected<app_record, error> create_app(write_txn& t, std::string_view name,
   a.name = name;
   a.products = products;
   a.scopes = scopes;
-  a.created_ms = now_ms();
+  a.created_ms = clock::wall_ms();
   if (auto ok = t.put(table::apps, a.access_key_id, records::encode(a)); !ok)
     return unexpected{ok.error()};
   if (auto ok = add_change(t, change_kind::app_created, "", ""); !ok)

@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "broker/store/env.hpp"
+#include "broker/util/clock.hpp"
 
 namespace iotb::store {
 
@@ -138,9 +139,6 @@ struct product_spec {
   std::vector<category_record> categories;  ///< besides the defaults
   std::string description;
 };
-
-/// Milliseconds since the Unix epoch.
-[[nodiscard]] std::uint64_t now_ms() noexcept;
 
 // -- products ----------------------------------------------------------------
 

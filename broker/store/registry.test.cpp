@@ -5,8 +5,10 @@
 #include <atomic>
 #include <cstdlib>
 #include <filesystem>
+#include <future>
 
 #include "broker/store/writer.hpp"
+#include "broker/util/clock.hpp"
 #include "broker/util/temp_dir.hpp"
 
 namespace iotb::store {
@@ -267,6 +269,80 @@ TEST_F(RegistryTest, WriterGroupsJobsAndIsolatesAFailingOne) {
   auto d = get_device(*r, pk, "sensor-01");
   ASSERT_TRUE(d);
   EXPECT_EQ(d->last_ip, "1.2.3.4");
+}
+
+TEST_F(RegistryTest, TransactRunsDirectlyWithoutAWriter) {
+  auto p = make_product();
+  auto ok = env_->transact([&](write_txn& t) -> expected<bool, error> {
+    return mark_online(t, p.product_key, "x", "", 1);
+  });
+  EXPECT_FALSE(ok);  // no such device: the job's own error, nothing written
+  std::string dn;
+  ok = env_->transact([&](write_txn& t) -> expected<bool, error> {
+    auto d = create_device(t, p.product_key, "sensor-02");
+    if (!d)
+      return unexpected{d.error()};
+    dn = d->device_name;
+    return true;
+  });
+  ASSERT_TRUE(ok) << ok.error().what;
+  auto r = env_->read();
+  EXPECT_TRUE(get_device(*r, p.product_key, dn));
+}
+
+TEST_F(RegistryTest, TransactRoutedThroughTheWriterWaitsForItsGroupAndReportsItsError) {
+  auto p = make_product();
+  auto pk = p.product_key;
+  writer w(env_, 1000, std::chrono::seconds{5});  // a window no durable change waits for
+  w.route_to(*env_);
+  // Queued jobs before and after: grouped with the durable change, and one
+  // failing durable change loses nothing else.
+  for (int i = 0; i < 50; ++i)
+    w.submit([pk, i](write_txn& t) -> expected<bool, error> {
+      auto d = create_device(t, pk, "bulk-" + std::to_string(i));
+      if (!d)
+        return unexpected{d.error()};
+      return true;
+    });
+  auto started = clock::now();
+  auto bad = env_->transact([&](write_txn& t) -> expected<bool, error> {
+    return mark_online(t, "nosuchprod1", "nobody", "", 1);
+  });
+  ASSERT_FALSE(bad);
+  EXPECT_EQ(bad.error().code, errc::not_found);
+  auto good = env_->transact([&](write_txn& t) -> expected<bool, error> {
+    auto d = create_device(t, pk, "sensor-03");
+    if (!d)
+      return unexpected{d.error()};
+    return true;
+  });
+  ASSERT_TRUE(good) << good.error().what;
+  EXPECT_LT(clock::now() - started, std::chrono::seconds{4});
+  {
+    auto r = env_->read();  // visible at once: the change has committed
+    EXPECT_TRUE(get_device(*r, pk, "sensor-03"));
+    EXPECT_TRUE(get_device(*r, pk, "bulk-49"));
+  }
+  env_->route_writes({});
+  w.stop();
+  // A direct transaction again, now that the writer is gone.
+  EXPECT_TRUE(env_->transact([&](write_txn& t) -> expected<bool, error> {
+    auto d = create_device(t, pk, "sensor-04");
+    if (!d)
+      return unexpected{d.error()};
+    return true;
+  }));
+}
+
+TEST_F(RegistryTest, WriterRefusesADurableChangeFromItsOwnThread) {
+  writer w(env_);
+  std::promise<bool> refused;
+  w.submit([](write_txn&) -> expected<bool, error> { return true; },
+           [&](bool) {
+             auto r = w.change([](write_txn&) -> expected<bool, error> { return true; });
+             refused.set_value(!r);
+           });
+  EXPECT_TRUE(refused.get_future().get());
 }
 
 }  // namespace

@@ -7,6 +7,7 @@
 #include "broker/store/registry.hpp"
 #include "broker/store/registry_detail.hpp"
 #include "broker/store/verified.hpp"
+#include "broker/util/clock.hpp"
 #include "schemas/registry_generated.h"
 
 namespace iotb::store {
@@ -20,7 +21,7 @@ expected<bool, error> add_change(write_txn& t, change_kind kind, std::string_vie
   r.kind = kind;
   r.product_key = pk;
   r.device_name = dn;
-  r.time_ms = now_ms();
+  r.time_ms = clock::wall_ms();
   char key[8];
   put_be64(r.seq, key);
   auto ok = t.put(table::changes, {key, 8}, records::encode_change(r));

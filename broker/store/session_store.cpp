@@ -4,6 +4,7 @@
 
 #include "broker/log/log.hpp"
 #include "broker/store/verified.hpp"
+#include "broker/util/clock.hpp"
 #include "schemas/sessions_generated.h"
 
 namespace iotb::store {
@@ -66,12 +67,6 @@ std::optional<durability> parse_durability(std::string_view v) noexcept {
   if (v == "none")
     return durability::none;
   return std::nullopt;
-}
-
-std::uint64_t wall_ms() noexcept {
-  return static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(
-                                        std::chrono::system_clock::now().time_since_epoch())
-                                        .count());
 }
 
 std::vector<std::uint8_t> encode_message(const message& m, std::uint64_t received_ms) {
@@ -315,7 +310,7 @@ expected<loaded_state, error> session_store::load(std::uint64_t now_ms) {
     });
     if (!ok)
       return unexpected{ok.error()};
-    auto now = std::chrono::steady_clock::now();
+    auto now = clock::now();
     ok = scan(*t, table::retained, "", [&](std::string_view key, auto v) {
       auto m = decode_message(v, now_ms, now);
       if (!m) {
@@ -443,9 +438,10 @@ void session_store::clear_queue(std::uint64_t store_id) {
 void session_store::enqueue(const message_ptr& m, std::vector<target> targets, bool retain_update,
                             stored_fn done) {
   auto received_ms =
-      wall_ms() - static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(
-                                                 std::chrono::steady_clock::now() - m->received)
-                                                 .count());
+      clock::wall_ms() -
+      static_cast<std::uint64_t>(
+          std::chrono::duration_cast<std::chrono::milliseconds>(clock::now() - m->received)
+              .count());
   struct state {
     message_ptr m;
     std::vector<target> targets;
@@ -502,7 +498,7 @@ void session_store::enqueue(const message_ptr& m, std::vector<target> targets, b
 }
 
 void session_store::set_retained(const message_ptr& m) {
-  auto received_ms = wall_ms();
+  auto received_ms = clock::wall_ms();
   writer_->submit([m, received_ms](write_txn& t) -> expected<bool, error> {
     if (m->payload.empty()) {
       t.erase(table::retained, m->topic);
@@ -532,8 +528,8 @@ expected<std::vector<queued>, error> session_store::page(std::uint64_t store_id,
                                                          std::size_t* expired) {
   std::vector<queued> out;
   std::vector<std::pair<std::uint64_t, std::uint64_t>> dead;  // seq, message id
-  const auto now_ms = wall_ms();
-  const auto now = std::chrono::steady_clock::now();
+  const auto now_ms = clock::wall_ms();
+  const auto now = clock::now();
   const auto retention_ms = static_cast<std::uint64_t>(opts_.retention.count()) * 1000;
   {
     auto t = env_->read();

@@ -39,6 +39,7 @@
 #include "broker/mqtt/packet.hpp"
 #include "broker/store/env.hpp"
 #include "broker/store/writer.hpp"
+#include "broker/util/clock.hpp"
 
 namespace iotb::store {
 
@@ -131,9 +132,6 @@ struct loaded_state {
     std::chrono::steady_clock::time_point now);
 [[nodiscard]] std::vector<std::uint8_t> encode_session(const session_record& r);
 [[nodiscard]] expected<session_record, error> decode_session(std::span<const std::uint8_t> b);
-
-/// Wall-clock Unix milliseconds.
-[[nodiscard]] std::uint64_t wall_ms() noexcept;
 
 class session_store {
  public:

@@ -1,4 +1,5 @@
 #include "broker/store/session_store.hpp"
+#include "broker/util/clock.hpp"
 #include "broker/util/temp_dir.hpp"
 
 #include <gtest/gtest.h>
@@ -25,7 +26,7 @@ class SessionStoreTest : public ::testing::Test {
     auto s = session_store::open(dir_, o);
     ASSERT_TRUE(s) << s.error().what;
     store_ = std::move(*s);
-    auto l = store_->load(wall_ms());
+    auto l = store_->load(clock::wall_ms());
     ASSERT_TRUE(l) << l.error().what;
     loaded_ = std::move(*l);
   }
@@ -37,7 +38,7 @@ class SessionStoreTest : public ::testing::Test {
     m->topic = std::move(topic);
     m->payload = std::move(payload);
     m->q = q;
-    m->received = std::chrono::steady_clock::now();
+    m->received = clock::now();
     return m;
   }
 
@@ -98,7 +99,7 @@ TEST_F(SessionStoreTest, MessageRecordRoundTripsEveryProperty) {
   m->props.response_topic = "r/1";
   m->props.correlation_data = std::string("\0x", 2);
   m->props.user_properties = {{"k", "v"}, {"k", "w"}};
-  auto now = std::chrono::steady_clock::now();
+  auto now = clock::now();
   m->received = now;
   auto bytes = encode_message(*m, 1000);
   auto d = decode_message(bytes, 3000, now);
@@ -224,10 +225,10 @@ TEST_F(SessionStoreTest, EraseSessionDropsItsQueueAndUnreferencedMessages) {
 TEST_F(SessionStoreTest, ExpiredSessionsAreRemovedAtLoad) {
   auto r = make_session("old", 1);
   r.expiry = 10;
-  r.disconnected_ms = wall_ms() - 20'000;
+  r.disconnected_ms = clock::wall_ms() - 20'000;
   store_->put_session(r);
   auto live = make_session("live", 2);
-  live.disconnected_ms = wall_ms() - 20'000;  // expiry 3600: still alive
+  live.disconnected_ms = clock::wall_ms() - 20'000;  // expiry 3600: still alive
   store_->put_session(live);
   enqueue(make_message(1, "t", "x"), {{1, mqtt::qos::at_least_once, false, 0}});
   open();
@@ -257,7 +258,7 @@ TEST_F(SessionStoreTest, OnlineSessionWithExpiryZeroEndsAtLoad) {
 TEST_F(SessionStoreTest, MessagesPastRetentionAreDiscardedAndCounted) {
   store_->put_session(make_session("s", 1));
   auto m = make_message(1, "t", "old");
-  const_cast<message&>(*m).received = std::chrono::steady_clock::now() - std::chrono::seconds{100};
+  const_cast<message&>(*m).received = clock::now() - std::chrono::seconds{100};
   enqueue(m, {{1, mqtt::qos::at_least_once, false, 0}});
   enqueue(make_message(2, "t", "new"), {{1, mqtt::qos::at_least_once, false, 0}});
   session_store_options o;
@@ -274,7 +275,7 @@ TEST_F(SessionStoreTest, MessageExpiryIsHonouredAtPageIn) {
   auto m = make_message(1, "t", "short-lived");
   auto mm = std::const_pointer_cast<message>(m);
   mm->props.message_expiry_interval = 1;
-  mm->received = std::chrono::steady_clock::now() - std::chrono::seconds{5};
+  mm->received = clock::now() - std::chrono::seconds{5};
   enqueue(m, {{1, mqtt::qos::at_least_once, false, 0}});
   std::size_t expired = 0;
   auto p = store_->page(1, 0, 10, &expired);

@@ -1,6 +1,9 @@
 #include "broker/store/writer.hpp"
 
+#include <future>
+
 #include "broker/log/log.hpp"
+#include "broker/util/clock.hpp"
 
 namespace iotb::store {
 
@@ -36,6 +39,42 @@ void writer::submit(job j, completion done) {
   cv_.notify_one();
 }
 
+expected<bool, error> writer::change(const env::change_job& j) {
+  if (std::this_thread::get_id() == thread_.get_id())
+    return unexpected{error{errc::io, "a durable change was requested on the store writer thread"}};
+  struct outcome {
+    std::optional<error> err;  ///< the job's own error
+    std::promise<bool> committed;
+  };
+  auto o = std::make_shared<outcome>();
+  auto done = o->committed.get_future();
+  {
+    std::lock_guard lk(mu_);
+    queue_.push_back(item{[o, &j](write_txn& t) -> expected<bool, error> {
+                            auto r = j(t);  // a retried group runs it again
+                            if (!r)
+                              o->err = r.error();
+                            else
+                              o->err.reset();
+                            return r;
+                          },
+                          [o](bool committed) { o->committed.set_value(committed); }, true});
+    ++submitted_;
+    ++waiting_;
+  }
+  cv_.notify_one();
+  bool committed = done.get();
+  if (o->err)
+    return unexpected{*o->err};
+  if (!committed)
+    return unexpected{error{errc::io, "the change could not be committed (see the log)"}};
+  return true;
+}
+
+void writer::route_to(env& e) {
+  e.route_writes([this](const env::change_job& j) { return change(j); });
+}
+
 void writer::drain() {
   std::unique_lock lk(mu_);
   auto target = submitted_;
@@ -49,13 +88,14 @@ writer::stats writer::snapshot() const {
 
 void writer::run() {
   std::vector<item> group;
-  auto last_commit = std::chrono::steady_clock::now() - window_;
+  auto last_commit = clock::now() - window_;
   for (;;) {
     if (window_.count() > 0) {
       // Let jobs gather: at most one commit per window.
       auto next = last_commit + window_;
       std::unique_lock lk(mu_);
-      cv_.wait_until(lk, next, [&] { return stop_ || queue_.size() >= max_group_; });
+      cv_.wait_until(lk, next,
+                     [&] { return stop_ || queue_.size() >= max_group_ || waiting_ > 0; });
     }
     {
       std::unique_lock lk(mu_);
@@ -70,7 +110,7 @@ void writer::run() {
           lk.unlock();
           (void)env_->sync();
           dirty_ = false;
-          last_sync_ = std::chrono::steady_clock::now();
+          last_sync_ = clock::now();
           lk.lock();
         }
         if (stop_)
@@ -84,11 +124,14 @@ void writer::run() {
                      std::make_move_iterator(queue_.begin() + static_cast<long>(max_group_)));
         queue_.erase(queue_.begin(), queue_.begin() + static_cast<long>(max_group_));
       }
+      for (const auto& i : group)
+        waiting_ -= i.durable ? 1 : 0;
     }
+    synced_ = false;
     apply(group);
-    last_commit = std::chrono::steady_clock::now();
-    dirty_ = env_->nosync();
-    if (auto now = std::chrono::steady_clock::now();
+    last_commit = clock::now();
+    dirty_ = env_->nosync() && !synced_;
+    if (auto now = clock::now();
         dirty_ && sync_interval_.count() > 0 && now - last_sync_ >= sync_interval_) {
       (void)env_->sync();
       dirty_ = false;
@@ -124,7 +167,9 @@ void writer::apply(std::vector<item>& group) {
       if (auto ok = group[i].j(*t); !ok) {
         if (ok.error().code == errc::map_full)
           return outcome::grow;
-        IOTB_LOG_LIMITED(warn, "store") << "write job failed and was dropped: " << ok.error().what;
+        if (!group[i].durable)  // a durable job's caller gets its error
+          IOTB_LOG_LIMITED(warn, "store")
+              << "write job failed and was dropped: " << ok.error().what;
         skip[i] = true;
         ++failures;
         return outcome::retry;
@@ -140,7 +185,7 @@ void writer::apply(std::vector<item>& group) {
     return outcome::give_up;
   };
   bool committed = false;
-  auto started = std::chrono::steady_clock::now();
+  auto started = clock::now();
   for (bool more = true; more;) {
     switch (attempt()) {  // the transaction has ended when attempt() returns
       case outcome::committed:
@@ -169,8 +214,20 @@ void writer::apply(std::vector<item>& group) {
         break;
     }
   }
+  bool someone_waits = false;
+  for (std::size_t i = 0; i < group.size(); ++i)
+    someone_waits = someone_waits || (group[i].durable && !skip[i]);
+  if (committed && someone_waits && env_->nosync()) {
+    // A durable change is on disk before its caller hears of it.
+    if (auto ok = env_->sync(); !ok) {
+      IOTB_LOG_LIMITED(error, "store") << "sync failed: " << ok.error().what;
+      committed = false;
+    } else {
+      synced_ = true;
+    }
+  }
   if (committed && on_commit_)
-    on_commit_(std::chrono::steady_clock::now() - started);
+    on_commit_(clock::now() - started);
   for (std::size_t i = 0; i < group.size(); ++i)
     if (group[i].done)
       group[i].done(committed && !skip[i]);

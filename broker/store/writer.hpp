@@ -73,6 +73,17 @@ class writer {
 
   /// Queues a job. Never blocks on the disk.
   void submit(job j, completion done = {});
+  /// Runs `j` in the next group and waits until it is on disk (the group is
+  /// synced before its completions run, and a waiting change does not wait
+  /// for the grouping window). The job's own error is returned, not
+  /// logged. The broker's `env::transact` path (see `route_to`). Errors:
+  /// the job's; io (the commit failed, or called on the writer thread,
+  /// which would wait for itself).
+  [[nodiscard]] expected<bool, error> change(const env::change_job& j);
+  /// Routes `e.transact` (every durable registry change of this process)
+  /// through `change`. `e` must be this writer's environment; undo with
+  /// `e.route_writes({})` before the writer stops.
+  void route_to(env& e);
   /// Blocks until every job submitted before the call has been committed.
   void drain();
   [[nodiscard]] stats snapshot() const;
@@ -81,6 +92,7 @@ class writer {
   struct item {
     job j;
     completion done;
+    bool durable = false;  ///< sync before `done`; its caller reports errors
   };
   void run();
   commit_observer on_commit_;
@@ -99,7 +111,9 @@ class writer {
   stats stats_;
   bool stop_ = false;
   std::chrono::steady_clock::time_point last_sync_{};
-  bool dirty_ = false;  ///< committed since the last sync (writer thread only)
+  bool dirty_ = false;    ///< committed since the last sync (writer thread only)
+  bool synced_ = false;   ///< the last group was synced (writer thread only)
+  unsigned waiting_ = 0;  ///< queued durable jobs (someone waits: skip the window)
   std::thread thread_;
 };
 

@@ -11,12 +11,13 @@
 #include <span>
 
 #include "broker/store/session_store.hpp"
+#include "broker/util/clock.hpp"
 
 using namespace iotb;
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   std::span<const std::uint8_t> in(data, size);
-  auto now = std::chrono::steady_clock::now();
+  auto now = clock::now();
   if (auto m = store::decode_message(in, 1'000'000, now)) {
     auto again = store::decode_message(store::encode_message(**m, 1'000'000), 1'000'000, now);
     if (!again || (*again)->topic != (*m)->topic || (*again)->payload != (*m)->payload ||
