@@ -22,11 +22,11 @@ std::string ip_of(const std::string& peer) {
 /// A first packet that is not a valid CONNECT.
 void refuse_bad_first_packet(const net::transport_ptr& t, const net::connect_attempt& a) {
   if (a.not_connect) {
-    IOTB_LOG(info, "net") << "peer=" << t->peer() << " closed: first packet is not CONNECT";
+    IOTB_LOG_EVENT(info, "net") << "peer=" << t->peer() << " closed: first packet is not CONNECT";
     t->close();
     return;
   }
-  IOTB_LOG(info, "net") << "peer=" << t->peer() << " CONNECT refused: " << a.error.what;
+  IOTB_LOG_EVENT(info, "net") << "peer=" << t->peer() << " CONNECT refused: " << a.error.what;
   if (a.level == 5 || a.error.code == mqtt::errc::unsupported_version) {
     std::vector<std::uint8_t> out;
     mqtt::encode(mqtt::connack{false, mqtt::to_reason(a.error.code), {}},
@@ -41,8 +41,8 @@ void refuse_bad_first_packet(const net::transport_ptr& t, const net::connect_att
 
 void refuse_connect(const net::transport_ptr& t, const mqtt::connect& c, mqtt::reason r,
                     const std::string& why) {
-  IOTB_LOG(info, "session") << "peer=" << t->peer() << " client='" << c.client_id << "' refused ("
-                            << mqtt::to_string(r) << "): " << why;
+  IOTB_LOG_EVENT(info, "session") << "peer=" << t->peer() << " client='" << c.client_id
+                                  << "' refused (" << mqtt::to_string(r) << "): " << why;
   std::vector<std::uint8_t> out;
   mqtt::encode(mqtt::connack{false, r, {}}, c.ver, out);
   t->reject(std::move(out));

@@ -290,7 +290,7 @@ bool live_hub::upgrade(admin::request& req, beast::tcp_stream& stream, const std
       auth = "Bearer " + std::string(*t);
   auto who = ids_.authenticate(auth);
   if (!who) {
-    IOTB_LOG(info, "admin") << remote << " live WebSocket refused: " << who.error().message;
+    IOTB_LOG_EVENT(info, "admin") << remote << " live WebSocket refused: " << who.error().message;
     return false;  // answered 401 by the request handler
   }
   auto v = std::make_shared<viewer>(weak_from_this(), std::move(stream),

@@ -24,8 +24,8 @@ subscriber_actor::behavior_type ntp_responder(subscriber_actor::pointer self, co
           return;
         auto answer = core::ntp_response(m->payload, recv, clock::wall_ms());
         if (!answer) {
-          IOTB_LOG(info, "ntp") << dev->first << "/" << dev->second
-                                << " sent an NTP request without deviceSendTime: ignored";
+          IOTB_LOG_EVENT(info, "ntp") << dev->first << "/" << dev->second
+                                      << " sent an NTP request without deviceSendTime: ignored";
           return;
         }
         dispatch(*ctx,

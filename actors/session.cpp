@@ -372,9 +372,9 @@ verdict session::on_subscribe(const subscribe& s) {
   std::size_t index = 0;
   for (auto& f : s.filters) {
     if (device && index++ >= cfg_.max_filters_per_subscribe) {
-      IOTB_LOG(info, "acl") << "client=" << client_id_ << " subscribe to '" << f.filter
-                            << "' refused: more than " << cfg_.max_filters_per_subscribe
-                            << " filters in one SUBSCRIBE";
+      IOTB_LOG_EVENT(info, "acl") << "client=" << client_id_ << " subscribe to '" << f.filter
+                                  << "' refused: more than " << cfg_.max_filters_per_subscribe
+                                  << " filters in one SUBSCRIBE";
       env_.limit_exceeded("filters per SUBSCRIBE", f.filter);
       ack.codes.push_back(reason::quota_exceeded);
       continue;

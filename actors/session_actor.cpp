@@ -382,8 +382,8 @@ void session_actor_impl::on_closed(const closed_msg& c) {
   using kind = net::close_info::kind;
   switch (info->what) {
     case kind::decode_error:
-      IOTB_LOG(warn, "conn") << "client=" << session_.client_id() << " peer=" << peer_
-                             << " sent a bad packet: " << info->error.what;
+      IOTB_LOG_EVENT(warn, "conn") << "client=" << session_.client_id() << " peer=" << peer_
+                                   << " sent a bad packet: " << info->error.what;
       session_.send_disconnect(mqtt::to_reason(info->error.code), info->error.what);
       end_connection(info->error.what);
       return;
@@ -519,8 +519,8 @@ void session_actor_impl::denied(const char* what, std::string_view topic, std::s
   if (what[0] == 'p')  // "publish to": the message goes nowhere
     ctx_->metrics.drop(metrics::drop_reason::not_authorized);
   const auto& who = session_.who();
-  IOTB_LOG(info, "acl") << "client=" << session_.client_id() << " " << what << " '" << topic
-                        << "' denied: " << why;
+  IOTB_LOG_EVENT(info, "acl") << "client=" << session_.client_id() << " " << what << " '" << topic
+                              << "' denied: " << why;
   if (who.is_device()) {
     std::string text(what);
     text.append(" '").append(topic).append("' denied: ").append(why);

@@ -19,9 +19,9 @@ void login(identity& ids, const std::shared_ptr<api_call>& c) {
     return c->fail(*e);
   auto r = ids.login(*user, *password, c->address);
   if (!r) {
-    IOTB_LOG(info, "admin") << "login refused for user '"
-                            << (store::valid_admin_name(*user) ? *user : "(invalid name)")
-                            << "' from " << c->address << ": " << slug(r.error().code);
+    IOTB_LOG_EVENT(info, "admin") << "login refused for user '"
+                                  << (store::valid_admin_name(*user) ? *user : "(invalid name)")
+                                  << "' from " << c->address << ": " << slug(r.error().code);
     return c->fail(r.error());
   }
   IOTB_LOG(info, "admin") << "login: user '" << *user << "' from " << c->address;

@@ -125,8 +125,8 @@ class http_server::connection : public std::enable_shared_from_this<connection> 
     }
     if (ec == beast::error::timeout) {
       srv_->stats_.timeouts.fetch_add(1);
-      IOTB_LOG(info, "admin") << "closed " << remote_ << ": request not complete within "
-                              << srv_->limits_.request_timeout.count() << " ms";
+      IOTB_LOG_EVENT(info, "admin") << "closed " << remote_ << ": request not complete within "
+                                    << srv_->limits_.request_timeout.count() << " ms";
       stream_.close();
       return;
     }
@@ -155,8 +155,8 @@ class http_server::connection : public std::enable_shared_from_this<connection> 
   /// Answers a refusal with `{"code","message"}` and closes.
   void refuse(http::status s, const char* code, const std::string& why) {
     srv_->stats_.bad_requests.fetch_add(1);
-    IOTB_LOG(info, "admin") << "refused " << remote_ << ": " << why << " ("
-                            << static_cast<unsigned>(s) << ")";
+    IOTB_LOG_EVENT(info, "admin") << "refused " << remote_ << ": " << why << " ("
+                                  << static_cast<unsigned>(s) << ")";
     auto r =
         json_response(s, std::string("{\"code\":\"") + code + "\",\"message\":\"" + why + "\"}");
     r.keep_alive(false);
@@ -306,8 +306,8 @@ void http_server::accept() {
         self->stats_.refused.fetch_add(1);
         error_code ignored;
         auto ep = sock.remote_endpoint(ignored);
-        IOTB_LOG(info, "admin") << "refused " << ep.address().to_string() << ": more than "
-                                << self->limits_.max_connections << " connections (503)";
+        IOTB_LOG_EVENT(info, "admin") << "refused " << ep.address().to_string() << ": more than "
+                                      << self->limits_.max_connections << " connections (503)";
         static constexpr std::string_view busy =
             "HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\n"
             "Connection: close\r\nContent-Length: 55\r\n\r\n"

@@ -75,9 +75,11 @@ line::~line() {
 bool rate_gate::allow(std::uint64_t& held) noexcept {
   auto now =
       std::chrono::duration_cast<std::chrono::nanoseconds>(clock::now().time_since_epoch()).count();
-  auto next = next_ns_.load(std::memory_order_relaxed);
-  if (now < next ||
-      !next_ns_.compare_exchange_strong(next, now + 1'000'000'000, std::memory_order_relaxed)) {
+  auto end = window_end_ns_.load(std::memory_order_relaxed);
+  if (now >= end &&
+      window_end_ns_.compare_exchange_strong(end, now + 1'000'000'000, std::memory_order_relaxed))
+    used_.store(0, std::memory_order_relaxed);  // a new window (this thread opened it)
+  if (used_.fetch_add(1, std::memory_order_relaxed) >= per_second_) {
     held_.fetch_add(1, std::memory_order_relaxed);
     return false;
   }

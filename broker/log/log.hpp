@@ -57,19 +57,27 @@ class line {
   std::uint64_t suppressed_ = 0;
 };
 
-/// The budget of one call site of `IOTB_LOG_LIMITED`: one line per second;
-/// what is held back meanwhile is counted and reported on the next line.
-/// Thread-safety: any thread.
+/// The budget of one call site of `IOTB_LOG_LIMITED` (one line per second)
+/// or `IOTB_LOG_EVENT` (a burst of lines per second): what is held back
+/// meanwhile is counted and reported on the next line written.
+/// Thread-safety: any thread (a burst may overshoot by the number of
+/// threads racing at a window's start; nothing worse).
 class rate_gate {
  public:
+  explicit rate_gate(std::uint32_t per_second = 1) noexcept : per_second_(per_second) {}
   /// True when a line may be written now; then `held` is the number of
   /// lines suppressed since the last one.
   [[nodiscard]] bool allow(std::uint64_t& held) noexcept;
 
  private:
-  std::atomic<std::int64_t> next_ns_{0};
+  const std::uint32_t per_second_;
+  std::atomic<std::int64_t> window_end_ns_{0};
+  std::atomic<std::uint32_t> used_{0};  ///< lines written in this window
   std::atomic<std::uint64_t> held_{0};
 };
+
+/// Lines per second of one `IOTB_LOG_EVENT` call site.
+inline constexpr std::uint32_t event_lines_per_second = 20;
 
 }  // namespace iotb::log
 
@@ -82,14 +90,22 @@ class rate_gate {
 // As IOTB_LOG, but at most one line per second from this call site; the
 // next line written says how many were suppressed. For every line that an
 // outside event can repeat (refusals, denials, bad input, store errors).
-#define IOTB_LOG_LIMITED(lvl, component)                                              \
+#define IOTB_LOG_GATED(lvl, component, per_second)                                    \
   for (                                                                               \
       std::uint64_t iotb_held_ = 0,                                                   \
                     iotb_log_once_ = ::iotb::log::enabled(::iotb::log::level::lvl) && \
                                      []() -> ::iotb::log::rate_gate & {               \
-                      static ::iotb::log::rate_gate g;                                \
+                      static ::iotb::log::rate_gate g{per_second};                    \
                       return g;                                                       \
                     }()                                                               \
                                                  .allow(iotb_held_);                  \
       iotb_log_once_; iotb_log_once_ = 0)                                             \
   ::iotb::log::line(::iotb::log::level::lvl, component).suppressed(iotb_held_)
+#define IOTB_LOG_LIMITED(lvl, component) IOTB_LOG_GATED(lvl, component, 1)
+
+// For a line per outside event that a peer may repeat at will (a refused
+// CONNECT, an ACL denial, a bad request): every event is logged up to
+// `event_lines_per_second` per call site and second, a flood is summarised
+// by the count on the next line.
+#define IOTB_LOG_EVENT(lvl, component) \
+  IOTB_LOG_GATED(lvl, component, ::iotb::log::event_lines_per_second)

@@ -186,7 +186,8 @@ bool socket_transport::decode_layers(std::span<const std::uint8_t> data,
     flush_layers_locked(send_failed);  // handshake answers, pongs, alerts, close frames
   }
   if (st == layer_status::failed) {
-    IOTB_LOG(info, "net") << "peer=" << peer_ << " " << settings_->listener_name << ": " << why;
+    IOTB_LOG_EVENT(info, "net") << "peer=" << peer_ << " " << settings_->listener_name << ": "
+                                << why;
     if (framing_.got_connect())
       fail({close_info::kind::io_error, {}, why});
     else
@@ -441,9 +442,9 @@ void socket_transport::on_timer() {
       arm_timer();
       return;
     }
-    IOTB_LOG(info, "net") << "peer=" << peer_ << " closed: no complete CONNECT within "
-                          << settings_->connect_timeout.count() << " s of accept ("
-                          << framing_.buffered() << " bytes of it read)";
+    IOTB_LOG_EVENT(info, "net") << "peer=" << peer_ << " closed: no complete CONNECT within "
+                                << settings_->connect_timeout.count() << " s of accept ("
+                                << framing_.buffered() << " bytes of it read)";
     do_close();
     return;
   }

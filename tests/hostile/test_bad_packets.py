@@ -79,6 +79,30 @@ def test_bad_first_packet(broker, name, data, reply, log):
     still_serving(broker.port)
 
 
+def test_refusal_flood_is_summarised_in_the_log(broker):
+    """Every refused CONNECT is logged up to 20 a second per kind; a flood is
+    held back and counted on the next line, and the broker keeps serving."""
+    started = time.monotonic()
+    for _ in range(300):
+        s = conn(broker.port)
+        s.sendall(connect_bytes(flags=0x03))  # reserved flag: refused
+        read_all(s)
+        s.close()
+    elapsed = time.monotonic() - started
+    lines = [l for l in broker.log_text().splitlines() if "CONNECT refused" in l]
+    assert 20 <= len(lines) <= 20 * (int(elapsed) + 2), (len(lines), elapsed)
+    time.sleep(1.1)
+    s = conn(broker.port)
+    s.sendall(connect_bytes(flags=0x03))
+    read_all(s)
+    s.close()
+    wait_for_log = time.monotonic() + 5
+    while "similar lines suppressed" not in broker.log_text() and time.monotonic() < wait_for_log:
+        time.sleep(0.05)
+    assert "similar lines suppressed" in broker.log_text()
+    still_serving(broker.port)
+
+
 def v311_session(port):
     s = conn(port)
     s.sendall(connect_bytes())
