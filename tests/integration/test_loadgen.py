@@ -1,6 +1,6 @@
 """The load generator (build/tools/loadgen/loadgen, Release) against the
 broker under test: the paths bench/compare --quick does not take -- TLS,
-QoS 2, MQTT 5, several fan-in subscribers, topic patterns, signed device
+MQTT over WebSocket (ws and wss), QoS 2, MQTT 5, several fan-in subscribers, topic patterns, signed device
 CONNECTs from a CSV, source-address spreading -- and its refusals of bad
 arguments. Each run must account for every message: received == sent x
 receivers, no loss, no duplicates."""
@@ -43,12 +43,13 @@ def tls_broker(tmp_path):
     certs = tmp_path / "certs"
     certs.mkdir()
     cli(str(tmp_path / "b" / "data"), "cert", "dev", "--out", str(certs))
-    tls_port = free_port()
-    b = Broker(tmp_path / "b", ("--mqtts", "127.0.0.1:%d" % tls_port, "--tls-cert",
+    tls_port, wss_port = free_port(), free_port()
+    b = Broker(tmp_path / "b", ("--mqtts", "127.0.0.1:%d" % tls_port,
+                                "--wss", "127.0.0.1:%d" % wss_port, "--tls-cert",
                                 str(certs / "cert.pem"), "--tls-key", str(certs / "key.pem"),
                                 "--max-connect-rate", "0", "--device-connect-rate", "1000",
                                 "--log-level", "info"))
-    b.tls_port, b.ca = tls_port, str(certs / "cert.pem")
+    b.tls_port, b.wss_port, b.ca = tls_port, wss_port, str(certs / "cert.pem")
     yield b
     code = b.stop()
     text = b.log_text()
@@ -64,6 +65,34 @@ def test_tls_p2p_qos2_every_message_once(tls_broker):
     assert r["tls"] is True and r["qos"] == 2 and r["subscribers"] == 20
     assert_complete(r, 1)
     assert r["broker_cpu_s"] is not None and r["broker_rss_kib"] > 0
+
+
+def test_websocket_p2p_qos1_loses_nothing(tls_broker):
+    # MQTT over WebSocket (masked binary frames, one per write batch) against
+    # the broker's /mqtt listener: every message once, at QoS 1.
+    b = tls_broker
+    rc, r, err = loadgen(b.ws_port, "--transport", "ws", "--scenario", "p2p", "--clients", "50",
+                         "--qos", "1", "--duration", "1.5", "--broker-pid", str(b.pid()))
+    assert rc == 0, err
+    assert r["transport"] == "ws" and r["tls"] is False and r["subscribers"] == 50
+    assert_complete(r, 1)
+
+
+def test_secure_websocket_fan_in_mqtt5_qos1(tls_broker):
+    b = tls_broker
+    rc, r, err = loadgen(b.wss_port, "--transport", "wss", "--tls-ca", b.ca, "--scenario",
+                         "fan-in", "--clients", "20", "--qos", "1", "--mqtt-version", "5",
+                         "--payload", "3000", "--duration", "1")
+    assert rc == 0, err
+    assert r["transport"] == "wss" and r["tls"] is True
+    assert_complete(r, 1)
+
+
+def test_websocket_upgrade_refused_on_a_wrong_path(tls_broker):
+    rc, r, _ = loadgen(tls_broker.ws_port, "--transport", "ws", "--ws-path", "/nope",
+                       "--scenario", "fan-in", "--clients", "2", "--duration", "1")
+    assert rc == 2
+    assert "404" in r["error"], r
 
 
 def test_tls_refuses_an_untrusted_broker_certificate(tls_broker, tmp_path):
@@ -153,6 +182,11 @@ def test_more_connections_than_devices_is_refused(tmp_path):
     (("--scenario", "p2p", "--clients", "2", "--topic", "same/topic"), "%i"),
     (("--scenario", "fan-in", "--clients", "2", "--topic", "a/#"), "wildcards"),
     (("--scenario", "fan-in"), "--clients"),
+    (("--scenario", "fan-in", "--clients", "1", "--transport", "quic"), "--transport"),
+    (("--scenario", "fan-in", "--clients", "1", "--transport", "ws", "--tls-ca", "x.pem"),
+     "TLS transport"),
+    (("--scenario", "fan-in", "--clients", "1", "--transport", "ws", "--ws-path", "mqtt"),
+     "--ws-path"),
 ])
 def test_bad_arguments_are_refused(args, message):
     p = subprocess.run([LOADGEN, "--port", "1", *args], capture_output=True, text=True,

@@ -15,6 +15,9 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/write.hpp>
 
+#include "broker/net/tls_layer.hpp"
+#include "tools/loadgen/ws_client.hpp"
+
 namespace iotb::loadgen {
 
 namespace asio = boost::asio;
@@ -44,7 +47,7 @@ void client::start(const asio::ip::tcp::endpoint& target) {
       return;
     }
   }
-  socket_.async_connect(target, [this](const error_code& ec) {
+  socket_.async_connect(target, [this, target](const error_code& ec) {
     if (state_ == state::closed)
       return;
     if (ec) {
@@ -53,13 +56,19 @@ void client::start(const asio::ip::tcp::endpoint& target) {
     }
     error_code ignored;
     socket_.set_option(asio::ip::tcp::no_delay(true), ignored);
-    if (opts_.tls) {
-      tls_ = tls::tls_engine::make(opts_.tls);  // queues the ClientHello
-      if (!tls_) {
-        fail("tls: cannot create a session");
+    if (opts_.tls)
+      layers_.push_back(std::make_unique<net::tls_layer>(opts_.tls));  // queues the ClientHello
+    if (opts_.ws_path) {
+      ws_client_layer::options w;
+      w.host = target.address().to_string() + ":" + std::to_string(target.port());
+      w.path = *opts_.ws_path;
+      layers_.push_back(std::make_unique<ws_client_layer>(std::move(w)));  // the upgrade request
+    }
+    if (!layers_.empty()) {
+      raw_.resize(std::size_t{16} * 1024 + 512);
+      between_.resize(layers_.size() - 1);
+      if (!push_down(layers_.size() - 1))
         return;
-      }
-      cipher_.resize(std::size_t{16} * 1024 + 512);
     }
     mqtt::connect c;
     c.ver = opts_.ver;
@@ -80,9 +89,37 @@ void client::start(const asio::ip::tcp::endpoint& target) {
 void client::flush() {
   if (write_in_flight_ || state_ == state::closed)
     return;
-  if (out_.empty() && !(tls_ && tls_->has_output()))
+  if (out_.empty() && !layers_have_output())
     return;
   write();
+}
+
+bool client::layers_have_output() const noexcept {
+  return std::any_of(layers_.begin(), layers_.end(),
+                     [](const auto& l) { return !l->output().empty(); });
+}
+
+std::string client::layer_error(std::string_view fallback) const {
+  for (const auto& l : layers_)
+    if (!l->error().empty())
+      return std::string(l->error());
+  return std::string(fallback);
+}
+
+bool client::push_down(std::size_t from) {
+  for (std::size_t i = from; i > 0; --i) {
+    auto o = layers_[i]->output();
+    if (o.empty())
+      continue;
+    iovec v{const_cast<std::uint8_t*>(o.data()), o.size()};
+    auto st = layers_[i - 1]->encode(&v, 1);
+    layers_[i]->consume_output(o.size());
+    if (st != net::layer_status::ok) {
+      fail(layer_error("stream layer refused data"));
+      return false;
+    }
+  }
+  return true;
 }
 
 void client::ping() {
@@ -93,21 +130,24 @@ void client::ping() {
 }
 
 void client::write() {
-  if (tls_) {
-    // The engine holds plaintext written before the handshake completes and
-    // encrypts it then.
+  if (!layers_.empty()) {
+    // One encode per batch: one TLS record run, one WebSocket frame. The
+    // layers hold data given before their handshakes complete.
     if (!out_.empty()) {
-      if (tls_->write_plain(out_) != tls::tls_engine::status::ok) {
-        fail("tls: " + std::string(tls_->error()));
+      iovec v{out_.data(), out_.size()};
+      if (layers_.back()->encode(&v, 1) != net::layer_status::ok) {
+        fail(layer_error("stream layer refused data"));
         return;
       }
       out_.clear();
     }
-    auto o = tls_->output();
+    if (!push_down(layers_.size() - 1))
+      return;
+    auto o = layers_.front()->output();
     if (o.empty())
       return;
     writing_.assign(o.begin(), o.end());
-    tls_->consume_output(o.size());
+    layers_.front()->consume_output(o.size());
   } else {
     std::swap(out_, writing_);
   }
@@ -127,30 +167,36 @@ void client::write() {
 }
 
 void client::read() {
-  auto target =
-      tls_ ? asio::buffer(cipher_) : asio::buffer(in_.data() + in_used_, in_.size() - in_used_);
+  auto target = !layers_.empty() ? asio::buffer(raw_)
+                                 : asio::buffer(in_.data() + in_used_, in_.size() - in_used_);
   socket_.async_read_some(target, [this](const error_code& ec, std::size_t n) { on_read(ec, n); });
 }
 
-bool client::decrypt(std::size_t n) {
-  using status = tls::tls_engine::status;
-  if (tls_->feed(std::span<const std::uint8_t>(cipher_.data(), n)) == status::failed) {
-    fail("tls: " + std::string(tls_->error()));
-    return false;
-  }
-  // The engine appends the plaintext: let it append to the unread bytes.
+bool client::unwrap(std::size_t n) {
+  using net::layer_status;
+  // The top layer appends to the unread MQTT bytes.
   in_.resize(in_used_);
-  auto st = tls_->read_plain(in_);
+  std::span<const std::uint8_t> bytes(raw_.data(), n);
+  bool failed = false;
+  for (std::size_t i = 0; i < layers_.size() && !failed; ++i) {
+    auto& up = i + 1 == layers_.size() ? in_ : between_[i];
+    if (&up != &in_)
+      up.clear();
+    auto st = layers_[i]->decode(bytes, up);
+    // After a close, what came before it still goes up (a DISCONNECT with
+    // its reason); on_read fails the connection after handling it.
+    stream_closed_ = stream_closed_ || st == layer_status::closed;
+    failed = st == layer_status::failed;
+    bytes = up;
+  }
   in_used_ = in_.size();
   in_.resize(std::max(in_.capacity(), in_used_ + 1));
-  if (st == status::failed) {
-    fail("tls: " + std::string(tls_->error()));
+  if (failed) {
+    fail(layer_error("stream layer failed"));
     return false;
   }
-  // After close_notify: handle the plaintext before it (a DISCONNECT with
-  // its reason) first; on_read fails the connection afterwards.
-  tls_closed_ = st == status::closed;
-  return true;
+  // Handshake answers, pongs: down to the socket.
+  return push_down(layers_.size() - 1);
 }
 
 void client::on_read(const error_code& ec, std::size_t n) {
@@ -162,9 +208,9 @@ void client::on_read(const error_code& ec, std::size_t n) {
     return;
   }
   ++reads_;
-  if (!tls_)
+  if (layers_.empty())
     in_used_ += n;
-  else if (!decrypt(n))
+  else if (!unwrap(n))
     return;
   std::size_t pos = 0;
   while (pos < in_used_) {
@@ -184,13 +230,13 @@ void client::on_read(const error_code& ec, std::size_t n) {
     std::memmove(in_.data(), in_.data() + pos, in_used_ - pos);
     in_used_ -= pos;
   }
-  if (tls_closed_) {
-    fail("broker closed the TLS session");
+  if (stream_closed_) {
+    fail("broker closed the stream: " + layer_error("closed"));
     return;
   }
   if (in_used_ == in_.size())
     in_.resize(in_.size() * 2);  // a packet larger than the buffer
-  flush();                       // acknowledgements of deliveries (and TLS handshake data)
+  flush();                       // acknowledgements of deliveries (and handshake data)
   events_.on_read_done(*this);
   if (state_ != state::closed)
     read();
@@ -307,10 +353,21 @@ void client::disconnect() noexcept {
     mqtt::buffer d;
     try {
       mqtt::encode(mqtt::disconnect{}, opts_.ver, d);
-      if (tls_) {
-        bool ok = tls_->write_plain(d) == tls::tls_engine::status::ok;
-        (void)tls_->shutdown();  // close_notify after the DISCONNECT
-        auto o = tls_->output();
+      if (!layers_.empty()) {
+        // The DISCONNECT, then each layer's orderly end (a WebSocket close
+        // frame, close_notify), down through the layers below it.
+        iovec v{d.data(), d.size()};
+        bool ok = layers_.back()->encode(&v, 1) == net::layer_status::ok;
+        for (std::size_t i = layers_.size(); ok && i-- > 0;) {
+          layers_[i]->shutdown();
+          for (std::size_t j = i; ok && j > 0; --j) {
+            auto o = layers_[j]->output();
+            iovec w{const_cast<std::uint8_t*>(o.data()), o.size()};
+            ok = o.empty() || layers_[j - 1]->encode(&w, 1) == net::layer_status::ok;
+            layers_[j]->consume_output(o.size());
+          }
+        }
+        auto o = layers_.front()->output();
         d.assign(o.begin(), o.end());
         if (!ok)
           d.clear();

@@ -7,8 +7,11 @@
 /// `out()` and calls `flush()`; while one write is in flight, further
 /// packets accumulate and go out together in the next one.
 ///
-/// With a TLS context, the bytes go through a `tls::tls_engine` (the
-/// broker's memory-BIO engine in client mode); MQTT sees only plaintext.
+/// Between the socket and MQTT sit optional byte-stream layers
+/// (`net::stream_layer`): TLS (`net::tls_layer`, the broker's memory-BIO
+/// engine in client mode) and WebSocket (`ws_client_layer`: masked binary
+/// frames, one per write batch), so the four transports are TCP, TLS,
+/// WebSocket and WebSocket over TLS. MQTT sees only its own bytes.
 ///
 /// Threads: everything runs on the one io_context thread.
 
@@ -23,6 +26,7 @@
 #include <boost/asio/ip/tcp.hpp>
 
 #include "broker/mqtt/codec.hpp"
+#include "broker/net/stream_layer.hpp"
 #include "broker/tls/engine.hpp"
 
 namespace iotb::loadgen {
@@ -60,6 +64,9 @@ struct client_options {
   bool persistent = false;
   /// TLS (null: plain TCP).
   std::shared_ptr<const tls::tls_context> tls;
+  /// MQTT over WebSocket (over TLS when `tls` is set) with this request
+  /// path, e.g. "/mqtt"; unset: MQTT straight on the byte stream.
+  std::optional<std::string> ws_path;
   /// Local address to connect from (spreads connections over 127.0.0.x
   /// beyond one address's ephemeral ports); unset: the kernel's choice.
   std::optional<boost::asio::ip::address> source;
@@ -116,9 +123,14 @@ class client {
   /// Handles one complete packet; false when the connection failed.
   bool handle(const mqtt::frame& f);
   void write();
-  /// Feeds `n` received ciphertext bytes to the TLS engine and appends the
-  /// plaintext to `in_`; false when the connection failed.
-  bool decrypt(std::size_t n);
+  /// Passes `n` bytes read into `raw_` up through the layers and appends
+  /// the MQTT bytes to `in_`; false when the connection failed.
+  bool unwrap(std::size_t n);
+  /// Moves what layers `from` … 1 queued down to layer 0; false on failure.
+  bool push_down(std::size_t from);
+  [[nodiscard]] bool layers_have_output() const noexcept;
+  /// The first error a layer reported, else `fallback`.
+  [[nodiscard]] std::string layer_error(std::string_view fallback) const;
   void fail(const std::string& why);
 
   boost::asio::ip::tcp::socket socket_;
@@ -126,15 +138,17 @@ class client {
   std::size_t index_;
   client_options opts_;
   state state_ = state::idle;
-  std::vector<std::uint8_t> in_;  ///< plaintext MQTT bytes
+  std::vector<std::uint8_t> in_;  ///< MQTT bytes
   std::size_t in_used_ = 0;
-  std::unique_ptr<tls::tls_engine> tls_;
-  std::vector<std::uint8_t> cipher_;  ///< TLS: what the socket read
+  /// Byte-stream layers, [0] next to the socket; empty: plain TCP.
+  std::vector<std::unique_ptr<net::stream_layer>> layers_;
+  std::vector<std::uint8_t> raw_;                   ///< with layers: what the socket read
+  std::vector<std::vector<std::uint8_t>> between_;  ///< bytes from layer i up to i + 1
   mqtt::buffer out_;
   mqtt::buffer writing_;
   bool write_in_flight_ = false;
   std::uint16_t receive_maximum_ = 65535;
-  bool tls_closed_ = false;  ///< the broker's close_notify arrived
+  bool stream_closed_ = false;  ///< a layer ended the stream (close_notify, WebSocket close)
   bool accepted_ = false;
   std::uint64_t reads_ = 0;
   std::uint64_t writes_ = 0;

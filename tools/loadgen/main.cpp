@@ -53,8 +53,12 @@ constexpr const char* usage =
     "                        in flight; what has not come then is lost (default 3)\n"
     "  --mqtt-version 3|5    3 means 3.1.1 (default 3)\n"
     "  --persistent          subscribers use persistent sessions (durable QoS 1)\n"
-    "  --tls                 connect with TLS (no certificate check unless --tls-ca)\n"
-    "  --tls-ca FILE         trust these roots and verify the broker's name (the --host)\n"
+    "  --transport T         tcp (default), tls, ws (MQTT over WebSocket) or wss (over TLS)\n"
+    "  --ws-path PATH        ws, wss: the upgrade request's path (default /mqtt)\n"
+    "  --tls                 the same as --transport tls\n"
+    "  --tls-ca FILE         tls, wss: trust these roots and verify the broker's name (the\n"
+    "                        --host); without it no certificate check (default transport\n"
+    "                        then tls)\n"
     "  --source-addresses K  spread connections over 127.0.0.2 ... 127.0.0.(K+1): beyond\n"
     "                        ~28k connections one source address runs out of ports\n"
     "  --broker-pid PID      report the broker's CPU and RSS from /proc\n"
@@ -88,7 +92,8 @@ struct options {
   double rate = 0;
   double drain = 3;
   std::string topic;
-  bool tls = false;
+  std::string transport;  // tcp, tls, ws, wss; empty: tcp (tls with --tls-ca)
+  std::string ws_path = "/mqtt";
   std::string tls_ca;
   unsigned source_addresses = 0;
   std::string device_auth;  // CSV path
@@ -96,6 +101,11 @@ struct options {
   double hold = 2;
   std::optional<std::uint16_t> keep_alive;
 };
+
+/// TLS under MQTT (tls) or under WebSocket (wss).
+bool uses_tls(const options& o) {
+  return o.transport == "tls" || o.transport == "wss";
+}
 
 [[noreturn]] void die(const std::string& msg) {
   std::fprintf(stderr, "loadgen: %s\n%s", msg.c_str(), usage);
@@ -135,7 +145,9 @@ options parse(int argc, char** argv) {
       continue;
     }
     if (a == "--tls") {
-      o.tls = true;
+      if (!o.transport.empty() && o.transport != "tls")
+        die("--tls: conflicts with --transport " + o.transport);
+      o.transport = "tls";
       continue;
     }
     if (a == "--help" || a == "-h") {
@@ -163,9 +175,20 @@ options parse(int argc, char** argv) {
       o.topic = v;
     else if (a == "--drain")
       o.drain = static_cast<double>(number(a, v, 0, 600));
-    else if (a == "--tls-ca") {
+    else if (a == "--tls-ca")
       o.tls_ca = v;
-      o.tls = true;
+    else if (a == "--transport") {
+      std::string_view t = v;
+      if (t != "tcp" && t != "tls" && t != "ws" && t != "wss")
+        die("--transport must be tcp, tls, ws or wss");
+      if (!o.transport.empty() && o.transport != t)
+        die("--transport " + std::string(t) + ": conflicts with --transport " + o.transport);
+      o.transport = t;
+    } else if (a == "--ws-path") {
+      o.ws_path = v;
+      if (o.ws_path.empty() || o.ws_path.front() != '/' ||
+          o.ws_path.find_first_of(" \r\n") != std::string::npos)
+        die("--ws-path: a path starting with /, no spaces");
     } else if (a == "--source-addresses")
       o.source_addresses = static_cast<unsigned>(number(a, v, 1, 254));
     else if (a == "--keep-alive")
@@ -196,6 +219,10 @@ options parse(int argc, char** argv) {
   }
   if (o.port == 0)
     die("--port is required");
+  if (o.transport.empty())
+    o.transport = o.tls_ca.empty() ? "tcp" : "tls";
+  if (!o.tls_ca.empty() && !uses_tls(o))
+    die("--tls-ca: needs a TLS transport (tls or wss), not " + o.transport);
   static constexpr std::string_view kinds[] = {"fan-in", "fan-out", "p2p",
                                                "shared", "connect", "idle"};
   if (std::find(std::begin(kinds), std::end(kinds), o.scenario) == std::end(kinds))
@@ -298,7 +325,8 @@ void print_json(const options& o, const scenario_config& cfg, const results& r, 
     << ",\"payload\":" << o.payload << ",\"duration_s\":" << json_number(r.window_s, 3)
     << ",\"window\":" << cfg.window
     << ",\"rate_target\":" << (o.rate > 0 ? json_number(o.rate, 0) : "null")
-    << ",\"mqtt_version\":" << o.mqtt_version << ",\"tls\":" << (o.tls ? "true" : "false")
+    << ",\"mqtt_version\":" << o.mqtt_version << ",\"transport\":\"" << o.transport
+    << "\",\"tls\":" << (uses_tls(o) ? "true" : "false")
     << ",\"persistent\":" << (o.persistent ? "true" : "false") << ",\"sent\":" << r.sent
     << ",\"received\":" << r.received << ",\"received_in_window\":" << r.received_in_window
     << ",\"msgs_per_s\":" << json_number(r.msgs_per_s, 1) << ",\"lost\":" << r.lost
@@ -325,7 +353,9 @@ connection_config connection(const options& o) {
   c.source_addresses = o.source_addresses;
   c.progress =
       o.progress.value_or(::isatty(STDERR_FILENO) ? progress_mode::live : progress_mode::off);
-  if (o.tls) {
+  if (o.transport == "ws" || o.transport == "wss")
+    c.ws_path = o.ws_path;
+  if (uses_tls(o)) {
     iotb::tls::client_options t;
     t.ca_file = o.tls_ca;
     t.verify = !o.tls_ca.empty();
@@ -396,10 +426,10 @@ int run_storm(const options& o) {
   if (o.json) {
     std::ostringstream j;
     j << "{\"scenario\":\"" << o.scenario << "\",\"clients\":" << o.clients
-      << ",\"signed\":" << (o.device_auth.empty() ? "false" : "true")
-      << ",\"tls\":" << (o.tls ? "true" : "false") << ",\"connected\":" << r.connected
-      << ",\"refused\":" << r.refused << ",\"dropped\":" << r.dropped
-      << ",\"seconds\":" << json_number(r.seconds, 3)
+      << ",\"signed\":" << (o.device_auth.empty() ? "false" : "true") << ",\"transport\":\""
+      << o.transport << "\",\"tls\":" << (uses_tls(o) ? "true" : "false")
+      << ",\"connected\":" << r.connected << ",\"refused\":" << r.refused
+      << ",\"dropped\":" << r.dropped << ",\"seconds\":" << json_number(r.seconds, 3)
       << ",\"connects_per_s\":" << json_number(r.connects_per_s, 1)
       << ",\"broker_cpu_s\":" << json_number(r.broker_cpu_s, 3)
       << ",\"broker_cpu_us_per_connect\":" << json_number(cpu_per_connect, 1)

@@ -44,6 +44,7 @@ client_options connection_config::options_for(std::size_t i) const {
   client_options o;
   o.ver = ver;
   o.tls = tls;
+  o.ws_path = ws_path;
   o.source = source_of(i);
   return o;
 }

@@ -59,6 +59,8 @@ struct connection_config {
   boost::asio::ip::tcp::endpoint target;
   mqtt::version ver = mqtt::version::v311;
   std::shared_ptr<const tls::tls_context> tls;  ///< null: plain TCP
+  /// MQTT over WebSocket with this path (over TLS with `tls`); unset: none.
+  std::optional<std::string> ws_path;
   /// Spread client source addresses over 127.0.0.2 … 127.0.0.(1+K); 0: the
   /// kernel's choice (one address: about 28k ephemeral ports).
   unsigned source_addresses = 0;
@@ -68,7 +70,7 @@ struct connection_config {
   /// Client `i`'s source address, if spread.
   [[nodiscard]] std::optional<boost::asio::ip::address> source_of(std::size_t i) const;
   /// Client `i`'s options as far as these settings decide them (version,
-  /// TLS, source address).
+  /// TLS, WebSocket, source address).
   [[nodiscard]] client_options options_for(std::size_t i) const;
 };
 
