@@ -39,6 +39,7 @@ void audit_log(store::env& env, const std::shared_ptr<api_call>& c) {
   auto page = parse_page(c->query);
   if (!page)
     return c->fail(page.error());
+  env.settle();  // audit lines are queued to the store writer: let them land
   auto t = env.read();
   if (!t)
     return c->fail(t.error());

@@ -137,6 +137,7 @@ void list_devices(store::env& env, const call_ptr& c) {
     return c->fail(page.error());
   store::device_filter f;
   f.name_prefix = c->query.value("name");
+  f.after = c->query.value("after");  // keyset paging: the previous page's last name
   if (auto s = c->query.get("state")) {
     f.state = parse_state(*s);
     if (!f.state)

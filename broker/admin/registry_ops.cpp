@@ -190,6 +190,14 @@ expected<std::uint64_t, error> audit(store::env& e, store::audit_record r) {
   return change(e, [&](store::write_txn& t) { return store::append_audit(t, std::move(r)); });
 }
 
+void audit_later(store::env& e, store::audit_record r) {
+  e.enqueue([r = std::move(r)](store::write_txn& t) -> expected<bool, error> {
+    if (auto ok = store::append_audit(t, r); !ok)
+      return unexpected{ok.error()};
+    return true;
+  });
+}
+
 expected<std::string, error> ensure_initial_admin(store::env& e, const std::string& data_dir) {
   {
     auto t = e.read();

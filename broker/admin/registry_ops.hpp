@@ -95,6 +95,8 @@ inline constexpr std::size_t max_devices_per_call = 1'000'000;
 
 /// Appends one audit entry (its own transaction). Errors: as append_audit.
 [[nodiscard]] expected<std::uint64_t, error> audit(store::env& e, store::audit_record r);
+/// Appends to the audit log without waiting for the disk (`env::enqueue`).
+void audit_later(store::env& e, store::audit_record r);
 
 /// When no admin user exists: creates `admin` (role admin) with a random
 /// password written once to `<data_dir>/initial-admin-password` (mode 0600,

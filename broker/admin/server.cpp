@@ -225,11 +225,9 @@ void server::audit(const api_call& c, unsigned status) {
   r.address = c.address;
   r.result = static_cast<std::uint16_t>(status);
   r.detail = c.audit_detail.substr(0, 256);
-  // On the worker (a reply may come from any thread); never blocks the caller.
-  asio::post(worker_, [this, r = std::move(r)]() mutable {
-    if (auto ok = ops::audit(*registry_, std::move(r)); !ok)
-      IOTB_LOG(warn, "admin") << "cannot write the audit log: " << ok.error().what;
-  });
+  // Queued to the store writer (grouped, synced within a second): an audit
+  // line never makes the next request wait for the disk.
+  ops::audit_later(*registry_, std::move(r));
 }
 
 }  // namespace iotb::admin

@@ -4,6 +4,8 @@
 #include <filesystem>
 #include <system_error>
 
+#include "broker/log/log.hpp"
+
 namespace iotb::store {
 
 namespace {
@@ -168,9 +170,26 @@ expected<write_txn, error> env::write() {
   return write_txn(*this, t, std::move(lk));
 }
 
-void env::route_writes(write_path path) {
+void env::route_writes(write_path path, queue_path queue) {
   std::unique_lock lk(route_mu_);
   write_path_ = std::move(path);
+  queue_path_ = std::move(queue);
+}
+
+void env::settle() {
+  std::shared_lock lk(route_mu_);
+  if (write_path_)
+    (void)write_path_([](write_txn&) -> expected<bool, error> { return true; });
+}
+
+void env::enqueue(change_job job) {
+  {
+    std::shared_lock lk(route_mu_);
+    if (queue_path_)
+      return queue_path_(std::move(job));
+  }
+  if (auto ok = transact(job); !ok)
+    IOTB_LOG_LIMITED(warn, "store") << "a queued change failed: " << ok.error().what;
 }
 
 expected<bool, error> env::transact(const change_job& job) {

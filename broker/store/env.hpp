@@ -123,7 +123,18 @@ class env {
   /// empty function restores direct transactions, after waiting for the
   /// routed calls in progress (so the path's owner may go afterwards).
   using write_path = std::function<expected<bool, error>(const change_job&)>;
-  void route_writes(write_path path);
+  /// Where `enqueue` sends a change (the broker: its writer's queue).
+  using queue_path = std::function<void(change_job)>;
+  void route_writes(write_path path, queue_path queue = {});
+  /// A change that may wait: when routed, queued (grouped with others, on
+  /// disk within the writer's sync interval, so a crash may lose the last
+  /// second; errors are logged by the writer) without blocking; else as
+  /// `transact`, its error logged. For records written after the fact
+  /// (the audit log).
+  void enqueue(change_job job);
+  /// Waits until every change enqueued before the call has committed (a
+  /// reader that must see them: the audit log's listing). No-op unrouted.
+  void settle();
 
   /// Flushes committed data to disk (for environments opened without sync).
   [[nodiscard]] expected<bool, error> sync();
@@ -145,6 +156,7 @@ class env {
   env() = default;
   std::shared_mutex route_mu_;  ///< held shared by a routed `transact`
   write_path write_path_;
+  queue_path queue_path_;
   friend class txn;
   MDB_env* env_ = nullptr;
   env_options opts_;
@@ -214,6 +226,11 @@ class write_txn : public txn {
 /// to stop. Keys and values are valid until the transaction ends.
 template <class F>
 expected<bool, error> scan(const txn& t, table tb, std::string_view prefix, F&& f);
+/// As `scan`, but from the first key at or after `from` (which starts with
+/// `prefix`; empty: from the start of the prefix).
+template <class F>
+expected<bool, error> scan_from(const txn& t, table tb, std::string_view prefix,
+                                std::string_view from, F&& f);
 
 /// Maps an LMDB return code to an error with `context` in the text.
 [[nodiscard]] error lmdb_error(int rc, std::string_view context);
@@ -224,12 +241,19 @@ void put_be64(std::uint64_t v, char* out) noexcept;
 
 template <class F>
 expected<bool, error> scan(const txn& t, table tb, std::string_view prefix, F&& f) {
+  return scan_from(t, tb, prefix, {}, std::forward<F>(f));
+}
+
+template <class F>
+expected<bool, error> scan_from(const txn& t, table tb, std::string_view prefix,
+                                std::string_view from, F&& f) {
   MDB_cursor* c = nullptr;
   if (int rc = mdb_cursor_open(t.handle(), t.environment().dbi(tb), &c); rc != 0)
     return unexpected{lmdb_error(rc, "opening a cursor")};
-  MDB_val k{prefix.size(), const_cast<char*>(prefix.data())};
+  auto start = from.empty() ? prefix : from;
+  MDB_val k{start.size(), const_cast<char*>(start.data())};
   MDB_val v;
-  int rc = mdb_cursor_get(c, &k, &v, prefix.empty() ? MDB_FIRST : MDB_SET_RANGE);
+  int rc = mdb_cursor_get(c, &k, &v, start.empty() ? MDB_FIRST : MDB_SET_RANGE);
   while (rc == 0) {
     std::string_view key(static_cast<const char*>(k.mv_data), k.mv_size);
     if (!key.starts_with(prefix) ||

@@ -212,6 +212,8 @@ expected<device_record, error> create_device(write_txn& t, std::string_view pk,
                                                 "' exists already in product " + std::string(pk)}};
     return unexpected{ok.error()};
   }
+  if (auto c = detail::adjust_device_count(t, pk, +1); !c)
+    return unexpected{c.error()};
   if (auto c = add_change(t, change_kind::device_created, pk, d.device_name); !c)
     return unexpected{c.error()};
   return d;
@@ -263,6 +265,8 @@ expected<bool, error> delete_device(write_txn& t, std::string_view pk, std::stri
     return ok;
   for (auto& k : doomed)
     t.erase(table::devlog, k);
+  if (auto c = detail::adjust_device_count(t, pk, -1); !c)
+    return c;
   return add_change(t, change_kind::device_deleted, pk, dn);
 }
 

@@ -245,6 +245,9 @@ struct device_filter {
   std::string name_prefix;            ///< DeviceName starts with this
   std::optional<device_state> state;  ///< inactive / online / offline
   std::optional<bool> enabled;        ///< enabled (true) or disabled
+  /// Keyset paging: the page starts after this DeviceName (the last one of
+  /// the previous page); `offset` then counts from there.
+  std::string after;
 };
 
 /// A page of devices and how many match in all.
@@ -254,12 +257,20 @@ struct device_page {
 };
 
 /// The devices of product `pk` matching `f`, by name: skips `offset`
-/// matches, returns at most `limit`, counts all. Walks only the key range
-/// of `pk/<name_prefix>` with one cursor; records are decoded only when a
-/// state or enabled filter needs them, or for the returned page.
+/// matches (after `f.after`), returns at most `limit`, counts all.
+/// Without filters the count is the product's stored device count and only
+/// the page's keys are visited (with `after`: a seek, then `limit` keys;
+/// with an offset: `offset + limit` keys, undecoded); with filters the key
+/// range of `pk/<name_prefix>` is walked with one cursor, records decoded
+/// only when a state or enabled filter needs them, or for the page.
 /// Errors: corrupt, io.
 [[nodiscard]] expected<device_page, error> find_devices(const txn& t, std::string_view pk,
                                                         const device_filter& f, std::size_t offset,
                                                         std::size_t limit);
+
+/// How many devices product `pk` has (kept with every create and delete;
+/// nullopt for a product whose count predates the counter and was not
+/// touched since).
+[[nodiscard]] std::optional<std::uint64_t> stored_device_count(const txn& t, std::string_view pk);
 
 }  // namespace iotb::store

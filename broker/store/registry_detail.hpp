@@ -15,5 +15,11 @@ namespace iotb::store::detail {
                                                std::string_view dn);
 /// Stores a product record under its key.
 [[nodiscard]] expected<bool, error> put_product(write_txn& t, const product_record& p);
+/// After a device of `pk` was created (+1) or deleted (-1): updates the
+/// product's device count (counting the devices once when it has none).
+[[nodiscard]] expected<bool, error> adjust_device_count(write_txn& t, std::string_view pk,
+                                                        int delta);
+/// Forgets the device count of a deleted product.
+void erase_device_count(write_txn& t, std::string_view pk);
 
 }  // namespace iotb::store::detail

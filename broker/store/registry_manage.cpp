@@ -38,7 +38,46 @@ expected<bool, error> put_product(write_txn& t, const product_record& p) {
   return t.put(table::products, p.product_key, records::encode(p));
 }
 
+namespace {
+/// `meta` key of a product's device count.
+std::string count_key(std::string_view pk) {
+  return "devices/" + std::string(pk);
+}
+}  // namespace
+
+expected<bool, error> adjust_device_count(write_txn& t, std::string_view pk, int delta) {
+  std::uint64_t n = 0;
+  if (auto c = stored_device_count(t, pk)) {
+    n = delta < 0 && *c == 0 ? 0
+                             : *c + static_cast<std::uint64_t>(static_cast<std::int64_t>(delta));
+  } else {
+    // No count yet (a registry from before the counter): count once; the
+    // change this call reports is already in the table.
+    auto ok = scan(t, table::devices, std::string(pk) + "/", [&](std::string_view, auto) {
+      ++n;
+      return true;
+    });
+    if (!ok)
+      return ok;
+  }
+  char v[8];
+  put_be64(n, v);
+  return t.put(table::meta, count_key(pk),
+               std::span<const std::uint8_t>(reinterpret_cast<const std::uint8_t*>(v), 8));
+}
+
+void erase_device_count(write_txn& t, std::string_view pk) {
+  t.erase(table::meta, count_key(pk));
+}
+
 }  // namespace detail
+
+std::optional<std::uint64_t> stored_device_count(const txn& t, std::string_view pk) {
+  auto v = t.get(table::meta, detail::count_key(pk));
+  if (!v || v->size() != 8)
+    return std::nullopt;
+  return get_be64(reinterpret_cast<const char*>(v->data()));
+}
 
 expected<product_record, error> set_product_name(write_txn& t, std::string_view pk,
                                                  std::string_view name) {
@@ -71,6 +110,7 @@ expected<bool, error> delete_product(write_txn& t, std::string_view pk) {
     return unexpected{error{
         errc::in_use, "product '" + std::string(pk) + "' still has devices: delete them first"}};
   t.erase(table::products, pk);
+  detail::erase_device_count(t, pk);
   return detail::add_change(t, change_kind::product_deleted, pk, "");
 }
 
@@ -84,13 +124,47 @@ expected<device_page, error> find_devices(const txn& t, std::string_view pk, con
   const bool decode_all = f.state || f.enabled;
   std::optional<error> bad;
   auto prefix = std::string(pk) + "/" + f.name_prefix;
-  auto ok = scan(t, table::devices, prefix, [&](std::string_view, auto v) {
-    bool in_page = page.total >= offset && page.items.size() < limit;
-    if (!decode_all && !in_page) {
-      ++page.total;  // counted without decoding
+  // The first key after `pk/<after>` (names hold no NUL).
+  auto start = f.after.empty() ? std::string{} : std::string(pk) + "/" + f.after + '\0';
+  if (!start.empty() && start < prefix)
+    start.clear();
+  std::optional<std::uint64_t> known_total;
+  if (!decode_all && f.name_prefix.empty())
+    known_total = stored_device_count(t, pk);
+  if (known_total) {
+    // Only the page: skip `offset` keys undecoded, decode `limit`.
+    page.total = *known_total;
+    std::size_t seen = 0;
+    auto ok = scan_from(t, table::devices, prefix, start, [&](std::string_view, auto v) {
+      if (page.items.size() >= limit)
+        return false;
+      if (seen++ < offset)
+        return true;
+      auto d = records::decode_device(v);
+      if (!d) {
+        bad = d.error();
+        return false;
+      }
+      page.items.push_back(std::move(*d));
       return true;
-    }
-    if (decode_all) {  // the two filter fields, read in place (no copies)
+    });
+    if (!ok)
+      return unexpected{ok.error()};
+    if (bad)
+      return unexpected{*bad};
+    return page;
+  }
+  std::size_t past_start = 0;  // matches at or after `start`
+  auto ok = scan(t, table::devices, prefix, [&](std::string_view key, auto v) {
+    bool after_start = start.empty() || key >= start;
+    bool in_page = after_start && past_start >= offset && page.items.size() < limit;
+    if (!decode_all) {
+      if (!in_page) {
+        ++page.total;  // counted without decoding
+        past_start += after_start ? 1 : 0;
+        return true;
+      }
+    } else {  // the two filter fields, read in place (no copies)
       auto* raw = verified<schema::Device>(v);
       if (!raw) {
         bad = error{errc::corrupt, "a device record failed verification"};
@@ -109,6 +183,7 @@ expected<device_page, error> find_devices(const txn& t, std::string_view pk, con
       page.items.push_back(std::move(*d));
     }
     ++page.total;
+    past_start += after_start ? 1 : 0;
     return true;
   });
   if (!ok)

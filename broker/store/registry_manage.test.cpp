@@ -100,5 +100,52 @@ TEST_F(RegistryManageTest, FindDevicesPagesAndFilters) {
   EXPECT_EQ(find_devices(*r, pk_, none, 0, 10)->total, 0u);
 }
 
+TEST_F(RegistryManageTest, DeviceCountAndKeysetPaging) {
+  {
+    auto t = env_->write();
+    for (int i = 0; i < 30; ++i) {
+      char name[16];
+      std::snprintf(name, sizeof name, "dev-%04d", i);
+      ASSERT_TRUE(create_device(*t, pk_, name));
+    }
+    ASSERT_TRUE(delete_device(*t, pk_, "dev-0007"));
+    ASSERT_TRUE(t->commit());
+  }
+  {
+    auto r = env_->read();
+    EXPECT_EQ(stored_device_count(*r, pk_), 29u);
+    device_filter after;
+    after.after = "dev-0005";
+    auto p = find_devices(*r, pk_, after, 0, 3);
+    ASSERT_TRUE(p);
+    EXPECT_EQ(p->total, 29u);  // the whole product, not what follows
+    ASSERT_EQ(p->items.size(), 3u);
+    EXPECT_EQ(p->items[0].device_name, "dev-0006");
+    EXPECT_EQ(p->items[1].device_name, "dev-0008");  // 7 was deleted
+    after.after = "dev-0029";
+    EXPECT_TRUE(find_devices(*r, pk_, after, 0, 3)->items.empty());
+    // With a filter (walked, not counted): the same page.
+    after.after = "dev-0005";
+    after.enabled = true;
+    auto q = find_devices(*r, pk_, after, 1, 2);
+    EXPECT_EQ(q->total, 29u);
+    ASSERT_EQ(q->items.size(), 2u);
+    EXPECT_EQ(q->items[0].device_name, "dev-0008");
+  }
+  // A registry from before the counter: the first change counts once.
+  {
+    auto t = env_->write();
+    t->erase(table::meta, "devices/" + pk_);
+    EXPECT_FALSE(stored_device_count(*t, pk_));
+    EXPECT_EQ(find_devices(*t, pk_, {}, 0, 1)->total, 29u);  // walked
+    ASSERT_TRUE(create_device(*t, pk_, "dev-0100"));
+    EXPECT_EQ(stored_device_count(*t, pk_), 30u);
+    ASSERT_TRUE(delete_device(*t, pk_, "dev-0100"));
+    ASSERT_TRUE(delete_device(*t, pk_, "dev-0000"));
+    EXPECT_EQ(stored_device_count(*t, pk_), 28u);
+    ASSERT_TRUE(t->commit());
+  }
+}
+
 }  // namespace
 }  // namespace iotb::store

@@ -72,7 +72,8 @@ expected<bool, error> writer::change(const env::change_job& j) {
 }
 
 void writer::route_to(env& e) {
-  e.route_writes([this](const env::change_job& j) { return change(j); });
+  e.route_writes([this](const env::change_job& j) { return change(j); },
+                 [this](env::change_job j) { submit(std::move(j)); });
 }
 
 void writer::drain() {

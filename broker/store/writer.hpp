@@ -81,8 +81,8 @@ class writer {
   /// which would wait for itself).
   [[nodiscard]] expected<bool, error> change(const env::change_job& j);
   /// Routes `e.transact` (every durable registry change of this process)
-  /// through `change`. `e` must be this writer's environment; undo with
-  /// `e.route_writes({})` before the writer stops.
+  /// through `change`, and `e.enqueue` to `submit`. `e` must be this writer's environment; undo
+  /// with `e.route_writes({})` before the writer stops.
   void route_to(env& e);
   /// Blocks until every job submitted before the call has been committed.
   void drain();
