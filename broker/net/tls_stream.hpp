@@ -92,7 +92,7 @@ class tls_stream {
   /// Ciphertext read from the socket at once.
   static constexpr std::size_t read_chunk = 16 * 1024 + 512;
   /// Plaintext encrypted by one `async_write_some`.
-  static constexpr std::size_t write_chunk = 64 * 1024;
+  static constexpr std::size_t write_chunk = std::size_t{64} * 1024;
 
   /// A server session of `ctx` over `next` (a connected TCP stream).
   tls_stream(next_layer_type next, std::shared_ptr<const tls::tls_context> ctx);
