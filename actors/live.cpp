@@ -60,23 +60,13 @@ std::string to_json(const std::function<void(admin::json_writer&)>& body) {
 
 // -- viewer -------------------------------------------------------------------
 
+/// A viewer's state and commands; the WebSocket I/O is `ws_viewer`'s, one
+/// per stream type (HTTP or HTTPS).
 class live_hub::viewer : public std::enable_shared_from_this<viewer> {
  public:
-  viewer(std::weak_ptr<live_hub> hub, beast::tcp_stream stream, std::string who)
-      : hub_(std::move(hub)), ws_(std::move(stream)), who_(std::move(who)) {}
-
-  void start(admin::request req) {
-    beast::get_lowest_layer(ws_).expires_never();
-    ws_.set_option(websocket::stream_base::timeout::suggested(beast::role_type::server));
-    ws_.read_message_max(64 * 1024);
-    auto r = std::make_shared<admin::request>(std::move(req));
-    ws_.async_accept(*r, [self = shared_from_this(), r](beast::error_code ec) {
-      if (ec)
-        return self->closed("handshake: " + ec.message());
-      IOTB_LOG(info, "admin") << self->who_ << " opened the live WebSocket";
-      self->read();
-    });
-  }
+  viewer(std::weak_ptr<live_hub> hub, std::string who)
+      : hub_(std::move(hub)), who_(std::move(who)) {}
+  virtual ~viewer() = default;
 
   /// Queues a frame (any thread); dropped and counted when the queue is full.
   void push(std::string frame) {
@@ -93,16 +83,11 @@ class live_hub::viewer : public std::enable_shared_from_this<viewer> {
       return;
     writing_ = true;
     lk.unlock();
-    boost::asio::post(ws_.get_executor(), [self = shared_from_this()] { self->write_next(); });
+    wake();
   }
 
-  void close() {
-    boost::asio::post(ws_.get_executor(), [self = shared_from_this()] {
-      beast::error_code ec;
-      beast::get_lowest_layer(self->ws_).close();
-      (void)ec;
-    });
-  }
+  /// Closes the connection (any thread).
+  virtual void close() = 0;
 
   // What the viewer subscribed to (read by the tap under mu_).
   [[nodiscard]] bool wants_metrics() const {
@@ -125,17 +110,9 @@ class live_hub::viewer : public std::enable_shared_from_this<viewer> {
     return filter_;
   }
 
- private:
-  void read() {
-    ws_.async_read(buf_, [self = shared_from_this()](beast::error_code ec, std::size_t) {
-      if (ec)
-        return self->closed(ec == websocket::error::closed ? "closed" : ec.message());
-      auto text = beast::buffers_to_string(self->buf_.data());
-      self->buf_.consume(self->buf_.size());
-      self->on_command(text);
-      self->read();
-    });
-  }
+ protected:
+  /// Starts writing the queue (any thread; called once while idle).
+  virtual void wake() = 0;
 
   void on_command(std::string_view text) {
     rapidjson::Document d;
@@ -210,14 +187,16 @@ class live_hub::viewer : public std::enable_shared_from_this<viewer> {
     });
   }
 
-  void write_next() {
+  /// Moves the next frame into `current_`; false when there is none (the
+  /// writer goes idle) or the viewer closed.
+  bool next_frame() {
     std::unique_lock lk(mu_);
     if (closed_)
-      return;
+      return false;
     if (queue_.empty()) {
       if (dropped_ == 0) {
         writing_ = false;
-        return;
+        return false;
       }
       auto n = std::exchange(dropped_, 0);
       queue_.push_back(to_json([&](admin::json_writer& w) {
@@ -230,14 +209,7 @@ class live_hub::viewer : public std::enable_shared_from_this<viewer> {
     current_ = std::move(queue_.front());
     queue_.pop_front();
     queued_bytes_ -= current_.size();
-    lk.unlock();
-    ws_.text(true);
-    ws_.async_write(boost::asio::buffer(current_),
-                    [self = shared_from_this()](beast::error_code ec, std::size_t) {
-                      if (ec)
-                        return self->closed(ec.message());
-                      self->write_next();
-                    });
+    return true;
   }
 
   void closed(const std::string& why) {
@@ -256,9 +228,7 @@ class live_hub::viewer : public std::enable_shared_from_this<viewer> {
   friend class live_hub;
 
   std::weak_ptr<live_hub> hub_;
-  websocket::stream<beast::tcp_stream> ws_;
   std::string who_;
-  beast::flat_buffer buf_;
   std::string current_;    // being written
   mutable std::mutex mu_;  // a leaf: guards everything below
   std::deque<std::string> queue_;
@@ -273,6 +243,72 @@ class live_hub::viewer : public std::enable_shared_from_this<viewer> {
   std::string bad_;
 };
 
+namespace {
+
+/// A viewer's WebSocket over `Stream` (`beast::tcp_stream` or
+/// `net::tls_stream`), on the admin connection's strand.
+template <class Stream>
+class ws_viewer final : public live_hub::viewer {
+ public:
+  ws_viewer(std::weak_ptr<live_hub> hub, Stream stream, std::string who)
+      : viewer(std::move(hub), std::move(who)), ws_(std::move(stream)) {}
+
+  void start(admin::request req) {
+    beast::get_lowest_layer(ws_).expires_never();
+    ws_.set_option(websocket::stream_base::timeout::suggested(beast::role_type::server));
+    ws_.read_message_max(64 * 1024);
+    auto r = std::make_shared<admin::request>(std::move(req));
+    ws_.async_accept(*r, [self = self(), r](beast::error_code ec) {
+      if (ec)
+        return self->closed("handshake: " + ec.message());
+      IOTB_LOG(info, "admin") << self->who_ << " opened the live WebSocket";
+      self->read();
+    });
+  }
+
+  void close() override {
+    boost::asio::post(ws_.get_executor(),
+                      [self = self()] { beast::get_lowest_layer(self->ws_).close(); });
+  }
+
+ private:
+  std::shared_ptr<ws_viewer> self() {
+    return std::static_pointer_cast<ws_viewer>(shared_from_this());
+  }
+
+  void wake() override {
+    boost::asio::post(ws_.get_executor(), [self = self()] { self->write_next(); });
+  }
+
+  void read() {
+    ws_.async_read(buf_, [self = self()](beast::error_code ec, std::size_t) {
+      if (ec)
+        return self->closed(ec == websocket::error::closed ? "closed" : ec.message());
+      auto text = beast::buffers_to_string(self->buf_.data());
+      self->buf_.consume(self->buf_.size());
+      self->on_command(text);
+      self->read();
+    });
+  }
+
+  void write_next() {
+    if (!next_frame())
+      return;
+    ws_.text(true);
+    ws_.async_write(boost::asio::buffer(current_),
+                    [self = self()](beast::error_code ec, std::size_t) {
+                      if (ec)
+                        return self->closed(ec.message());
+                      self->write_next();
+                    });
+  }
+
+  websocket::stream<Stream> ws_;
+  beast::flat_buffer buf_;
+};
+
+}  // namespace
+
 // -- hub ----------------------------------------------------------------------
 
 live_hub::live_hub(context_ptr ctx, boost::asio::io_context& ioc, admin::identity& ids)
@@ -280,7 +316,8 @@ live_hub::live_hub(context_ptr ctx, boost::asio::io_context& ioc, admin::identit
 
 live_hub::~live_hub() = default;
 
-bool live_hub::upgrade(admin::request& req, beast::tcp_stream& stream, const std::string& remote) {
+template <class Stream>
+bool live_hub::upgrade(admin::request& req, Stream& stream, const std::string& remote) {
   auto target = admin::parse_target(req.target());
   if (!target || target->segments != std::vector<std::string>{"api", "v1", "ws"})
     return false;  // the HTTP server answers 404
@@ -293,8 +330,8 @@ bool live_hub::upgrade(admin::request& req, beast::tcp_stream& stream, const std
     IOTB_LOG_EVENT(info, "admin") << remote << " live WebSocket refused: " << who.error().message;
     return false;  // answered 401 by the request handler
   }
-  auto v = std::make_shared<viewer>(weak_from_this(), std::move(stream),
-                                    who->audit_name() + "@" + remote);
+  auto v = std::make_shared<ws_viewer<Stream>>(weak_from_this(), std::move(stream),
+                                               who->audit_name() + "@" + remote);
   {
     std::lock_guard lk(mu_);
     if (stopped_)
@@ -304,6 +341,9 @@ bool live_hub::upgrade(admin::request& req, beast::tcp_stream& stream, const std
   v->start(std::move(req));
   return true;
 }
+
+template bool live_hub::upgrade(admin::request&, beast::tcp_stream&, const std::string&);
+template bool live_hub::upgrade(admin::request&, net::tls_stream&, const std::string&);
 
 void live_hub::forget(viewer* v) {
   {

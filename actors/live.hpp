@@ -29,6 +29,8 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 
+#include "broker/net/tls_stream.hpp"
+
 #include "actors/context.hpp"
 #include "broker/admin/http_server.hpp"
 
@@ -47,8 +49,11 @@ class live_hub : public std::enable_shared_from_this<live_hub> {
   live_hub(context_ptr ctx, boost::asio::io_context& ioc, admin::identity& ids);
   ~live_hub();
 
-  /// The admin server's upgrade hook: takes `/api/v1/ws` requests.
-  bool upgrade(admin::request& req, boost::beast::tcp_stream& stream, const std::string& remote);
+  /// The admin server's upgrade hook: takes `/api/v1/ws` requests over
+  /// HTTP (`Stream` = `boost::beast::tcp_stream`) or HTTPS
+  /// (`net::tls_stream`); both are instantiated in live.cpp.
+  template <class Stream>
+  bool upgrade(admin::request& req, Stream& stream, const std::string& remote);
 
   /// Starts the once-a-second tick (metrics, registry events).
   void start();
@@ -77,5 +82,9 @@ class live_hub : public std::enable_shared_from_this<live_hub> {
   std::uint64_t change_seq_ = 0;  // registry change feed (timer only)
   bool stopped_ = false;
 };
+
+extern template bool live_hub::upgrade(admin::request&, boost::beast::tcp_stream&,
+                                       const std::string&);
+extern template bool live_hub::upgrade(admin::request&, net::tls_stream&, const std::string&);
 
 }  // namespace iotb::actors

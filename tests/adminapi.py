@@ -26,7 +26,8 @@ class Api:
         for k, v in (headers or {}).items():
             req.add_header(k, v)
         try:
-            with urllib.request.urlopen(req, timeout=timeout) as r:
+            with urllib.request.urlopen(req, timeout=timeout,
+                                        context=self.broker.admin_ssl) as r:
                 status, text, hdrs = r.status, r.read(), r.headers
         except urllib.error.HTTPError as e:
             status, text, hdrs = e.code, e.read(), e.headers

@@ -61,8 +61,12 @@ class Broker:
         if "--admin" not in extra_args:
             wait_port(self.admin_port, self.proc)
 
+    # An ssl.SSLContext when the admin listener speaks HTTPS (--admin-tls).
+    admin_ssl = None
+
     def admin_url(self, path=""):
-        return "http://127.0.0.1:%d%s" % (self.admin_port, path)
+        scheme = "https" if self.admin_ssl else "http"
+        return "%s://127.0.0.1:%d%s" % (scheme, self.admin_port, path)
 
     def initial_admin_password(self):
         """The password of 'admin', written at the first start."""

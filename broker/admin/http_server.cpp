@@ -7,6 +7,7 @@
 #include <boost/asio/bind_executor.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/strand.hpp>
+#include <boost/asio/write.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http/error.hpp>
 #include <boost/beast/http/parser.hpp>
@@ -15,6 +16,7 @@
 #include <boost/beast/websocket/rfc6455.hpp>
 
 #include "broker/log/log.hpp"
+#include "broker/net/tls_stream.hpp"
 
 namespace iotb::admin {
 
@@ -36,62 +38,163 @@ struct responder::state {
   ~state();
 };
 
-/// One client connection; lives on its own strand.
+/// What the responder and `stop()` need of a connection, whatever its
+/// stream.
 class http_server::connection : public std::enable_shared_from_this<connection> {
  public:
-  connection(std::shared_ptr<http_server> srv, tcp::socket sock)
+  virtual ~connection() = default;
+  /// Starts the connection (after registering it).
+  virtual void start() = 0;
+  /// Closes the socket (any thread).
+  virtual void close() = 0;
+  /// Writes `r` in answer to the current request (on the strand).
+  virtual void answer(response r) = 0;
+  [[nodiscard]] virtual asio::any_io_executor executor() = 0;
+};
+
+namespace {
+
+// What differs between HTTP and HTTPS connections: how a connection opens
+// and how it ends its sending side. Everything else is the same code.
+
+/// Plain TCP has no handshake.
+template <class Handler>
+void async_open(beast::tcp_stream& s, Handler&& h) {
+  asio::post(s.get_executor(), [h = std::forward<Handler>(h)]() mutable { h(error_code{}); });
+}
+/// TLS: the server handshake.
+template <class Handler>
+void async_open(net::tls_stream& s, Handler&& h) {
+  s.async_handshake(std::forward<Handler>(h));
+}
+
+/// Plain TCP: FIN.
+template <class Handler>
+void async_end_send(beast::tcp_stream& s, Handler&& h) {
+  error_code ignored;
+  s.socket().shutdown(tcp::socket::shutdown_send, ignored);
+  asio::post(s.get_executor(), [h = std::forward<Handler>(h)]() mutable { h(error_code{}); });
+}
+/// TLS: close_notify, then FIN.
+template <class Handler>
+void async_end_send(net::tls_stream& s, Handler&& h) {
+  s.async_shutdown([&s, h = std::forward<Handler>(h)](error_code ec) mutable {
+    error_code ignored;
+    s.next_layer().socket().shutdown(tcp::socket::shutdown_send, ignored);
+    h(ec);
+  });
+}
+
+}  // namespace
+
+/// One client connection over `Stream`; lives on its own strand.
+template <class Stream>
+class http_server::basic_connection final : public http_server::connection {
+ public:
+  basic_connection(std::shared_ptr<http_server> srv, Stream stream)
       : srv_(std::move(srv)),
-        stream_(std::move(sock)),
+        stream_(std::move(stream)),
         buffer_(srv_->limits_.max_header_bytes + 4096) {
     error_code ec;
-    auto ep = stream_.socket().remote_endpoint(ec);
+    auto ep = lowest().socket().remote_endpoint(ec);
     remote_ = ec ? std::string("?") : ep.address().to_string();
   }
-  ~connection() {
+  ~basic_connection() override {
     std::lock_guard lk(srv_->conns_->mu);
     srv_->conns_->open.erase(this);
     srv_->stats_.open.fetch_sub(1);
   }
 
-  void start() {
+  void start() override {
     {
       std::lock_guard lk(srv_->conns_->mu);
       srv_->conns_->open.emplace(this, weak_from_this());
     }
-    asio::dispatch(stream_.get_executor(), [self = shared_from_this()] { self->read(); });
-  }
-
-  /// Closes the socket (any thread).
-  void close() {
-    asio::post(stream_.get_executor(), [self = shared_from_this()] {
-      if (!self->upgraded_)
-        self->stream_.close();
+    asio::dispatch(stream_.get_executor(), [self = self()] {
+      // The handshake counts against the time of the first request.
+      self->lowest().expires_after(self->srv_->limits_.request_timeout);
+      async_open(self->stream_, [self](error_code ec) {
+        if (ec)
+          return self->on_open_error(ec);
+        self->read();
+      });
     });
   }
 
-  /// Writes `r` in answer to the current request (on the strand).
-  void answer(response r) {
+  void close() override {
+    asio::post(stream_.get_executor(), [self = self()] {
+      if (!self->upgraded_)
+        self->lowest().close();
+    });
+  }
+
+  void answer(response r) override {
     if (upgraded_ || closed_)
       return;
     r.version(version_);
     r.keep_alive(keep_alive_ && !srv_->stopped_.load());
     r.set(http::field::server, "iotbroker");
     r.prepare_payload();
-    write(std::move(r), !r.keep_alive());
+    bool close_after = !r.keep_alive();  // read before `r` is moved from
+    write(std::move(r), close_after);
   }
 
-  const std::string& remote() const noexcept { return remote_; }
-  asio::any_io_executor executor() { return stream_.get_executor(); }
+  asio::any_io_executor executor() override { return stream_.get_executor(); }
 
  private:
+  std::shared_ptr<basic_connection> self() {
+    return std::static_pointer_cast<basic_connection>(shared_from_this());
+  }
+  beast::tcp_stream& lowest() { return beast::get_lowest_layer(stream_); }
+
+  /// The TLS handshake failed (a plain stream never fails to open).
+  void on_open_error(error_code ec) {
+    if (ec == beast::error::timeout) {
+      srv_->stats_.timeouts.fetch_add(1);
+      IOTB_LOG_EVENT(info, "admin")
+          << "closed " << remote_ << ": TLS handshake not complete within "
+          << srv_->limits_.request_timeout.count() << " ms";
+      lowest().close();
+      return;
+    }
+    if (ec.category() != net::tls_stream_category()) {
+      lowest().close();  // a client that left (a port scan), a reset, stop()
+      return;
+    }
+    srv_->stats_.bad_requests.fetch_add(1);
+    if (ec != net::tls_stream_errc::plaintext_http) {
+      IOTB_LOG_EVENT(info, "admin")
+          << "closed " << remote_ << ": " << ec.message() << " (" << tls_error(stream_) << ")";
+      lowest().close();
+      return;
+    }
+    IOTB_LOG_EVENT(info, "admin") << "refused " << remote_
+                                  << ": plaintext HTTP on the HTTPS port (400)";
+    static constexpr std::string_view plain =
+        "HTTP/1.1 400 Bad Request\r\nContent-Type: application/json\r\n"
+        "Connection: close\r\nContent-Length: 71\r\n\r\n"
+        R"({"code":"https_required","message":"this port speaks HTTPS, not HTTP."})";
+    static_assert(plain.size() - plain.find("\r\n\r\n") - 4 == 71);
+    closed_ = true;
+    lowest().expires_after(srv_->limits_.write_timeout);
+    asio::async_write(lowest(), asio::buffer(plain.data(), plain.size()),
+                      [self = self()](error_code, std::size_t) {
+                        error_code ignored;
+                        self->lowest().socket().shutdown(tcp::socket::shutdown_send, ignored);
+                        self->lowest().expires_after(std::chrono::seconds{1});
+                        self->drain_lowest();
+                      });
+  }
+  static std::string_view tls_error(beast::tcp_stream&) { return {}; }
+  static std::string_view tls_error(net::tls_stream& s) { return s.error(); }
+
   void read() {
     parser_.emplace();
     parser_->header_limit(static_cast<std::uint32_t>(srv_->limits_.max_header_bytes));
     parser_->body_limit(srv_->limits_.max_body_bytes);
-    stream_.expires_after(srv_->limits_.request_timeout);
-    http::async_read(
-        stream_, buffer_, *parser_,
-        [self = shared_from_this()](error_code ec, std::size_t) { self->on_read(ec); });
+    lowest().expires_after(srv_->limits_.request_timeout);
+    http::async_read(stream_, buffer_, *parser_,
+                     [self = self()](error_code ec, std::size_t) { self->on_read(ec); });
   }
 
   void on_read(error_code ec) {
@@ -102,11 +205,11 @@ class http_server::connection : public std::enable_shared_from_this<connection> 
     srv_->stats_.requests.fetch_add(1);
     auto req = parser_->release();
     parser_.reset();
-    stream_.expires_never();
+    lowest().expires_never();
     version_ = req.version();
     keep_alive_ = req.keep_alive();
-    if (srv_->upgrade_ && beast::websocket::is_upgrade(req) &&
-        srv_->upgrade_(req, stream_, remote_)) {
+    const auto& hook = srv_->upgrade_hook<Stream>();
+    if (hook && beast::websocket::is_upgrade(req) && hook(req, stream_, remote_)) {
       upgraded_ = true;
       return;
     }
@@ -120,14 +223,14 @@ class http_server::connection : public std::enable_shared_from_this<connection> 
     bool got_some = parser_ && parser_->got_some();
     if (ec == http::error::end_of_stream || ec == asio::error::operation_aborted ||
         (ec == beast::error::timeout && !got_some)) {
-      stream_.close();  // a client that left, an idle keep-alive, stop()
+      lowest().close();  // a client that left, an idle keep-alive, stop()
       return;
     }
     if (ec == beast::error::timeout) {
       srv_->stats_.timeouts.fetch_add(1);
       IOTB_LOG_EVENT(info, "admin") << "closed " << remote_ << ": request not complete within "
                                     << srv_->limits_.request_timeout.count() << " ms";
-      stream_.close();
+      lowest().close();
       return;
     }
     if (ec == http::error::header_limit || ec == http::error::buffer_overflow) {
@@ -143,13 +246,16 @@ class http_server::connection : public std::enable_shared_from_this<connection> 
     if (ec.category() == http::make_error_code(http::error::end_of_stream).category() ||
         ec == http::error::partial_message) {
       if (ec == http::error::partial_message) {  // the client left mid-request
-        stream_.close();
+        lowest().close();
         return;
       }
       refuse(http::status::bad_request, "bad_request", "malformed request: " + ec.message());
       return;
     }
-    stream_.close();  // connection reset and the like
+    if (ec.category() == net::tls_stream_category())
+      IOTB_LOG_EVENT(info, "admin")
+          << "closed " << remote_ << ": " << ec.message() << " (" << tls_error(stream_) << ")";
+    lowest().close();  // connection reset, a bad TLS record and the like
   }
 
   /// Answers a refusal with `{"code","message"}` and closes.
@@ -167,40 +273,38 @@ class http_server::connection : public std::enable_shared_from_this<connection> 
 
   void write(response r, bool close_after) {
     auto msg = std::make_shared<response>(std::move(r));
-    stream_.expires_after(srv_->limits_.write_timeout);
-    http::async_write(stream_, *msg,
-                      [self = shared_from_this(), msg, close_after](error_code ec, std::size_t) {
-                        if (ec) {
-                          self->stream_.close();
-                        } else if (close_after) {
-                          self->linger_close();
-                        } else {
-                          self->read();
-                        }
-                      });
+    lowest().expires_after(srv_->limits_.write_timeout);
+    http::async_write(stream_, *msg, [self = self(), msg, close_after](error_code ec, std::size_t) {
+      if (ec) {
+        self->lowest().close();
+      } else if (close_after) {
+        self->linger_close();
+      } else {
+        self->read();
+      }
+    });
   }
 
-  /// Half-closes, then reads and discards what the client still sends (up
-  /// to one second), so that it sees the answer instead of a reset.
+  /// Ends the sending side, then reads and discards what the client still
+  /// sends (up to one second), so that it sees the answer instead of a
+  /// reset.
   void linger_close() {
     closed_ = true;
-    error_code ignored;
-    stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
-    stream_.expires_after(std::chrono::seconds{1});
-    drain();
+    lowest().expires_after(std::chrono::seconds{1});
+    async_end_send(stream_, [self = self()](error_code) { self->drain_lowest(); });
   }
-  void drain() {
-    stream_.async_read_some(asio::buffer(scratch_),
-                            [self = shared_from_this()](error_code ec, std::size_t) {
-                              if (ec)
-                                self->stream_.close();
-                              else
-                                self->drain();
-                            });
+  /// Reads the raw socket until the client closes or the timer fires.
+  void drain_lowest() {
+    lowest().async_read_some(asio::buffer(scratch_), [self = self()](error_code ec, std::size_t) {
+      if (ec)
+        self->lowest().close();
+      else
+        self->drain_lowest();
+    });
   }
 
   std::shared_ptr<http_server> srv_;
-  beast::tcp_stream stream_;
+  Stream stream_;
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
   std::string remote_;
@@ -210,6 +314,29 @@ class http_server::connection : public std::enable_shared_from_this<connection> 
   bool closed_ = false;
   char scratch_[4096];
 };
+
+template <>
+const basic_upgrade_handler<beast::tcp_stream>& http_server::upgrade_hook<beast::tcp_stream>()
+    const noexcept {
+  return upgrade_plain_;
+}
+template <>
+const basic_upgrade_handler<net::tls_stream>& http_server::upgrade_hook<net::tls_stream>()
+    const noexcept {
+  return upgrade_tls_;
+}
+
+void http_server::serve(tcp::socket sock) {
+  if (tls_) {
+    std::make_shared<basic_connection<net::tls_stream>>(
+        shared_from_this(), net::tls_stream(beast::tcp_stream(std::move(sock)), tls_))
+        ->start();
+  } else {
+    std::make_shared<basic_connection<beast::tcp_stream>>(shared_from_this(),
+                                                          beast::tcp_stream(std::move(sock)))
+        ->start();
+  }
+}
 
 // -- responder ------------------------------------------------------------------
 
@@ -242,10 +369,9 @@ response json_response(http::status status, std::string body, unsigned version) 
   return r;
 }
 
-expected<std::shared_ptr<http_server>, std::string> http_server::open(asio::io_context& ioc,
-                                                                      const tcp::endpoint& ep,
-                                                                      http_limits limits,
-                                                                      request_handler handler) {
+expected<std::shared_ptr<http_server>, std::string> http_server::open(
+    asio::io_context& ioc, const tcp::endpoint& ep, http_limits limits, request_handler handler,
+    std::shared_ptr<const tls::tls_context> tls) {
   tcp::acceptor acc(asio::make_strand(ioc));
   error_code ec;
   auto where = [&] {
@@ -258,15 +384,17 @@ expected<std::shared_ptr<http_server>, std::string> http_server::open(asio::io_c
     return unexpected{where()};
   if (acc.listen(asio::socket_base::max_listen_connections, ec); ec)
     return unexpected{where()};
-  return std::make_shared<http_server>(ioc, std::move(acc), limits, std::move(handler));
+  return std::make_shared<http_server>(ioc, std::move(acc), limits, std::move(handler),
+                                       std::move(tls));
 }
 
 http_server::http_server(asio::io_context& ioc, tcp::acceptor acceptor, http_limits limits,
-                         request_handler handler)
+                         request_handler handler, std::shared_ptr<const tls::tls_context> tls)
     : ioc_(ioc),
       acceptor_(std::move(acceptor)),
       limits_(limits),
       handler_(std::move(handler)),
+      tls_(std::move(tls)),
       conns_(std::make_shared<registry>()) {
   error_code ec;
   port_ = acceptor_.local_endpoint(ec).port();
@@ -312,12 +440,14 @@ void http_server::accept() {
             "HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\n"
             "Connection: close\r\nContent-Length: 55\r\n\r\n"
             R"({"code":"unavailable","message":"too many connections"})";
-        sock.non_blocking(true, ignored);
-        sock.write_some(asio::buffer(busy.data(), busy.size()), ignored);
+        if (!self->tls_) {  // a TLS client could not read a plaintext answer
+          sock.non_blocking(true, ignored);
+          sock.write_some(asio::buffer(busy.data(), busy.size()), ignored);
+        }
         sock.close(ignored);
       } else {
         self->stats_.open.fetch_add(1);
-        std::make_shared<connection>(self, std::move(sock))->start();
+        self->serve(std::move(sock));
       }
     }
     self->accept();

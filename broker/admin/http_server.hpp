@@ -27,6 +27,14 @@
 /// WebSocket: a request for which `beast::websocket::is_upgrade` holds is
 /// given, with the connection's stream, to the upgrade handler (if set and
 /// it accepts the request); the HTTP server then forgets the connection.
+///
+/// HTTPS: given a TLS context, every connection is `net::tls_stream` (the
+/// broker's BoringSSL engine over the TCP stream) instead of a bare
+/// `beast::tcp_stream`; the HTTP code is the same template over either
+/// stream. The handshake runs within `request_timeout`; a failed handshake
+/// closes the connection with a (rate-limited) log line, and a plaintext
+/// HTTP request on the TLS port is answered `400` in plaintext, then
+/// closed. Header, body and time limits apply to the decrypted stream.
 
 #include <atomic>
 #include <chrono>
@@ -41,7 +49,12 @@
 #include <boost/beast/http/message.hpp>
 #include <boost/beast/http/string_body.hpp>
 
+#include "broker/net/tls_stream.hpp"
 #include "broker/util/expected.hpp"
+
+namespace iotb::tls {
+class tls_context;
+}  // namespace iotb::tls
 
 namespace iotb::admin {
 
@@ -86,9 +99,12 @@ using request_handler = std::function<void(request&& req, responder res)>;
 /// Takes over a WebSocket upgrade request with its stream (on the
 /// connection's strand). Returns false to decline (the server then passes
 /// the request to the request handler, which answers it like any other).
-/// When it returns true it owns `stream` (and must answer on it).
-using upgrade_handler =
-    std::function<bool(request& req, boost::beast::tcp_stream& stream, const std::string& remote)>;
+/// When it returns true it owns `stream` (moves from it, and must answer
+/// on it). `Stream` is `boost::beast::tcp_stream` (HTTP) or
+/// `net::tls_stream` (HTTPS).
+template <class Stream>
+using basic_upgrade_handler =
+    std::function<bool(request& req, Stream& stream, const std::string& remote)>;
 
 /// Counters (for tests and metrics).
 struct http_stats {
@@ -104,14 +120,23 @@ struct http_stats {
 class http_server : public std::enable_shared_from_this<http_server> {
  public:
   /// Binds `ep` on `ioc` (port 0 picks a free port: see `port()`). Nothing
-  /// is accepted before `start()`. Errors: a text naming the address
-  /// ("127.0.0.1:18083: Address already in use").
+  /// is accepted before `start()`. With `tls` (a server context) it serves
+  /// HTTPS only. Errors: a text naming the address ("127.0.0.1:18083:
+  /// Address already in use").
   [[nodiscard]] static expected<std::shared_ptr<http_server>, std::string> open(
       boost::asio::io_context& ioc, const boost::asio::ip::tcp::endpoint& ep, http_limits limits,
-      request_handler handler);
+      request_handler handler, std::shared_ptr<const tls::tls_context> tls = nullptr);
 
-  /// Sets the WebSocket upgrade hook; call before `start()`.
-  void set_upgrade_handler(upgrade_handler h) { upgrade_ = std::move(h); }
+  /// Sets the WebSocket upgrade hook; call before `start()`. `h` must be
+  /// callable as a `basic_upgrade_handler` of both stream types (a generic
+  /// lambda taking `auto& stream`).
+  template <class F>
+  void set_upgrade_handler(F h) {
+    upgrade_plain_ = h;
+    upgrade_tls_ = std::move(h);
+  }
+  /// True when serving HTTPS.
+  [[nodiscard]] bool secure() const noexcept { return tls_ != nullptr; }
   /// Starts accepting (any thread).
   void start();
   /// Stops accepting and closes every open connection (any thread;
@@ -124,19 +149,29 @@ class http_server : public std::enable_shared_from_this<http_server> {
 
   /// Public for make_shared; use `open`.
   http_server(boost::asio::io_context& ioc, boost::asio::ip::tcp::acceptor acceptor,
-              http_limits limits, request_handler handler);
+              http_limits limits, request_handler handler,
+              std::shared_ptr<const tls::tls_context> tls);
   ~http_server();
 
   class connection;
+  template <class Stream>
+  class basic_connection;
 
  private:
   void accept();
+  /// Starts serving an accepted socket (plain or TLS).
+  void serve(boost::asio::ip::tcp::socket sock);
+  /// The upgrade hook for connections over `Stream`.
+  template <class Stream>
+  [[nodiscard]] const basic_upgrade_handler<Stream>& upgrade_hook() const noexcept;
 
   boost::asio::io_context& ioc_;
   boost::asio::ip::tcp::acceptor acceptor_;
   http_limits limits_;
   request_handler handler_;
-  upgrade_handler upgrade_;
+  std::shared_ptr<const tls::tls_context> tls_;
+  basic_upgrade_handler<boost::beast::tcp_stream> upgrade_plain_;
+  basic_upgrade_handler<net::tls_stream> upgrade_tls_;
   std::uint16_t port_ = 0;
   http_stats stats_;
   std::atomic<bool> stopped_{false};
@@ -144,6 +179,8 @@ class http_server : public std::enable_shared_from_this<http_server> {
   struct registry;
   std::shared_ptr<registry> conns_;
   friend class connection;
+  template <class Stream>
+  friend class basic_connection;
 };
 
 /// A JSON response: `status`, `Content-Type: application/json`, `body`.

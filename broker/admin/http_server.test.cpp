@@ -7,6 +7,13 @@
 #include <boost/asio/connect.hpp>
 #include <boost/asio/read.hpp>
 #include <boost/asio/write.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/http/read.hpp>
+#include <boost/beast/http/write.hpp>
+
+#include "broker/tls/cert.hpp"
+#include "broker/tls/engine.hpp"
+#include "broker/util/temp_dir.hpp"
 
 namespace iotb::admin {
 namespace {
@@ -18,20 +25,24 @@ using namespace std::chrono_literals;
 /// A server on a loopback port, run by one thread.
 class HttpServerTest : public ::testing::Test {
  protected:
-  void start(http_limits limits, request_handler h) {
-    auto s =
-        http_server::open(ioc_, {asio::ip::make_address("127.0.0.1"), 0}, limits, std::move(h));
+  void start(http_limits limits, request_handler h,
+             std::shared_ptr<const tls::tls_context> tls = nullptr) {
+    auto s = http_server::open(ioc_, {asio::ip::make_address("127.0.0.1"), 0}, limits, std::move(h),
+                               std::move(tls));
     ASSERT_TRUE(s) << s.error();
     server_ = *s;
     server_->start();
     thread_ = std::thread([this] { ioc_.run(); });
   }
-  void start_echo(http_limits limits = {}) {
-    start(limits, [](request&& req, responder res) {
-      res.send(json_response(http::status::ok,
-                             "{\"target\":\"" + std::string(req.target()) +
-                                 "\",\"size\":" + std::to_string(req.body().size()) + "}"));
-    });
+  void start_echo(http_limits limits = {}, std::shared_ptr<const tls::tls_context> tls = nullptr) {
+    start(
+        limits,
+        [](request&& req, responder res) {
+          res.send(json_response(http::status::ok,
+                                 "{\"target\":\"" + std::string(req.target()) +
+                                     "\",\"size\":" + std::to_string(req.body().size()) + "}"));
+        },
+        std::move(tls));
   }
   void TearDown() override {
     if (server_)
@@ -213,12 +224,12 @@ TEST_F(HttpServerTest, UpgradeRequestsGoToTheHook) {
       [](request&&, responder res) { res.send(json_response(http::status::not_found, "{}")); });
   ASSERT_TRUE(s);
   server_ = *s;
-  server_->set_upgrade_handler([&](request& req, boost::beast::tcp_stream& st, const std::string&) {
+  server_->set_upgrade_handler([&](request& req, auto& st, const std::string&) {
     if (req.target() != "/ws")
       return false;
     hooked = true;
     boost::system::error_code ec;
-    st.socket().close(ec);
+    boost::beast::get_lowest_layer(st).socket().close(ec);
     return true;
   });
   server_->start();
@@ -234,6 +245,58 @@ TEST_F(HttpServerTest, UpgradeRequestsGoToTheHook) {
   auto b = connect();
   exchange(b, buf, true);
   EXPECT_TRUE(hooked);
+}
+
+TEST_F(HttpServerTest, HttpsServesRequestsWithTheSameLimits) {
+  temp_dir dir("iotb-https");
+  const std::string cert = dir / "cert.pem", key = dir / "key.pem";
+  ASSERT_TRUE(tls::make_self_signed(cert, key, {}));
+  tls::server_options so;
+  so.cert_file = cert;
+  so.key_file = key;
+  auto sctx = tls::tls_context::make_server(so);
+  ASSERT_TRUE(sctx) << sctx.error();
+  tls::client_options co;
+  co.ca_file = cert;
+  co.server_name = "127.0.0.1";
+  auto cctx = tls::tls_context::make_client(co);
+  ASSERT_TRUE(cctx) << cctx.error();
+  http_limits l;
+  l.max_body_bytes = 1000;
+  start_echo(l, *sctx);
+  EXPECT_TRUE(server_->secure());
+
+  net::tls_stream c(boost::beast::tcp_stream(connect()), *cctx);
+  boost::system::error_code ec = asio::error::would_block;
+  c.async_handshake([&](boost::system::error_code e) { ec = e; });
+  client_ctx_.run();
+  client_ctx_.restart();
+  ASSERT_FALSE(ec) << ec.message() << " " << c.error();
+  auto roundtrip = [&](http::verb v, std::string body) {
+    request req{v, "/a", 11};
+    req.set(http::field::host, "x");
+    req.body() = std::move(body);
+    req.prepare_payload();
+    boost::beast::flat_buffer buf;
+    response res;
+    http::async_write(c, req, [](boost::system::error_code, std::size_t) {});
+    http::async_read(c, buf, res, [&](boost::system::error_code e, std::size_t) { ec = e; });
+    client_ctx_.run();
+    client_ctx_.restart();
+    return res;
+  };
+  auto ok = roundtrip(http::verb::get, "");
+  ASSERT_FALSE(ec) << ec.message();
+  EXPECT_EQ(ok.result(), http::status::ok);
+  EXPECT_EQ(ok.body(), R"({"target":"/a","size":0})");
+  auto big = roundtrip(http::verb::post, std::string(5000, 'x'));
+  EXPECT_EQ(big.result(), http::status::payload_too_large);
+
+  // Plaintext HTTP on the HTTPS port: a plaintext 400, then close.
+  auto p = connect();
+  auto r = exchange(p, "GET / HTTP/1.1\r\nHost: x\r\n\r\n", true);
+  EXPECT_TRUE(r.starts_with("HTTP/1.1 400 Bad Request")) << r;
+  EXPECT_NE(r.find("https_required"), std::string::npos) << r;
 }
 
 }  // namespace

@@ -94,12 +94,14 @@ expected<std::unique_ptr<server>, std::string> server::open(asio::io_context& io
   // io_context): the handler reaches it through a guard `stop()` clears.
   auto guard = s->guard_;
   guard->self = s.get();
-  auto http = http_server::open(ioc, s->opts_.endpoint, s->opts_.http,
-                                [guard](request&& req, responder res) {
-                                  std::lock_guard lk(guard->mu);
-                                  if (guard->self)
-                                    guard->self->dispatch(std::move(req), std::move(res));
-                                });
+  auto http = http_server::open(
+      ioc, s->opts_.endpoint, s->opts_.http,
+      [guard](request&& req, responder res) {
+        std::lock_guard lk(guard->mu);
+        if (guard->self)
+          guard->self->dispatch(std::move(req), std::move(res));
+      },
+      s->opts_.tls);
   if (!http)
     return unexpected{http.error()};
   s->http_ = *http;

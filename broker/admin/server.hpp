@@ -44,6 +44,8 @@ struct server_options {
   boost::asio::ip::tcp::endpoint endpoint;  ///< port 0: any free port (tests)
   std::string data_dir;  ///< for `initial-admin-password`; empty: no initial admin
   http_limits http;
+  /// A server TLS context: serve HTTPS only (`--admin-tls`); null: HTTP.
+  std::shared_ptr<const tls::tls_context> tls;
   login_limits login;
   std::chrono::seconds token_ttl{std::chrono::hours{24}};
 

@@ -163,7 +163,8 @@ bool application::start() {
     l->start();
   if (admin_) {
     admin_->start();
-    IOTB_LOG(info, "main") << "listening: admin http://" << cfg_.admin.to_string() << "/api/v1";
+    IOTB_LOG(info, "main") << "listening: admin " << (cfg_.admin_tls ? "https" : "http") << "://"
+                           << cfg_.admin.to_string() << "/api/v1";
   }
   IOTB_LOG(info, "main") << "iotbroker " << IOTBROKER_VERSION << " ready (io threads "
                          << pool_->size() << ", workers " << (cfg_.workers ? cfg_.workers : cores())
@@ -231,8 +232,31 @@ bool application::open_listeners() {
 bool application::open_admin() {
   if (!cfg_.admin.enabled())
     return true;
-  auto a = admin::server::open(pool_->front(), ctx_->registry, cfg_.admin.host, cfg_.admin.port,
-                               cfg_.data_dir);
+  auto opts = admin::server_options::at(cfg_.admin.host, cfg_.admin.port, cfg_.data_dir);
+  if (!opts) {
+    IOTB_LOG(error, "main") << "cannot listen (admin): " << opts.error();
+    return false;
+  }
+  if (cfg_.admin_tls) {
+    if (cfg_.tls_cert.empty() || cfg_.tls_key.empty()) {
+      IOTB_LOG(error, "main") << "--admin-tls needs --tls-cert and --tls-key (make a development "
+                                 "pair with: iotbroker cert dev)";
+      return false;
+    }
+    // The broker's certificate, but no client-certificate request (--tls-ca
+    // is for devices): a browser would prompt for one on the console.
+    tls::server_options so;
+    so.cert_file = cfg_.tls_cert;
+    so.key_file = cfg_.tls_key;
+    so.cipher_list = cfg_.tls_ciphers;
+    auto tctx = tls::tls_context::make_server(so);
+    if (!tctx) {
+      IOTB_LOG(error, "main") << "admin TLS: " << tctx.error();
+      return false;
+    }
+    opts->tls = *tctx;
+  }
+  auto a = admin::server::open(pool_->front(), ctx_->registry, std::move(*opts));
   if (!a) {
     IOTB_LOG(error, "main") << "cannot listen (admin): " << a.error();
     return false;
@@ -244,8 +268,8 @@ bool application::open_admin() {
   // The live WebSocket; its trace tap is set before any client connects.
   live_ = std::make_shared<actors::live_hub>(ctx_, pool_->front(), admin_->ids());
   admin_->http().set_upgrade_handler(
-      [hub = live_](admin::request& req, boost::beast::tcp_stream& s, const std::string& remote) {
-        return hub->upgrade(req, s, remote);
+      [hub = live_](admin::request& req, auto& stream, const std::string& remote) {
+        return hub->upgrade(req, stream, remote);
       });
   admin_->route(admin::method::get, "/api/v1/ws", admin::access::read,
                 [](const std::shared_ptr<admin::api_call>& c) {

@@ -42,6 +42,8 @@ struct config {
   std::string ws_path = "/mqtt";  ///< the WebSocket upgrade path
   /// The admin API (SPEC §12); port 0 disables it.
   endpoint admin{"127.0.0.1", 18083};
+  /// The admin listener speaks HTTPS with `tls_cert`/`tls_key`.
+  bool admin_tls = false;
   std::string tls_cert;     ///< PEM certificate chain file
   std::string tls_key;      ///< PEM private key file
   std::string tls_ca;       ///< PEM CA file: verify client certificates

@@ -127,6 +127,9 @@ std::vector<setting> make_table() {
                                    "/metrics); port 0 disables it");
   admin.listener = false;  // not an MQTT listener: local mode stays
   t.push_back(std::move(admin));
+  t.push_back(bool_setting("admin-tls", &config::admin_tls,
+                           "serve the admin listener over HTTPS with --tls-cert/--tls-key "
+                           "(the broker refuses to start without them)"));
   t.push_back({"ws-path", "PATH", "WebSocket upgrade path",
                [](config& c, std::string_view v) -> std::optional<std::string> {
                  if (v.empty() || v.front() != '/')
