@@ -262,13 +262,13 @@ bool parse_property(parse_ctx& c, const rapidjson::Value& v, property& out) {
 }
 
 /// A feature's method: the default when absent, otherwise it must match.
-bool read_method(parse_ctx& c, const rapidjson::Value& v, std::string& out, std::string expected) {
+bool read_method(parse_ctx& c, const rapidjson::Value& v, std::string& out, std::string want) {
   if (!read_string(c, v, "method", out, false, 128))
     return false;
   if (out.empty())
-    out = std::move(expected);
-  else if (out != expected)
-    return c.fail(tsl_errc::bad_value, "method", "must be \"" + expected + "\"");
+    out = std::move(want);
+  else if (out != want)
+    return c.fail(tsl_errc::bad_value, "method", "must be \"" + want + "\"");
   return true;
 }
 

@@ -236,7 +236,7 @@ TEST(TslParse, BadInput) {
           .code,
       tsl_errc::wrong_type);
   EXPECT_EQ(parse_error(std::string(100000, '[')).code, tsl_errc::too_deep);
-  EXPECT_EQ(parse_error(R"({"a":")" + std::string(100, '[') + R"("})").code, tsl_errc::bad_json)
+  EXPECT_TRUE(parse_tsl(R"({"a":")" + std::string(100, '[') + R"("})").has_value())
       << "brackets inside strings do not count as nesting";
   EXPECT_EQ(parse_error(std::string(max_tsl_bytes + 1, ' ')).code, tsl_errc::too_large);
   EXPECT_EQ(

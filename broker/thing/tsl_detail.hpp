@@ -32,22 +32,22 @@ class parse_ctx {
 
   /// Appends `.key` to the path.
   [[nodiscard]] guard enter(const char* key) {
-    guard g(*this, path_.size());
+    std::size_t len = path_.size();
     if (!path_.empty())
       path_ += '.';
     path_ += key;
-    return g;
+    return guard(*this, len);  // a prvalue: guaranteed elision, guard is not copyable
   }
   /// Appends `.key[i]` (`[i]` when key is empty).
   [[nodiscard]] guard enter(const char* key, std::size_t i) {
-    guard g(*this, path_.size());
+    std::size_t len = path_.size();
     if (*key) {
       if (!path_.empty())
         path_ += '.';
       path_ += key;
     }
     path_ += '[' + std::to_string(i) + ']';
-    return g;
+    return guard(*this, len);
   }
 
   /// Records the first error at `path.key` (key may be empty). Returns false.

@@ -41,7 +41,10 @@
 /// | 6324 | array: not an array, more than specs.size items | by pattern |
 ///
 /// Pure; the results point into the caller's `rapidjson::Value`s (valid
-/// while the request document lives). Thread-safe on const inputs.
+/// while the request document lives). Checking recurses only as deep as the
+/// model (≤ 3), but `check_failed_data` writes the offending values back, so
+/// pass values from a depth-capped parse (alink.hpp's `parse_request`).
+/// Thread-safe on const inputs.
 
 #include <cstdint>
 #include <optional>
