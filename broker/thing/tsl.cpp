@@ -73,7 +73,13 @@ std::string tsl_error::to_string() const {
   return path.empty() ? message : path + ": " + message;
 }
 
-bool data_type::operator==(const data_type&) const = default;
+// Written out: clang 14 crashes on the out-of-line `= default` of this
+// recursive type's comparison.
+bool data_type::operator==(const data_type& o) const {
+  return kind == o.kind && min == o.min && max == o.max && step == o.step && unit == o.unit &&
+         unit_name == o.unit_name && length == o.length && values == o.values && size == o.size &&
+         item == o.item && fields == o.fields;
+}
 
 bool valid_identifier(std::string_view s) noexcept {
   if (s.empty() || s.size() > max_identifier_length)
