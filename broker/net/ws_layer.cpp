@@ -148,20 +148,9 @@ layer_status ws_layer::frames(std::span<const std::uint8_t> in, std::vector<std:
   std::size_t i = 0;
   while (i < in.size() && state_ == state::open) {
     if (in_header_) {
-      auto take = std::min(hdr_need_ - hdr_len_, in.size() - i);
-      std::memcpy(hdr_ + hdr_len_, in.data() + i, take);
-      hdr_len_ += take;
-      i += take;
-      if (hdr_len_ < hdr_need_)
+      if (!header_.feed(in, i))
         break;
-      if (hdr_need_ == 2) {
-        // The first two bytes tell the header's full size.
-        auto len7 = hdr_[1] & 0x7F;
-        hdr_need_ = 2 + (len7 == 126 ? 2 : len7 == 127 ? 8 : 0) + ((hdr_[1] & 0x80) ? 4 : 0);
-        if (hdr_need_ > hdr_len_)
-          continue;
-      }
-      if (auto st = start_frame(); st != layer_status::ok)
+      if (auto st = start_frame(header_.header()); st != layer_status::ok)
         return st;
       if (remaining_ != 0)
         continue;
@@ -182,8 +171,7 @@ layer_status ws_layer::frames(std::span<const std::uint8_t> in, std::vector<std:
     }
     // The frame is complete.
     in_header_ = true;
-    hdr_len_ = 0;
-    hdr_need_ = 2;
+    header_.reset();
     if (opcode_ & 0x8)
       if (auto st = end_control(); st != layer_status::ok)
         return st;
@@ -191,28 +179,18 @@ layer_status ws_layer::frames(std::span<const std::uint8_t> in, std::vector<std:
   return state_ == state::closed ? layer_status::closed : layer_status::ok;
 }
 
-layer_status ws_layer::start_frame() {
-  fin_ = (hdr_[0] & 0x80) != 0;
-  opcode_ = hdr_[0] & 0x0F;
-  if (hdr_[0] & 0x70)
+layer_status ws_layer::start_frame(const ws_frame_header& h) {
+  fin_ = h.fin;
+  opcode_ = h.opcode;
+  if (h.reserved)
     return protocol_error(close_protocol_error, "websocket: reserved bits set");
-  if (!(hdr_[1] & 0x80))
+  if (!h.masked)
     return protocol_error(close_protocol_error, "websocket: unmasked frame from a client");
-  std::uint64_t len = hdr_[1] & 0x7F;
-  std::size_t p = 2;
-  if (len == 126) {
-    len = (std::uint64_t{hdr_[2]} << 8) | hdr_[3];
-    p = 4;
-  } else if (len == 127) {
-    len = 0;
-    for (int k = 0; k < 8; ++k)
-      len = (len << 8) | hdr_[2 + k];
-    p = 10;
-    if (len >> 63)
-      return protocol_error(close_protocol_error, "websocket: frame length with the top bit set");
-  }
-  std::memcpy(mask_, hdr_ + p, 4);
+  if (h.length >> 63)
+    return protocol_error(close_protocol_error, "websocket: frame length with the top bit set");
+  std::memcpy(mask_, h.mask, 4);
   mask_pos_ = 0;
+  const auto len = h.length;
   remaining_ = len;
   in_header_ = false;
   switch (opcode_) {

@@ -17,6 +17,7 @@
 #include <string>
 
 #include "broker/net/stream_layer.hpp"
+#include "broker/net/ws_frame.hpp"
 
 namespace iotb::net {
 
@@ -57,8 +58,8 @@ class ws_layer final : public stream_layer {
   /// Answers the upgrade request in `request_[0, len)`.
   layer_status upgrade(std::size_t len);
   layer_status frames(std::span<const std::uint8_t> in, std::vector<std::uint8_t>& up);
-  /// Validates a complete frame header in `hdr_`.
-  layer_status start_frame();
+  /// Validates a complete frame header.
+  layer_status start_frame(const ws_frame_header& h);
   layer_status end_control();
   /// Writes an HTTP error response and fails.
   layer_status refuse(int status, std::string_view reason, std::string why,
@@ -73,9 +74,7 @@ class ws_layer final : public stream_layer {
   std::string request_;  // upgrade request bytes so far
   std::string subprotocol_;
   // The frame being read.
-  std::uint8_t hdr_[14] = {};
-  std::size_t hdr_len_ = 0;
-  std::size_t hdr_need_ = 2;
+  ws_header_reader header_;
   std::uint8_t opcode_ = 0;
   bool fin_ = false;
   std::uint8_t mask_[4] = {};

@@ -172,20 +172,9 @@ layer_status ws_client_layer::frames(std::span<const std::uint8_t> in,
   std::size_t i = 0;
   while (i < in.size() && state_ == state::open) {
     if (in_header_) {
-      auto take = std::min(hdr_need_ - hdr_len_, in.size() - i);
-      std::memcpy(hdr_ + hdr_len_, in.data() + i, take);
-      hdr_len_ += take;
-      i += take;
-      if (hdr_len_ < hdr_need_)
+      if (!header_.feed(in, i))
         break;
-      if (hdr_need_ == 2) {
-        // The first two bytes tell the header's full size.
-        auto len7 = hdr_[1] & 0x7F;
-        hdr_need_ = 2 + (len7 == 126 ? 2 : len7 == 127 ? 8 : 0) + ((hdr_[1] & 0x80) ? 4 : 0);
-        if (hdr_need_ > hdr_len_)
-          continue;
-      }
-      if (auto st = start_frame(); st != layer_status::ok)
+      if (auto st = start_frame(header_.header()); st != layer_status::ok)
         return st;
       if (remaining_ != 0)
         continue;
@@ -203,8 +192,7 @@ layer_status ws_client_layer::frames(std::span<const std::uint8_t> in,
     }
     // The frame is complete.
     in_header_ = true;
-    hdr_len_ = 0;
-    hdr_need_ = 2;
+    header_.reset();
     if (opcode_ & 0x8)
       if (auto st = end_control(); st != layer_status::ok)
         return st;
@@ -212,21 +200,14 @@ layer_status ws_client_layer::frames(std::span<const std::uint8_t> in,
   return state_ == state::closed ? layer_status::closed : layer_status::ok;
 }
 
-layer_status ws_client_layer::start_frame() {
-  bool fin = (hdr_[0] & 0x80) != 0;
-  opcode_ = hdr_[0] & 0x0F;
-  if (hdr_[0] & 0x70)
+layer_status ws_client_layer::start_frame(const net::ws_frame_header& h) {
+  bool fin = h.fin;
+  opcode_ = h.opcode;
+  if (h.reserved)
     return fail("websocket: reserved bits set");
-  if (hdr_[1] & 0x80)
+  if (h.masked)
     return fail("websocket: masked frame from the server");
-  std::uint64_t len = hdr_[1] & 0x7F;
-  if (len == 126) {
-    len = (std::uint64_t{hdr_[2]} << 8) | hdr_[3];
-  } else if (len == 127) {
-    len = 0;
-    for (int k = 0; k < 8; ++k)
-      len = (len << 8) | hdr_[2 + k];
-  }
+  const auto len = h.length;
   remaining_ = len;
   in_header_ = false;
   switch (opcode_) {

@@ -28,6 +28,7 @@
 #include <vector>
 
 #include "broker/net/stream_layer.hpp"
+#include "broker/net/ws_frame.hpp"
 
 namespace iotb::loadgen {
 
@@ -82,8 +83,8 @@ class ws_client_layer final : public net::stream_layer {
   /// Checks the answer in `response_[0, len)`.
   net::layer_status check_answer(std::size_t len);
   net::layer_status frames(std::span<const std::uint8_t> in, std::vector<std::uint8_t>& up);
-  /// Validates a complete frame header in `hdr_`.
-  net::layer_status start_frame();
+  /// Validates a complete frame header.
+  net::layer_status start_frame(const net::ws_frame_header& h);
   net::layer_status end_control();
   net::layer_status fail(std::string why);
   /// Frames `payload` as binary data, split at `max_frame_out`.
@@ -98,9 +99,7 @@ class ws_client_layer final : public net::stream_layer {
   std::string response_;               // the 101 answer so far
   std::vector<std::uint8_t> pending_;  // data encoded before the upgrade completed
   // The frame being read.
-  std::uint8_t hdr_[14] = {};
-  std::size_t hdr_len_ = 0;
-  std::size_t hdr_need_ = 2;
+  net::ws_header_reader header_;
   std::uint8_t opcode_ = 0;
   std::uint64_t remaining_ = 0;
   bool in_header_ = true;
