@@ -102,6 +102,9 @@ struct broker_context {
   /// Persistent sessions, durable QoS 1/2 queues and retained messages
   /// (`<data-dir>/sessions`); null when persistence is off.
   std::unique_ptr<store::session_store> durable;
+  /// Bumped after a thing model or check mode changes in this process:
+  /// the thing handler reads its models again (actors/thing_handler.hpp).
+  std::atomic<std::uint64_t> thing_models{0};
   /// Restored sessions whose subscriptions are not in the router yet; the
   /// listeners start only when this reaches 0.
   std::atomic<std::size_t> restoring{0};

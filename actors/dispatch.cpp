@@ -144,6 +144,7 @@ bool subscribe_internal(broker_context& ctx, const subscriber_actor& target, std
   }();
   mqtt::subscribe_options opts;
   opts.max_qos = max_qos;
+  opts.no_local = true;  // what the subscriber publishes itself never comes back
   if (!mqtt::valid_topic_filter(filter))
     return false;
   sub_entry e;

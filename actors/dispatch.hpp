@@ -46,7 +46,8 @@ inline constexpr std::uint64_t internal_key_base = std::uint64_t{1} << 63;
 
 /// Subscribes the internal subscriber `target` (key `key`, at least
 /// `internal_key_base`) to `filter`; it receives a `deliver_msg` for every
-/// match.
+/// match — except messages it published itself with `key` as their origin
+/// (the subscription is no-local).
 /// @returns false when `filter` is not a valid topic filter.
 bool subscribe_internal(broker_context& ctx, const subscriber_actor& target, std::uint64_t key,
                         const std::string& filter, mqtt::qos max_qos);

@@ -74,6 +74,15 @@ void write_device(json_writer& w, const store::device_record& d, bool with_secre
   w.Key("lastOnlineMs");
   w.Uint64(d.last_online_ms);
   field(w, "lastIp", d.last_ip);
+  w.Key("tags");
+  w.StartArray();
+  for (const auto& t : d.tags) {
+    w.StartObject();
+    field(w, "key", t.key);
+    field(w, "value", t.value);
+    w.EndObject();
+  }
+  w.EndArray();
   w.EndObject();
 }
 

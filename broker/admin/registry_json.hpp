@@ -22,7 +22,7 @@ namespace iotb::admin {
 /// "categories":[{"topic","perms"}],"createdMs"}`.
 void write_product(json_writer& w, const store::product_record& p, bool with_secret);
 /// `{"productKey","deviceName",["deviceSecret"],"state","enabled","createdMs",
-/// "activatedMs","lastOnlineMs","lastIp"}`.
+/// "activatedMs","lastOnlineMs","lastIp","tags":[{"key","value"}]}`.
 void write_device(json_writer& w, const store::device_record& d, bool with_secret);
 /// `{"productKey","deviceName","deviceSecret"}`: the answer to a device create.
 void write_device_credentials(json_writer& w, const store::device_record& d);

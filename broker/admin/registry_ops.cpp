@@ -7,6 +7,7 @@
 #include <cstring>
 #include <optional>
 
+#include "broker/admin/ops_detail.hpp"
 #include "broker/tls/password.hpp"
 #include "broker/tls/random.hpp"
 
@@ -14,32 +15,9 @@ namespace iotb::admin::ops {
 
 namespace {
 
+using detail::change;
+using detail::look;
 using store::errc;
-
-/// Runs `f(write_txn&)` as one durable change (`env::transact`: in the
-/// broker, through its store writer).
-template <class F>
-auto change(store::env& e, F&& f) -> decltype(f(std::declval<store::write_txn&>())) {
-  std::optional<decltype(f(std::declval<store::write_txn&>()))> result;
-  auto ok = e.transact([&](store::write_txn& t) -> expected<bool, error> {
-    result.emplace(f(t));  // a retried group runs it again: the last run counts
-    if (!*result)
-      return unexpected{result->error()};
-    return true;
-  });
-  if (!ok)
-    return unexpected{ok.error()};
-  return std::move(*result);
-}
-
-/// Runs `f(read_txn&)` in one read transaction.
-template <class F>
-auto look(store::env& e, F&& f) -> decltype(f(std::declval<store::read_txn&>())) {
-  auto t = e.read();
-  if (!t)
-    return unexpected{t.error()};
-  return f(*t);
-}
 
 expected<std::string, error> hash(std::string_view password) {
   if (password.empty())

@@ -7,12 +7,14 @@
 #include <caf/send.hpp>
 
 #include "actors/admin_api.hpp"
+#include "actors/admin_thing.hpp"
 #include "actors/connect_gate.hpp"
 #include "actors/context.hpp"
 #include "actors/live.hpp"
 #include "actors/messages.hpp"
 #include "actors/ntp_responder.hpp"
 #include "actors/session_manager.hpp"
+#include "actors/thing_handler.hpp"
 #include "broker/acl/policy.hpp"
 #include "broker/admin/server.hpp"
 #include "broker/auth/registry_auth.hpp"
@@ -145,6 +147,7 @@ bool application::start() {
                                                           restored.max_store_id);
   // Internal subscribers: broker-side consumers of device traffic.
   internal_.push_back(caf::actor_cast<caf::actor>(system_->spawn(actors::ntp_responder, ctx_)));
+  internal_.push_back(caf::actor_cast<caf::actor>(system_->spawn(actors::thing_handler, ctx_)));
   pool_ = std::make_unique<net::io_pool>(cfg_.io_threads ? cfg_.io_threads : cores());
   if (!open_listeners() || !open_admin()) {
     stop();
@@ -265,6 +268,7 @@ bool application::open_admin() {
   // /metrics is open on a loopback listener (SPEC §12), else it needs a
   // token unless --metrics-public.
   actors::add_broker_routes(*admin_, ctx_, cfg_.admin.loopback() || cfg_.metrics_public);
+  actors::add_thing_routes(*admin_, ctx_);
   // The live WebSocket; its trace tap is set before any client connects.
   live_ = std::make_shared<actors::live_hub>(ctx_, pool_->front(), admin_->ids());
   admin_->http().set_upgrade_handler(

@@ -1,5 +1,7 @@
 #include "broker/cli/cli.hpp"
 
+#include <algorithm>
+
 #include <cstdio>
 #include <iostream>
 
@@ -97,6 +99,28 @@ std::optional<int> run(const std::vector<std::string_view>& argv) {
   if (argv.empty())
     return std::nullopt;
   auto cmd = argv[0];
+  if (cmd == "thing-model") {
+    // The documented form ends with a word after the options
+    // (`thing-model import --product PK FILE`): take it apart.
+    std::vector<std::string_view> v;
+    std::optional<std::string> trailing;
+    bool options = false;
+    for (std::size_t i = 0; i < argv.size(); ++i) {
+      auto w = argv[i];
+      bool value = i > 0 && argv[i - 1].starts_with("--") &&
+                   std::find(flag_names.begin(), flag_names.end(), argv[i - 1].substr(2)) ==
+                       flag_names.end();
+      options = options || w.starts_with("--");
+      if (options && !w.starts_with("--") && !value && !trailing)
+        trailing = std::string(w);
+      else
+        v.push_back(w);
+    }
+    auto a = args::parse(v, flag_names);
+    if (!a)
+      return usage(a.error());
+    return thing_model_cmd(*a, trailing);
+  }
   if (cmd != "product" && cmd != "device" && cmd != "app" && cmd != "sign" && cmd != "cert" &&
       cmd != "admin")
     return std::nullopt;
@@ -127,6 +151,9 @@ const char* help_text() noexcept {
   iotbroker device list [--product PK] | show|disable|enable|delete --product PK --name DN
   iotbroker device log --product PK --name DN [--limit N]
   iotbroker app create --product PK [--product PK2]... [--name NAME] [--scope S]... | app list
+  iotbroker thing-model import --product PK FILE [--check-mode weak|strict]
+  iotbroker thing-model export --product PK [FILE] | show --product PK
+  iotbroker thing-model check-mode --product PK [weak|strict]
   iotbroker admin user add --name N --role admin|viewer (--password P | --password-stdin)
   iotbroker admin user list | delete --name N | passwd --name N (--password P | --password-stdin)
   iotbroker sign --product PK --device DN --secret S [--client-id C]

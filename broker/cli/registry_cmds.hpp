@@ -2,6 +2,9 @@
 /// @file
 /// `product`, `device`, `app` and `admin` subcommands (internal to broker/cli).
 
+#include <optional>
+#include <string>
+
 #include "broker/cli/args.hpp"
 
 namespace iotb::cli {
@@ -10,6 +13,9 @@ namespace iotb::cli {
 [[nodiscard]] int product_cmd(const args& a);
 [[nodiscard]] int device_cmd(const args& a);
 [[nodiscard]] int app_cmd(const args& a);
+/// `thing-model import|export|show|check-mode` (thing_cmds.cpp); `file` is
+/// a trailing FILE (or MODE) given after the options.
+[[nodiscard]] int thing_model_cmd(const args& a, const std::optional<std::string>& file);
 /// `admin user ...` (admin_cmds.cpp).
 [[nodiscard]] int admin_cmd(const args& a);
 

@@ -11,9 +11,10 @@ namespace iotb::store {
 namespace {
 
 constexpr char format_magic[4] = {'I', 'O', 'T', 'B'};
-constexpr const char* table_names[] = {"meta",     "products",    "devices",  "apps",  "regnwl",
-                                       "devlog",   "changes",     "sessions", "queue", "messages",
-                                       "retained", "admin_users", "audit"};
+constexpr const char* table_names[] = {
+    "meta",       "products", "devices",  "apps",     "regnwl",      "devlog", "changes",
+    "sessions",   "queue",    "messages", "retained", "admin_users", "audit",  "thing_models",
+    "properties", "history",  "events",   "desired",  "ota",         "shadows"};
 static_assert(std::size(table_names) == static_cast<std::size_t>(table::count_));
 
 MDB_val to_val(std::string_view s) {
@@ -114,7 +115,7 @@ expected<std::shared_ptr<env>, error> env::open(const std::string& dir, const en
   e->map_size_ = opts.map_size;
   if (int rc = mdb_env_create(&e->env_); rc != 0)
     return unexpected{lmdb_error(rc, "mdb_env_create")};
-  mdb_env_set_maxdbs(e->env_, 16);
+  mdb_env_set_maxdbs(e->env_, 32);
   mdb_env_set_maxreaders(e->env_, 1024);
   mdb_env_set_mapsize(e->env_, opts.map_size);
   unsigned flags = MDB_NOTLS | (opts.sync ? 0u : MDB_NOSYNC);

@@ -53,8 +53,8 @@ struct error {
 [[nodiscard]] const char* to_string(errc e) noexcept;
 
 /// The tables of an environment (each environment opens all of them; the
-/// registry uses the first seven and the last two, the sessions environment
-/// the others).
+/// registry uses the first seven and those after `retained`, the sessions
+/// environment the others).
 enum class table : std::uint8_t {
   meta,      ///< "format" → magic + version
   products,  ///< pk → Product
@@ -71,6 +71,14 @@ enum class table : std::uint8_t {
   // The registry environment again (added later; broker/store/admin_store.hpp).
   admin_users,  ///< user name → AdminUser
   audit,        ///< seq(BE64) → AuditEntry
+  // The registry environment: thing model data (broker/store/thing_store.hpp).
+  thing_models,  ///< pk → ThingModel
+  properties,    ///< "pk/dn" NUL identifier → PropertyValue (latest)
+  history,       ///< "pk/dn" NUL identifier NUL time(BE64) id(BE64) → PropertyValue
+  events,        ///< "pk/dn" NUL time(BE64) id(BE64) → ThingEvent
+  desired,       ///< "pk/dn" NUL identifier → PropertyValue (desired values)
+  ota,           ///< "pk/dn" → OtaState
+  shadows,       ///< "pk/dn" → Shadow
   count_,
 };
 

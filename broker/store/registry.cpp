@@ -1,5 +1,6 @@
 #include "broker/store/registry.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <cstring>
 #include <type_traits>
@@ -8,6 +9,7 @@
 #include "broker/auth/sign.hpp"
 #include "broker/store/records.hpp"
 #include "broker/store/registry_detail.hpp"
+#include "broker/store/thing_store.hpp"
 #include "broker/tls/random.hpp"
 #include "broker/util/clock.hpp"
 
@@ -94,6 +96,12 @@ const char* to_string(log_kind k) noexcept {
       return "registered";
     case log_kind::lifecycle:
       return "lifecycle";
+    case log_kind::thing:
+      return "thing";
+    case log_kind::call:
+      return "call";
+    case log_kind::shadow:
+      return "shadow";
   }
   return "unknown";
 }
@@ -265,9 +273,34 @@ expected<bool, error> delete_device(write_txn& t, std::string_view pk, std::stri
     return ok;
   for (auto& k : doomed)
     t.erase(table::devlog, k);
+  if (auto ok = erase_thing_data(t, pk, dn); !ok)
+    return ok;
   if (auto c = detail::adjust_device_count(t, pk, -1); !c)
     return c;
   return add_change(t, change_kind::device_deleted, pk, dn);
+}
+
+expected<bool, error> update_device_tags(
+    write_txn& t, std::string_view pk, std::string_view dn,
+    const std::vector<std::pair<std::string, std::string>>& set,
+    const std::vector<std::string>& deleted) {
+  auto d = get_device(t, pk, dn);
+  if (!d)
+    return unexpected{d.error()};
+  auto& tags = d->tags;
+  for (const auto& k : deleted)
+    std::erase_if(tags, [&](const tag_record& r) { return r.key == k; });
+  for (const auto& kv : set) {
+    auto it = std::find_if(tags.begin(), tags.end(),
+                           [&](const tag_record& r) { return r.key == kv.first; });
+    if (it != tags.end())
+      it->value = kv.second;
+    else
+      tags.push_back(tag_record{kv.first, kv.second});
+  }
+  if (tags.size() > max_device_tags)
+    return unexpected{error{errc::limit, "a device has at most 100 tags"}};
+  return put_device(t, *d);
 }
 
 expected<bool, error> mark_online(write_txn& t, std::string_view pk, std::string_view dn,

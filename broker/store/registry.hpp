@@ -89,7 +89,10 @@ enum class log_kind : std::uint8_t {
   takeover,
   throttled,
   registered,
-  lifecycle
+  lifecycle,
+  thing,   ///< thing-model traffic refused or tagged (broker/thing/uplink.hpp)
+  call,    ///< server → device calls and RRPC
+  shadow,  ///< device shadow requests refused
 };
 /// "connect", "acl_denied", ...
 [[nodiscard]] const char* to_string(log_kind k) noexcept;
@@ -176,6 +179,13 @@ struct product_spec {
 /// Errors: not_found.
 [[nodiscard]] expected<bool, error> delete_device(write_txn& t, std::string_view pk,
                                                   std::string_view dn);
+/// Sets (adds or replaces) and deletes device tags (`thing.deviceinfo.*`,
+/// SPEC §4). Errors: not_found, limit (more than `max_device_tags`).
+inline constexpr std::size_t max_device_tags = 100;
+[[nodiscard]] expected<bool, error> update_device_tags(
+    write_txn& t, std::string_view pk, std::string_view dn,
+    const std::vector<std::pair<std::string, std::string>>& set,
+    const std::vector<std::string>& deleted);
 /// Records a successful connect (activation time on the first one).
 /// Errors: not_found (deleted meanwhile).
 [[nodiscard]] expected<bool, error> mark_online(write_txn& t, std::string_view pk,

@@ -6,6 +6,7 @@
 #include "broker/store/records.hpp"
 #include "broker/store/registry.hpp"
 #include "broker/store/registry_detail.hpp"
+#include "broker/store/thing_store.hpp"
 #include "broker/store/verified.hpp"
 #include "broker/util/clock.hpp"
 #include "schemas/registry_generated.h"
@@ -111,6 +112,7 @@ expected<bool, error> delete_product(write_txn& t, std::string_view pk) {
         errc::in_use, "product '" + std::string(pk) + "' still has devices: delete them first"}};
   t.erase(table::products, pk);
   detail::erase_device_count(t, pk);
+  erase_thing_model(t, pk);
   return detail::add_change(t, change_kind::product_deleted, pk, "");
 }
 

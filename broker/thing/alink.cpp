@@ -135,6 +135,10 @@ const char* kind_name(topic_kind k) noexcept {
       return "ntp_request";
     case topic_kind::shadow_update:
       return "shadow_update";
+    case topic_kind::desired_get:
+      return "desired_get";
+    case topic_kind::desired_delete:
+      return "desired_delete";
     case topic_kind::gateway:
       return "gateway";
   }
@@ -241,6 +245,8 @@ std::optional<topic_info> map_sys(std::string_view topic, const std::vector<std:
     return with_reply(topic_kind::dynamic_tsl_get);
   if (n == 7 && a == "ota" && lv[5] == "firmware" && lv[6] == "get")
     return with_reply(topic_kind::ota_firmware_get);
+  if (n == 7 && a == "property" && lv[5] == "desired" && (lv[6] == "get" || lv[6] == "delete"))
+    return with_reply(lv[6] == "get" ? topic_kind::desired_get : topic_kind::desired_delete);
   return std::nullopt;
 }
 

@@ -89,6 +89,8 @@ enum class topic_kind : std::uint8_t {
   config_push_reply,      ///< …/thing/config/push_reply
   dynamic_tsl_get,        ///< …/thing/dynamicTsl/get
   ota_firmware_get,       ///< …/thing/ota/firmware/get
+  desired_get,            ///< …/thing/property/desired/get
+  desired_delete,         ///< …/thing/property/desired/delete
   ota_inform,             ///< /ota/device/inform/pk/dn
   ota_progress,           ///< /ota/device/progress/pk/dn
   rrpc_response,          ///< /sys/pk/dn/rrpc/response/${messageId}

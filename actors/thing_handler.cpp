@@ -1,0 +1,193 @@
+#include "actors/thing_handler.hpp"
+
+#include <map>
+#include <string>
+
+#include "actors/dispatch.hpp"
+#include "broker/log/log.hpp"
+#include "broker/store/registry.hpp"
+#include "broker/store/thing_store.hpp"
+#include "broker/thing/uplink.hpp"
+#include "broker/util/clock.hpp"
+
+namespace iotb::actors {
+
+namespace {
+
+/// The topics this handler answers (gateway refusals included).
+constexpr const char* filters[] = {
+    "/sys/+/+/thing/event/+/post",
+    "/sys/+/+/thing/event/property/history/post",
+    "/sys/+/+/thing/event/property/pack/post",
+    "/sys/+/+/thing/deviceinfo/update",
+    "/sys/+/+/thing/deviceinfo/delete",
+    "/sys/+/+/thing/config/get",
+    "/sys/+/+/thing/dynamicTsl/get",
+    "/sys/+/+/thing/property/desired/get",
+    "/sys/+/+/thing/property/desired/delete",
+    "/sys/+/+/thing/topo/#",
+    "/sys/+/+/thing/sub/#",
+    "/ext/session/+/+/combine/#",
+    "/ota/device/inform/+/+",
+    "/ota/device/progress/+/+",
+};
+
+/// The products' models, owned by the handler (one actor: no lock).
+class model_cache {
+ public:
+  explicit model_cache(broker_context& ctx) : ctx_(ctx) {}
+
+  /// The model of `pk`; null when it has none or it cannot be read.
+  const thing::product_model* get(const std::string& pk) {
+    auto now = clock::now();
+    auto gen = ctx_.thing_models.load(std::memory_order_acquire);
+    auto it = models_.find(pk);
+    if (it != models_.end() && it->second.generation == gen && now < it->second.until)
+      return it->second.model.get();
+    entry e{load(pk), gen, now + model_ttl};
+    if (models_.size() > 10'000)
+      models_.clear();  // bounded: products are few, a flood of fake ones is not
+    auto& slot = models_[pk] = std::move(e);
+    return slot.model.get();
+  }
+
+ private:
+  struct entry {
+    std::shared_ptr<const thing::product_model> model;
+    std::uint64_t generation = 0;
+    std::chrono::steady_clock::time_point until;
+  };
+
+  std::shared_ptr<const thing::product_model> load(const std::string& pk) {
+    if (!ctx_.registry)
+      return nullptr;
+    auto t = ctx_.registry->read();
+    if (!t)
+      return nullptr;
+    auto rec = store::get_thing_model(*t, pk);
+    if (!rec) {
+      if (rec.error().code != store::errc::not_found)
+        IOTB_LOG_LIMITED(warn, "thing") << "product " << pk << ": " << rec.error().what;
+      return nullptr;
+    }
+    auto m = thing::product_model::make(std::move(rec->tsl), rec->mode);
+    if (!m) {
+      IOTB_LOG_LIMITED(warn, "thing")
+          << "product " << pk << ": stored thing model unreadable: " << m.error().message;
+      return nullptr;
+    }
+    return *m;
+  }
+
+  broker_context& ctx_;
+  std::map<std::string, entry, std::less<>> models_;
+};
+
+/// Stores what `out` carries for device pk/dn, in one writer job.
+void keep(broker_context& ctx, std::string pk, std::string dn, thing::uplink_outcome& out,
+          std::uint64_t message_id, std::uint64_t now_ms) {
+  bool anything = !out.values.empty() || out.event || !out.tags_set.empty() ||
+                  !out.tags_deleted.empty() || out.ota || !out.desired_delete.empty() ||
+                  !out.log.empty();
+  if (!ctx.writer || !anything)
+    return;
+  std::vector<store::property_record> values;
+  values.reserve(out.values.size());
+  for (auto& v : out.values)
+    values.push_back(store::property_record{std::move(v.identifier), std::move(v.value), v.time_ms,
+                                            0, message_id});
+  std::optional<store::event_record> event;
+  if (out.event)
+    event = store::event_record{std::move(out.event->identifier), std::move(out.event->type),
+                                std::move(out.event->params), out.event->time_ms, message_id};
+  ctx.writer->submit([pk = std::move(pk), dn = std::move(dn), values = std::move(values),
+                      event = std::move(event), tags_set = std::move(out.tags_set),
+                      tags_deleted = std::move(out.tags_deleted), ota = std::move(out.ota),
+                      desired_delete = std::move(out.desired_delete), log = std::move(out.log),
+                      now_ms](store::write_txn& t) -> expected<bool, store::error> {
+    if (!store::get_device(t, pk, dn))
+      return true;  // no such device (deleted meanwhile, or an application's fake topic)
+    if (!values.empty())
+      if (auto ok = store::put_properties(t, pk, dn, values, true); !ok)
+        return ok;
+    if (event)
+      if (auto ok = store::append_event(t, pk, dn, *event); !ok)
+        return ok;
+    if (!tags_set.empty() || !tags_deleted.empty())
+      if (auto ok = store::update_device_tags(t, pk, dn, tags_set, tags_deleted); !ok)
+        return ok.error().code == store::errc::limit
+                   ? store::append_log(t, pk, dn, store::log_kind::thing,
+                                       "deviceinfo refused: " + ok.error().what, {}, now_ms)
+                   : ok;
+    if (ota) {
+      auto cur = store::get_ota(t, pk, dn);
+      store::ota_record r = cur ? std::move(*cur) : store::ota_record{};
+      r.module = ota->module;
+      if (ota->progress) {
+        r.step = ota->step;
+        r.desc = ota->desc;
+        r.progress_ms = now_ms;
+      } else {
+        r.version = ota->version;
+        r.reported_ms = now_ms;
+      }
+      if (auto ok = store::put_ota(t, pk, dn, r); !ok)
+        return ok;
+    }
+    for (const auto& d : desired_delete)
+      store::delete_desired(t, pk, dn, d.first, d.second);
+    if (!log.empty())
+      return store::append_log(t, pk, dn, store::log_kind::thing, log, {}, now_ms);
+    return true;
+  });
+}
+
+/// Answers `thing.property.desired.get` from the store.
+std::string desired_reply(broker_context& ctx, const std::string& pk, const std::string& dn,
+                          const thing::uplink_outcome& out) {
+  std::vector<thing::desired_value> values;
+  if (ctx.registry)
+    if (auto t = ctx.registry->read())
+      if (auto got = store::get_desired(*t, pk, dn, *out.desired_get))
+        for (auto& r : *got)
+          values.push_back(
+              thing::desired_value{std::move(r.identifier), std::move(r.value), r.version});
+  return thing::desired_get_reply(out.id, values);
+}
+
+}  // namespace
+
+subscriber_actor::behavior_type thing_handler(subscriber_actor::pointer self, context_ptr ctx) {
+  for (const char* f : filters)
+    subscribe_internal(*ctx, caf::actor_cast<subscriber_actor>(self), thing_handler_key, f,
+                       mqtt::qos::at_least_once);
+  auto models = std::make_shared<model_cache>(*ctx);
+  return {
+      [ctx, models](const deliver_msg& d) {
+        const auto& m = d.msg;
+        auto t = thing::map_topic(m->topic);
+        if (!t)
+          return;
+        std::string pk(t->product_key);
+        std::string dn(t->device_name);
+        auto now_ms = clock::wall_ms();
+        auto out = thing::handle_uplink(*t, m->payload, models->get(pk), now_ms);
+        if (out.desired_get && !out.reply_topic.empty())
+          out.reply = desired_reply(*ctx, pk, dn, out);
+        if (!out.reply.empty()) {
+          publisher from;
+          from.key = thing_handler_key;
+          dispatch(*ctx,
+                   make_message(std::move(out.reply_topic), std::move(out.reply),
+                                std::min(m->q, mqtt::qos::at_least_once), false, ctx->ids.next(),
+                                thing_handler_key),
+                   from);
+        }
+        if (!out.log.empty())
+          IOTB_LOG_EVENT(info, "thing") << pk << "/" << dn << ": " << out.log;
+        keep(*ctx, std::move(pk), std::move(dn), out, m->id, now_ms);
+      },
+  };
+}
+
+}  // namespace iotb::actors

@@ -1,0 +1,35 @@
+#pragma once
+/// @file
+/// The thing-model handler (SPEC §4): an internal subscriber that answers
+/// devices' Alink uplink — property posts (and history posts), event
+/// posts, device tags, desired values, dynamicTsl, remote configuration
+/// requests, OTA reports, and the refusal of gateway topics. The decisions
+/// are broker/thing/uplink.hpp's (pure); this actor keeps the products'
+/// models, stores what a post carries through the registry writer
+/// (batched with every other job of its group) and publishes the reply.
+///
+/// Replies are published with the handler's own session key as origin,
+/// so its subscriptions (no-local, like every internal one) never hand
+/// them back to it. A product's model is read once and kept; it is read
+/// again after an API import in this process (`thing_models` generation)
+/// and at the latest `model_ttl` after a change by another process (CLI).
+
+#include <chrono>
+#include <cstdint>
+
+#include <caf/typed_event_based_actor.hpp>
+
+#include "actors/context.hpp"
+
+namespace iotb::actors {
+
+/// The handler's router key (internal subscribers: ntp +1, this +2).
+inline constexpr std::uint64_t thing_handler_key = (std::uint64_t{1} << 63) + 2;
+
+/// How long a product's model is used before it is read again.
+inline constexpr std::chrono::seconds model_ttl{5};
+
+/// Spawns with `system.spawn(thing_handler, ctx)`; subscribes at once.
+subscriber_actor::behavior_type thing_handler(subscriber_actor::pointer self, context_ptr ctx);
+
+}  // namespace iotb::actors
