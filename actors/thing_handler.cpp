@@ -3,6 +3,8 @@
 #include <map>
 #include <string>
 
+#include <caf/send.hpp>
+
 #include "actors/dispatch.hpp"
 #include "broker/log/log.hpp"
 #include "broker/store/registry.hpp"
@@ -155,14 +157,59 @@ std::string desired_reply(broker_context& ctx, const std::string& pk, const std:
   return thing::desired_get_reply(out.id, values);
 }
 
+/// Where the retention pass stands (the handler's; the writer thread reads
+/// and writes it only inside its job, which runs before the completion
+/// that sends the next `purge_atom`).
+struct purge_state {
+  store::table tb = store::table::history;
+  std::string resume;
+};
+
+/// Submits one retention job; its completion asks for the next one (now,
+/// when records are left, else after `purge_interval`).
+void purge(thing_handler_actor::pointer self, broker_context& ctx,
+           const std::shared_ptr<purge_state>& st) {
+  if (!ctx.writer || ctx.cfg.thing_history_days == 0)
+    return;
+  auto cutoff = clock::wall_ms() - std::uint64_t{ctx.cfg.thing_history_days} * 86'400'000;
+  auto more = std::make_shared<bool>(false);
+  auto me = caf::actor_cast<thing_handler_actor>(self);
+  ctx.writer->submit(
+      [st, cutoff, more](store::write_txn& t) -> expected<bool, store::error> {
+        auto r = store::purge_before(t, st->tb, cutoff, purge_batch, st->resume);
+        if (!r)
+          return unexpected{r.error()};
+        st->resume = std::move(r->resume);
+        if (st->resume.empty() && st->tb == store::table::history) {
+          st->tb = store::table::events;  // history done: events next
+          *more = true;
+        } else {
+          *more = !st->resume.empty();
+          if (!*more)
+            st->tb = store::table::history;
+        }
+        return true;
+      },
+      [me, more](bool committed) {
+        if (committed && *more)
+          caf::anon_send(me, purge_atom::value);
+        else
+          caf::delayed_anon_send(me, purge_interval, purge_atom::value);
+      });
+}
+
 }  // namespace
 
-subscriber_actor::behavior_type thing_handler(subscriber_actor::pointer self, context_ptr ctx) {
+thing_handler_actor::behavior_type thing_handler(thing_handler_actor::pointer self,
+                                                 context_ptr ctx) {
   for (const char* f : filters)
     subscribe_internal(*ctx, caf::actor_cast<subscriber_actor>(self), thing_handler_key, f,
                        mqtt::qos::at_least_once);
   auto models = std::make_shared<model_cache>(*ctx);
+  auto st = std::make_shared<purge_state>();
+  self->send(self, purge_atom::value);  // a pass at start, then every purge_interval
   return {
+      [self, ctx, st](purge_atom) { purge(self, *ctx, st); },
       [ctx, models](const deliver_msg& d) {
         const auto& m = d.msg;
         auto t = thing::map_topic(m->topic);

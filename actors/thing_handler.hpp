@@ -13,6 +13,11 @@
 /// them back to it. A product's model is read once and kept; it is read
 /// again after an API import in this process (`thing_models` generation)
 /// and at the latest `model_ttl` after a change by another process (CLI).
+///
+/// Retention: every `purge_interval`, property history and events older
+/// than `thing-history-days` are deleted in writer jobs of `purge_batch`
+/// records (each job resumes where the last stopped, so the writer's other
+/// work is never held up for long).
 
 #include <chrono>
 #include <cstdint>
@@ -29,7 +34,20 @@ inline constexpr std::uint64_t thing_handler_key = (std::uint64_t{1} << 63) + 2;
 /// How long a product's model is used before it is read again.
 inline constexpr std::chrono::seconds model_ttl{5};
 
-/// Spawns with `system.spawn(thing_handler, ctx)`; subscribes at once.
-subscriber_actor::behavior_type thing_handler(subscriber_actor::pointer self, context_ptr ctx);
+/// Between two retention passes (`thing-history-days`).
+inline constexpr std::chrono::minutes purge_interval{60};
+/// Records one retention job deletes (the rest follows in the next job).
+inline constexpr std::size_t purge_batch = 10'000;
+
+using purge_atom = caf::atom_constant<caf::atom("purge")>;
+
+/// The handler's interface: deliveries, and `purge_atom` (to itself: a
+/// retention pass of history and events older than `thing-history-days`).
+using thing_handler_actor = subscriber_actor::extend<caf::reacts_to<purge_atom>>;
+
+/// Spawns with `system.spawn(thing_handler, ctx)`; subscribes at once and
+/// runs the first retention pass at once.
+thing_handler_actor::behavior_type thing_handler(thing_handler_actor::pointer self,
+                                                 context_ptr ctx);
 
 }  // namespace iotb::actors

@@ -93,6 +93,8 @@ struct config {
   std::uint32_t device_downlink_rate = 50;             ///< API messages/s to one device
   std::uint32_t broadcast_max_size = 64 * 1024;        ///< bytes of one broadcast payload
   std::uint32_t broadcast_interval = 60;               ///< seconds between broadcasts per product
+  // Thing model data (SPEC §4).
+  std::uint32_t thing_history_days = 30;  ///< property history and events kept; 0 = forever
   /// `/metrics` without a token on a non-loopback admin listener.
   bool metrics_public = false;
 

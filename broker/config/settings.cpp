@@ -261,6 +261,9 @@ std::vector<setting> make_table() {
                            "largest broadcast payload, bytes"));
   t.push_back(uint_setting("broadcast-interval", &config::broadcast_interval, 0, 86'400,
                            "seconds between two broadcasts to one product (0 = no limit)"));
+  t.push_back(uint_setting("thing-history-days", &config::thing_history_days, 0, 36'500,
+                           "days of property history and device events kept (0 = forever); "
+                           "older records are purged every hour"));
   t.push_back(bool_setting("metrics-public", &config::metrics_public,
                            "serve /metrics without a token on a non-loopback admin listener "
                            "(on loopback it is always open)"));

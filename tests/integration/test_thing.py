@@ -126,7 +126,7 @@ def test_property_post_reply_latest_and_history(broker, api):
     r = reply(dev, "/thing/event/property/post_reply")
     assert r == {"id": "7", "code": 200, "data": {}, "message": "success",
                  "method": "thing.event.property.post", "version": "1.0"}
-    t0 = int(time.time() * 1000)
+    t0 = int(time.time() * 1000) + 10  # after the first post's receive time
     post(dev, pk, "lamp-0001", {"Brightness": {"value": 55, "time": t0}}, id_="8")
     assert reply(dev)["code"] == 200
     path = "/api/v1/products/%s/devices/lamp-0001/properties" % pk
@@ -291,3 +291,37 @@ def test_replies_never_loop_back_to_the_handler(broker, api):
     topics = sorted(spy.get().topic for _ in range(2))
     assert topics[0].endswith("/post") and topics[1].endswith("/post_reply")
     assert spy.none() is None
+
+
+def test_history_retention(broker_factory, tmp_path):
+    """History and events older than --thing-history-days go at the next
+    retention pass (one runs at start); latest values stay."""
+    b = broker_factory("--thing-history-days", "30")
+    api = admin_api(b)
+    pk, _ = product_with_model(b, api)
+    dev = device(b, api, pk)
+    now = int(time.time() * 1000)
+    old = now - 40 * 86_400_000
+    # Not among the automatic subscriptions (SPEC §3): the SDK subscribes.
+    dev.sub("/sys/%s/lamp-0001/thing/event/property/history/post_reply" % pk, 0)
+    dev.pub("/sys/%s/lamp-0001/thing/event/property/history/post" % pk,
+            json.dumps({"id": "1", "params": {"Brightness": {"value": 1, "time": old}}}), 1)
+    assert reply(dev)["code"] == 200
+    post(dev, pk, "lamp-0001", {"Brightness": {"value": 2, "time": now}})
+    assert reply(dev)["code"] == 200
+    dev.pub("/sys/%s/lamp-0001/thing/event/Alarm/post" % pk,
+            json.dumps({"id": "2", "params": {"value": {"Level": 1}, "time": old}}), 1)
+    assert reply(dev)["code"] == 200
+    path = "/api/v1/products/%s/devices/lamp-0001/properties?identifier=Brightness" % pk
+    assert wait_for(lambda: len(api.get(path)[1]["items"]) == 2)
+    dev.close()
+    data = b.data_dir
+    assert b.stop() == 0
+    b2 = broker_factory("--data-dir", data, "--thing-history-days", "30")
+    b2.data_dir = data
+    api2 = admin_api(b2)
+    assert wait_for(lambda: [i["value"] for i in api2.get(path)[1]["items"]] == [2])
+    events = "/api/v1/products/%s/devices/lamp-0001/events" % pk
+    assert api2.get(events)[1]["items"] == []
+    latest = api2.get("/api/v1/products/%s/devices/lamp-0001/properties" % pk)[1]["items"]
+    assert [i["value"] for i in latest] == [2]
