@@ -219,6 +219,11 @@ thing_handler_actor::behavior_type thing_handler(thing_handler_actor::pointer se
         std::string dn(t->device_name);
         auto now_ms = clock::wall_ms();
         auto out = thing::handle_uplink(*t, m->payload, models->get(pk), now_ms);
+        ctx->metrics.thing_requests.inc();
+        if (out.code != thing::alink_code::success)
+          ctx->metrics.thing_refused.inc();
+        else if (!out.check_failed.empty())
+          ctx->metrics.thing_tagged.inc();
         if (out.desired_get && !out.reply_topic.empty())
           out.reply = desired_reply(*ctx, pk, dn, out);
         if (!out.reply.empty()) {

@@ -63,8 +63,11 @@ struct broker_metrics {
   counter auth_failures;                     ///< refused CONNECTs (authentication)
   counter acl_denials;                       ///< refused PUBLISH/SUBSCRIBE topics
   std::array<counter, throttle_kinds> throttled;
-  gauge sessions;         ///< session actors (connected, or persistent and offline)
-  counter store_commits;  ///< group commits of the session store
+  counter thing_requests;  ///< device Alink requests answered by the thing handler
+  counter thing_refused;   ///< of those, refused (a non-200 code)
+  counter thing_tagged;    ///< of those, accepted with weak-mode findings
+  gauge sessions;          ///< session actors (connected, or persistent and offline)
+  counter store_commits;   ///< group commits of the session store
   histogram store_commit_seconds{commit_bounds};
   std::array<listener_metrics, listener_ids> listeners;
 

@@ -113,6 +113,15 @@ std::string render_prometheus(const broker_metrics& m, const scrape_gauges& g) {
            m.auth_failures.value());
   w.single("acl_denials_total", "counter", "PUBLISH and SUBSCRIBE topics refused by the ACL.",
            m.acl_denials.value());
+  w.single("thing_requests_total", "counter",
+           "Device thing-model requests (property and event posts, tags, desired values, OTA).",
+           m.thing_requests.value());
+  w.single("thing_refused_total", "counter",
+           "Device thing-model requests refused (malformed, or invalid in strict mode).",
+           m.thing_refused.value());
+  w.single("thing_tagged_total", "counter",
+           "Device thing-model posts kept with weak-mode findings (checkFailedData).",
+           m.thing_tagged.value());
   w.head("throttled_total", "counter", "Requests refused by a quota, by kind.");
   for (std::size_t i = 0; i < throttle_kinds; ++i)
     w.sample("throttled_total", label("what", to_string(static_cast<throttle_kind>(i))),

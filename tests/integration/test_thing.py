@@ -211,6 +211,11 @@ def test_bad_payloads_get_their_codes(broker, api):
     # The broker is still there for the next good post.
     post(dev, pk, "lamp-0001", {"Brightness": 3})
     assert reply(dev)["code"] == 200
+    import urllib.request
+    with urllib.request.urlopen(broker.admin_url("/metrics"), timeout=5) as r:
+        text = r.read().decode()
+    assert "iotbroker_thing_requests_total 5" in text, text
+    assert "iotbroker_thing_refused_total 4" in text
 
 
 def test_event_post_stored_and_answered(broker, api):
