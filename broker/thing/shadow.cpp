@@ -207,8 +207,7 @@ expected<rapidjson::Document, shadow_error> parse_body(std::string_view body,
   if (!json_depth_within(body, max_text_depth(limits)))
     return unexpected{fail(shadow_errc::too_deep)};
   rapidjson::Document d;
-  d.Parse<detail::parse_flags>(body.data(), body.size());
-  if (d.HasParseError() || !d.IsObject())
+  if (!detail::parse_exact(body, d) || !d.IsObject())
     return unexpected{fail(shadow_errc::bad_json)};
   return d;
 }

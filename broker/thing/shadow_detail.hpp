@@ -7,7 +7,7 @@
 #include <string>
 #include <string_view>
 
-#include <rapidjson/reader.h>
+#include <rapidjson/document.h>
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
@@ -17,12 +17,11 @@ namespace iotb::thing::detail {
 
 using json_writer = rapidjson::Writer<rapidjson::StringBuffer>;
 
-/// How requests and stored documents are parsed: no recursion, UTF-8
-/// checked (what is stored is valid UTF-8), numbers read exactly (so that a
-/// value written back is the value read).
-inline constexpr unsigned parse_flags = rapidjson::kParseIterativeFlag |
-                                        rapidjson::kParseValidateEncodingFlag |
-                                        rapidjson::kParseFullPrecisionFlag;
+/// Parses JSON text into `d` (an empty document): no recursion, UTF-8
+/// checked (what is stored is valid UTF-8), numbers read exactly with
+/// std::from_chars so that a value written back reads back the same (a
+/// number out of double range is refused). False when `text` is not JSON.
+[[nodiscard]] bool parse_exact(std::string_view text, rapidjson::Document& d);
 
 /// UTC milliseconds to the seconds written in documents and messages.
 [[nodiscard]] constexpr std::int64_t to_seconds(std::int64_t now_ms) noexcept {

@@ -1,8 +1,13 @@
 // The shadow document (stored JSON, both ways), the error table and the
 // messages sent to devices. Requests are in shadow.cpp.
 
+#include <algorithm>
 #include <array>
-#include <set>
+#include <charconv>
+#include <cmath>
+
+#include <rapidjson/memorystream.h>
+#include <rapidjson/reader.h>
 
 #include "broker/thing/shadow_detail.hpp"
 #include "broker/thing/tsl.hpp"
@@ -135,6 +140,68 @@ void write_state_and_metadata(json_writer& w, const shadow_doc& doc) {
   write_sections(w, doc, write_values);
   w.Key("metadata");
   write_sections(w, doc, write_timestamps);
+}
+
+namespace {
+
+// Forwards SAX events to a document but reads numbers itself: RapidJSON
+// 1.1's full-precision strtod is undefined on a zero with a large exponent
+// (`0e89`: clz(0) in DiyFp::Normalize), and its normal precision is not
+// exact, so a stored value could drift on every reload.
+template <class Out>
+struct exact_numbers {
+  Out& out;
+  bool Null() { return out.Null(); }
+  bool Bool(bool b) { return out.Bool(b); }
+  bool Int(int i) { return out.Int(i); }
+  bool Uint(unsigned u) { return out.Uint(u); }
+  bool Int64(std::int64_t i) { return out.Int64(i); }
+  bool Uint64(std::uint64_t u) { return out.Uint64(u); }
+  bool Double(double d) { return out.Double(d); }
+  bool RawNumber(const char* s, rapidjson::SizeType len, bool) {
+    const char* end = s + len;
+    if (std::none_of(s, end, [](char c) { return c == '.' || c == 'e' || c == 'E'; })) {
+      std::int64_t i = 0;
+      if (auto [p, ec] = std::from_chars(s, end, i); ec == std::errc{} && p == end)
+        return out.Int64(i);
+      std::uint64_t u = 0;
+      if (auto [p, ec] = std::from_chars(s, end, u); ec == std::errc{} && p == end)
+        return out.Uint64(u);
+    }
+    double d = 0;
+    auto [p, ec] = std::from_chars(s, end, d);
+    return ec == std::errc{} && p == end && std::isfinite(d) && out.Double(d);
+  }
+  bool String(const char* s, rapidjson::SizeType len, bool copy) {
+    return out.String(s, len, copy);
+  }
+  bool StartObject() { return out.StartObject(); }
+  bool Key(const char* s, rapidjson::SizeType len, bool copy) { return out.Key(s, len, copy); }
+  bool EndObject(rapidjson::SizeType n) { return out.EndObject(n); }
+  bool StartArray() { return out.StartArray(); }
+  bool EndArray(rapidjson::SizeType n) { return out.EndArray(n); }
+};
+
+}  // namespace
+
+bool parse_exact(std::string_view text, rapidjson::Document& d) {
+  struct generator {
+    std::string_view text;
+    bool ok = false;
+    bool operator()(rapidjson::Document& out) {
+      exact_numbers<rapidjson::Document> handler{out};
+      rapidjson::MemoryStream ms(text.data(), text.size());
+      rapidjson::EncodedInputStream<rapidjson::UTF8<>, rapidjson::MemoryStream> is(ms);
+      rapidjson::Reader reader;
+      constexpr unsigned flags = rapidjson::kParseIterativeFlag |
+                                 rapidjson::kParseValidateEncodingFlag |
+                                 rapidjson::kParseNumbersAsStringsFlag;
+      ok = !reader.Parse<flags>(is, handler).IsError();
+      return ok;
+    }
+  } g{text};
+  d.Populate(g);
+  return g.ok;
 }
 
 token_json scan_client_token(std::string_view p, std::size_t max_len) {
@@ -320,8 +387,7 @@ expected<shadow_doc, shadow_errc> parse_shadow_doc(std::string_view stored) {
   if (!json_depth_within(stored, max_stored_depth))
     return unexpected{shadow_errc::bad_json};
   rapidjson::Document d;
-  d.Parse<detail::parse_flags>(stored.data(), stored.size());
-  if (d.HasParseError() || !d.IsObject())
+  if (!detail::parse_exact(stored, d) || !d.IsObject())
     return unexpected{shadow_errc::bad_json};
   shadow_doc doc;
   const rapidjson::Value* ts = member(d, "timestamp");
