@@ -176,7 +176,7 @@ expected<applied, shadow_error> apply_change(const shadow_doc& doc, const shadow
                                              const shadow_limits& limits) {
   auto version = next_version(doc.version, c.version, zero_unversioned);
   if (!version)
-    return unexpected{std::move(version.error())};
+    return unexpected{version.error()};
   std::int64_t now_s = detail::to_seconds(now_ms);
   applied out{doc, {}, false};
   out.desired_changed = apply(out.doc.desired, c.desired, now_s);
@@ -255,7 +255,7 @@ expected<shadow_change, shadow_error> read_write(const rapidjson::Value& root, b
   shadow_change c;
   auto version = read_version(root);
   if (!version)
-    return unexpected{std::move(version.error())};
+    return unexpected{version.error()};
   c.version = *version;
   auto section = [&](const char* name) -> const rapidjson::Value* {
     auto it = state->value.FindMember(name);
@@ -267,10 +267,10 @@ expected<shadow_change, shadow_error> read_write(const rapidjson::Value& root, b
     return unexpected{fail(shadow_errc::missing_reported, "state.reported is missing")};
   auto r = read_section(reported, "reported", deleting, limits);
   if (!r)
-    return unexpected{std::move(r.error())};
+    return unexpected{r.error()};
   auto d = read_section(desired, "desired", deleting, limits);
   if (!d)
-    return unexpected{std::move(d.error())};
+    return unexpected{d.error()};
   c.reported = std::move(*r);
   c.desired = std::move(*d);
   return c;
@@ -332,11 +332,11 @@ expected<desired_result, shadow_error> apply_desired(const shadow_doc& doc,
                                                      const shadow_limits& limits) {
   auto section = read_section(&desired, "desired", false, limits);
   if (!section)
-    return unexpected{std::move(section.error())};
+    return unexpected{section.error()};
   shadow_change c{std::move(*section), {}, version};
   auto out = apply_change(doc, c, true, now_ms, limits);
   if (!out)
-    return unexpected{std::move(out.error())};
+    return unexpected{out.error()};
   desired_result r{std::move(out->doc), std::move(out->stored), {}};
   r.control = control_message(r.doc, now_ms);
   return r;
@@ -347,7 +347,7 @@ expected<desired_result, shadow_error> apply_desired(const shadow_doc& doc, std:
                                                      const shadow_limits& limits) {
   auto parsed = parse_body(body, limits);
   if (!parsed)
-    return unexpected{std::move(parsed.error())};
+    return unexpected{parsed.error()};
   const rapidjson::Value& root = *parsed;
   if (root.HasMember("method")) {
     auto m = read_method(root);
@@ -359,7 +359,7 @@ expected<desired_result, shadow_error> apply_desired(const shadow_doc& doc, std:
     return unexpected{fail(shadow_errc::missing_state, "state must be an object")};
   auto version = read_version(root);
   if (!version)
-    return unexpected{std::move(version.error())};
+    return unexpected{version.error()};
   auto desired = state->value.FindMember("desired");
   if (desired == state->value.MemberEnd())
     return unexpected{fail(shadow_errc::missing_reported, "state.desired is missing")};

@@ -120,11 +120,11 @@ struct shadow_doc {
 
 /// Limits (SPEC §5 defaults; configurable per product by the caller).
 struct shadow_limits {
-  std::size_t max_doc_bytes = 16 * 1024;      ///< size of the stored JSON (`to_json()`)
-  std::size_t max_depth = 5;                  ///< nesting of a section (the section is level 1)
-  std::size_t max_attributes = 128;           ///< distinct top-level names, desired ∪ reported
-  std::size_t max_request_bytes = 64 * 1024;  ///< a request payload, refused before parsing
-  std::size_t max_client_token = 256;         ///< longest clientToken echoed
+  std::size_t max_doc_bytes = 16384;      ///< size of the stored JSON (`to_json()`)
+  std::size_t max_depth = 5;              ///< nesting of a section (the section is level 1)
+  std::size_t max_attributes = 128;       ///< distinct top-level names, desired ∪ reported
+  std::size_t max_request_bytes = 65536;  ///< a request payload, refused before parsing
+  std::size_t max_client_token = 256;     ///< longest clientToken echoed
 };
 
 /// Reads a stored document (`to_json()` output). Lenient where it costs

@@ -71,8 +71,7 @@ TEST(ShadowDoc, ParseIsLenientOnlyWhereHarmless) {
        R"({"state":{"reported":[]},"timestamp":0,"version":0})",
        R"({"state":{"reported":{"a":1}},"metadata":{"reported":{"a":{"timestamp":"x"}}},"timestamp":0,"version":0})",
        R"({"state":{},"timestamp":1.5,"version":0})",
-       "{\"state\":{\"reported\":{\"a\":\"\xff\"}},"
-       "\"timestamp\":0,\"version\":0}"})
+       "{\"state\":{\"reported\":{\"a\":\"\xff\"}},\"timestamp\":0,\"version\":0}"})
     EXPECT_FALSE(parse_shadow_doc(bad).has_value()) << bad;
 }
 

@@ -38,7 +38,8 @@ inline int code_of(const device_result& r) {
   return r.error ? shadow_code(*r.error) : 200;
 }
 
-inline std::string error_json(const char* code, const char* message, std::string token = {}) {
+inline std::string error_json(const char* code, const char* message,
+                              const std::string& token = {}) {
   return std::string(R"({"method":"reply",)") +
          (token.empty() ? "" : R"("clientToken":)" + token + ",") +
          R"("payload":{"status":"error","content":{"errorcode":")" + code +
