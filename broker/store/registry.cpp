@@ -94,6 +94,8 @@ const char* to_string(log_kind k) noexcept {
       return "registered";
     case log_kind::lifecycle:
       return "lifecycle";
+    case log_kind::call:
+      return "call";
   }
   return "unknown";
 }

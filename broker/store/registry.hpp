@@ -89,7 +89,8 @@ enum class log_kind : std::uint8_t {
   takeover,
   throttled,
   registered,
-  lifecycle
+  lifecycle,
+  call  ///< server → device calls: timeouts, dropped answers, async service replies
 };
 /// "connect", "acl_denied", ...
 [[nodiscard]] const char* to_string(log_kind k) noexcept;
