@@ -26,7 +26,7 @@ using admin::json_body;
 using call_ptr = std::shared_ptr<api_call>;
 
 /// Largest `params` object of a property set or service call (the Alink cap).
-constexpr std::size_t max_params_bytes = 256 * 1024;
+constexpr std::size_t max_params_bytes = std::size_t{256} * 1024;
 /// Longest topic an RRPC may name (SPEC §3: a device topic's limit).
 constexpr std::size_t max_rrpc_topic = 128;
 
@@ -166,7 +166,7 @@ std::chrono::milliseconds read_timeout(json_body& b, const call_config& limits) 
 /// Sends `req` to the actor; its completion answers `call`.
 void start(const calls_actor& calls, const call_ptr& call, call_request req) {
   auto kind = req.kind;
-  req.done = [call, kind](call_result r) {
+  req.done = [call, kind](const call_result& r) {
     auto a = answer_of(kind, r);
     call->reply(a.status, std::move(a.body));
   };
@@ -244,8 +244,8 @@ void handle_service(broker_context& ctx, admin_quotas& q, const calls_actor& cal
 
 }  // namespace
 
-void add_call_routes(admin::server& srv, context_ptr ctx, calls_actor calls,
-                     std::shared_ptr<admin_quotas> quotas) {
+void add_call_routes(admin::server& srv, const context_ptr& ctx, const calls_actor& calls,
+                     const std::shared_ptr<admin_quotas>& quotas) {
   using admin::access;
   using admin::method;
   srv.route(method::post, "/api/v1/products/{pk}/devices/{dn}/rrpc", access::change,

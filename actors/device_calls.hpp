@@ -51,7 +51,7 @@ inline constexpr std::uint64_t device_calls_key = internal_key_base + 10;
 /// Adds the call routes above to `srv` (before it starts). Every call
 /// takes one token of the device's downlink quota (`quotas`, shared with
 /// `/api/v1/publish`).
-void add_call_routes(admin::server& srv, context_ptr ctx, calls_actor calls,
-                     std::shared_ptr<admin_quotas> quotas);
+void add_call_routes(admin::server& srv, const context_ptr& ctx, const calls_actor& calls,
+                     const std::shared_ptr<admin_quotas>& quotas);
 
 }  // namespace iotb::actors
