@@ -5,6 +5,7 @@
 
 #include <caf/send.hpp>
 
+#include "actors/admin_quotas.hpp"
 #include "actors/dispatch.hpp"
 #include "actors/messages.hpp"
 #include "broker/admin/server.hpp"
@@ -24,41 +25,6 @@ using admin::api_errc;
 using admin::api_error;
 using admin::json_body;
 using call_ptr = std::shared_ptr<api_call>;
-
-/// The downlink and broadcast quotas (SPEC §6), shared by the handlers.
-struct quotas {
-  quotas(const config& cfg)
-      : downlink(cfg.device_downlink_rate, std::chrono::seconds{1}, cfg.device_downlink_rate,
-                 100'000),
-        broadcast(1, std::chrono::seconds{std::max<std::uint32_t>(cfg.broadcast_interval, 1)}, 1,
-                  10'000),
-        broadcast_on(cfg.broadcast_interval != 0),
-        downlink_on(cfg.device_downlink_rate != 0) {}
-  std::mutex mu;
-  limits::keyed_rate downlink;
-  limits::keyed_rate broadcast;
-  bool broadcast_on;
-  bool downlink_on;
-};
-
-/// The payload of a publish body: "payload" (text) or "payloadBase64".
-std::optional<std::string> read_payload(json_body& b, std::size_t max) {
-  auto text = b.string("payload", false, max);
-  auto b64 = b.string("payloadBase64", false, max / 3 * 4 + 4);
-  if (text && b64) {
-    b.fail("give either payload or payloadBase64, not both");
-    return std::nullopt;
-  }
-  if (b64) {
-    auto raw = tls::base64_decode(*b64);
-    if (!raw) {
-      b.fail("payloadBase64: not base64");
-      return std::nullopt;
-    }
-    return raw;
-  }
-  return text.value_or(std::string{});
-}
 
 std::string message_id_body(std::uint64_t id) {
   rapidjson::StringBuffer sb;
@@ -86,7 +52,7 @@ void publish_and_answer(broker_context& ctx, const call_ptr& call, message_ptr m
     call->reply(200, message_id_body(id));
 }
 
-void handle_publish(broker_context& ctx, quotas& q, const call_ptr& call) {
+void handle_publish(broker_context& ctx, admin_quotas& q, const call_ptr& call) {
   auto b = json_body::parse(call->req.body());
   if (!b)
     return call->fail(b.error());
@@ -102,17 +68,8 @@ void handle_publish(broker_context& ctx, quotas& q, const call_ptr& call) {
     const auto& who = *call->who;
     if (!who.may_change(dev->first))
       return call->fail(api_error{api_errc::forbidden, "topic: not one of your products"});
-    if (q.downlink_on) {
-      std::string key{dev->first};
-      key.append("/").append(dev->second);
-      std::lock_guard lk(q.mu);
-      if (!q.downlink.try_take(key, clock::now())) {
-        ctx.metrics.throttle(metrics::throttle_kind::downlink);
-        return call->fail(api_error{api_errc::throttled,
-                                    "more than " + std::to_string(ctx.cfg.device_downlink_rate) +
-                                        " messages per second to this device"});
-      }
-    }
+    if (auto e = q.take_downlink(ctx, dev->first, dev->second))
+      return call->fail(*e);
   }
   call->audit_target = *topic;
   publish_and_answer(
@@ -121,7 +78,7 @@ void handle_publish(broker_context& ctx, quotas& q, const call_ptr& call) {
                    retain.value_or(false), ctx.ids.next(), 0));
 }
 
-void handle_broadcast(broker_context& ctx, quotas& q, const call_ptr& call) {
+void handle_broadcast(broker_context& ctx, admin_quotas& q, const call_ptr& call) {
   auto pk = std::string(call->path.value("pk"));
   if (call->who && !call->who->may_change(pk))
     return call->fail(api_error{api_errc::forbidden, "not one of your products"});
@@ -336,10 +293,28 @@ void handle_metrics(broker_context& ctx, const call_ptr& call) {
 
 }  // namespace
 
-void add_broker_routes(admin::server& srv, context_ptr ctx, bool metrics_open) {
+std::optional<std::string> read_payload(json_body& b, std::size_t max) {
+  auto text = b.string("payload", false, max);
+  auto b64 = b.string("payloadBase64", false, max / 3 * 4 + 4);
+  if (text && b64) {
+    b.fail("give either payload or payloadBase64, not both");
+    return std::nullopt;
+  }
+  if (b64) {
+    auto raw = tls::base64_decode(*b64);
+    if (!raw) {
+      b.fail("payloadBase64: not base64");
+      return std::nullopt;
+    }
+    return raw;
+  }
+  return text.value_or(std::string{});
+}
+
+void add_broker_routes(admin::server& srv, context_ptr ctx, bool metrics_open,
+                       std::shared_ptr<admin_quotas> q) {
   using admin::access;
   using admin::method;
-  auto q = std::make_shared<quotas>(ctx->cfg);
   srv.route(method::get, "/metrics", metrics_open ? access::open : access::read,
             [ctx](const call_ptr& c) { handle_metrics(*ctx, c); });
   srv.route(method::post, "/api/v1/publish", access::change,

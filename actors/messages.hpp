@@ -25,6 +25,9 @@
 ///     session: device disabled or deleted, session deleted by an admin);
 ///   - itself → `timer_msg` (will delay, session expiry, the registration
 ///     connection's 15 s).
+/// - `calls_actor` (the device-calls actor, actors/device_calls):
+///   `deliver_msg` (device answers, through its internal subscriptions);
+///   admin API → `call_msg` (start a call); itself → `call_timeout_msg`.
 /// - `manager_actor` (the session manager):
 ///   - connect gate (I/O thread) → `connect_msg`;
 ///   - session actor → `detach_msg` (its session ended), `ended_msg` (the
@@ -147,6 +150,20 @@ struct ended_msg {
   std::uint64_t key = 0;  ///< the actor's session key (names are reused)
 };
 
+// -- device calls -----------------------------------------------------------
+
+struct call_request;  // actors/call_book.hpp
+
+/// Start a server → device call (RRPC, property set, service invoke).
+struct call_msg {
+  std::shared_ptr<call_request> req;
+};
+
+/// A call's timer fired.
+struct call_timeout_msg {
+  std::uint64_t id = 0;  ///< the call's message id
+};
+
 // -- interfaces -------------------------------------------------------------
 
 using subscriber_actor = caf::typed_actor<caf::reacts_to<deliver_msg>>;
@@ -158,6 +175,9 @@ using session_actor = caf::typed_actor<
     caf::reacts_to<writable_msg>, caf::reacts_to<closed_msg>, caf::reacts_to<attach_msg>,
     caf::reacts_to<restore_msg>, caf::reacts_to<kick_msg>, caf::reacts_to<timer_msg>,
     caf::reacts_to<terminate_atom>, caf::reacts_to<shutdown_atom>>;
+
+using calls_actor = caf::typed_actor<caf::reacts_to<deliver_msg>, caf::reacts_to<call_msg>,
+                                     caf::reacts_to<call_timeout_msg>>;
 
 using manager_actor = caf::typed_actor<caf::reacts_to<connect_msg>, caf::reacts_to<detach_msg>,
                                        caf::reacts_to<ended_msg>, caf::reacts_to<poll_atom>,
@@ -178,3 +198,5 @@ CAF_ALLOW_UNSAFE_MESSAGE_TYPE(iotb::actors::timer_msg)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(iotb::actors::connect_msg)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(iotb::actors::detach_msg)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(iotb::actors::ended_msg)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(iotb::actors::call_msg)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(iotb::actors::call_timeout_msg)

@@ -489,10 +489,21 @@ void session::reapply_subscriptions() {
 }
 
 void session::subscribe_system(const std::string& filter, qos max_qos) {
-  if (subs_.contains(filter))
-    return;  // the device's own subscription stays as it is
   subscribe_options opts;
   opts.max_qos = max_qos;
+  // No-local (SPEC §4): an automatic subscription never hands the device
+  // its own PUBLISH back — its RRPC answer on `/ext/rrpc/${id}/…` (which
+  // `/ext/rrpc/+/…` matches) or its `…/thing/service/${id}_reply` (which
+  // `…/thing/service/+` matches) go to the broker and to applications.
+  opts.no_local = true;
+  if (auto it = subs_.find(filter); it != subs_.end()) {
+    if (!it->second.system || it->second.opts == opts)
+      return;  // the device's own subscription stays as it is
+    // A system subscription restored from an older record: made no-local.
+    env_.subscribe(filter, opts, 0);
+    it->second.opts = opts;
+    return;
+  }
   env_.subscribe(filter, opts, 0);
   subs_[filter] = sub_record{opts, 0, true};
   ++system_subs_;

@@ -151,7 +151,9 @@ class session {
 
   /// Subscribes without a SUBSCRIBE packet: the broker's automatic
   /// subscription of a device to its downlink topics (SPEC §3). These do
-  /// not count against the device's subscription limit.
+  /// not count against the device's subscription limit, and are no-local:
+  /// the device never gets its own PUBLISH back through them (SPEC §4). A
+  /// filter the device subscribed itself keeps the device's options.
   void subscribe_system(const std::string& filter, mqtt::qos max_qos);
 
   /// The will to publish when the connection was lost, and its delay in

@@ -425,6 +425,52 @@ TEST_F(session_test, device_subscription_limit_excludes_system_subscriptions) {
   EXPECT_EQ(s.subscriptions(), 101u);
 }
 
+TEST_F(session_test, system_subscriptions_are_no_local) {
+  // SPEC §4: an automatic subscription never hands the device its own
+  // PUBLISH back (its RRPC answer on the request's /ext/rrpc topic, its
+  // service replies under thing/service/+).
+  s.on_connect(make_connect(version::v311), device_identity(), false, false);
+  env.take(version::v311);
+  const std::string rrpc = "/ext/rrpc/+/sys/a1B2c3D4e5F/dev-1/#";
+  s.subscribe_system(rrpc, qos::at_least_once);
+  ASSERT_EQ(env.subs.count(rrpc), 1u);
+  EXPECT_TRUE(env.subs[rrpc].no_local);
+  EXPECT_EQ(env.subs[rrpc].max_qos, qos::at_least_once);
+  // A filter the device subscribed itself keeps the device's options (an
+  // MQTT 3.1.1 subscription is local), before and after the system one.
+  const std::string own = "/sys/a1B2c3D4e5F/dev-1/thing/service/+";
+  packet sub = subscribe{1, {{own, {qos::at_least_once}}}, {}};
+  EXPECT_EQ(s.on_packet(sub), verdict::keep);
+  s.subscribe_system(own, qos::at_least_once);
+  EXPECT_FALSE(env.subs[own].no_local);
+  packet again = subscribe{2, {{rrpc, {qos::at_most_once}}}, {}};
+  EXPECT_EQ(s.on_packet(again), verdict::keep);
+  EXPECT_FALSE(env.subs[rrpc].no_local);
+}
+
+TEST_F(session_test, restored_system_subscription_becomes_no_local) {
+  // A record written before system subscriptions were no-local.
+  store::session_record r;
+  r.client_id = "a1B2c3D4e5F.dev-1";
+  r.store_id = 7;
+  r.version = version::v311;
+  r.expiry = 100;
+  store::subscription_record sub;
+  sub.filter = "/sys/a1B2c3D4e5F/dev-1/rrpc/request/+";
+  sub.opts.max_qos = qos::at_least_once;
+  sub.system = true;
+  r.subs.push_back(sub);
+  s.restore(r);
+  EXPECT_FALSE(env.subs[sub.filter].no_local);
+  s.on_connect(make_connect(version::v311, false), device_identity(), true, false);
+  s.subscribe_system(sub.filter, qos::at_least_once);
+  EXPECT_TRUE(env.subs[sub.filter].no_local);
+  auto rec = s.record(0);
+  ASSERT_EQ(rec.subs.size(), 1u);
+  EXPECT_TRUE(rec.subs[0].opts.no_local);
+  EXPECT_TRUE(rec.subs[0].system);
+}
+
 TEST_F(session_test, plain_clients_have_no_device_limits) {
   s.on_connect(make_connect(version::v5), {}, false, false);
   env.take(version::v5);

@@ -216,6 +216,7 @@ void session_actor_impl::publish_directory_entry(mqtt::version ver, const std::s
   info.client_id = session_.client_id();
   info.name = name_;
   info.actor = self();
+  info.key = session_.key();
   info.connected = static_cast<bool>(transport_);
   info.ip = ip_;
   if (transport_)
@@ -224,6 +225,7 @@ void session_actor_impl::publish_directory_entry(mqtt::version ver, const std::s
   info.username = username;
   info.product_key = session_.who().product_key;
   info.device_name = session_.who().device_name;
+  info.ext_rrpc = session_.who().ext_rrpc;
   info.keep_alive = session_.keep_alive();
   info.expiry = session_.expiry();
   info.durable = session_.store_id() != 0;

@@ -1,5 +1,7 @@
 #include "actors/session_directory.hpp"
 
+#include "broker/auth/registry_auth.hpp"
+
 namespace iotb::actors {
 
 void session_directory::put(session_info info) {
@@ -67,6 +69,24 @@ std::vector<session_info> session_directory::find(const std::string& client_id) 
   for (auto it = by_client_.lower_bound({client_id, std::string{}});
        it != by_client_.end() && it->first.first == client_id; ++it)
     out.push_back(it->second);
+  return out;
+}
+
+std::vector<session_info> session_directory::device_sessions(std::string_view pk,
+                                                             std::string_view dn) const {
+  // A device's session names start with its session name (a
+  // registration-free device's add "\0<clientId>"); the prefix also
+  // matches longer device names, hence the field check.
+  const auto prefix = auth::device_session_name(pk, dn);
+  std::vector<session_info> out;
+  std::lock_guard lk(mu_);
+  for (auto it = client_of_.lower_bound(prefix);
+       it != client_of_.end() && it->first.starts_with(prefix); ++it) {
+    auto e = by_client_.find({it->second, it->first});
+    if (e != by_client_.end() && e->second.connected && e->second.product_key == pk &&
+        e->second.device_name == dn)
+      out.push_back(e->second);
+  }
   return out;
 }
 

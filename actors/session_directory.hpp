@@ -13,6 +13,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -23,8 +24,9 @@ namespace iotb::actors {
 /// What the API shows of one session.
 struct session_info {
   std::string client_id;
-  std::string name;     ///< the session manager's key (unique)
-  session_actor actor;  ///< the session actor (for a kick)
+  std::string name;       ///< the session manager's key (unique)
+  session_actor actor;    ///< the session actor (for a kick)
+  std::uint64_t key = 0;  ///< the session key (a message's origin)
   bool connected = false;
   std::string ip;             ///< of the current or last connection
   std::string listener;       ///< "mqtt", "mqtts", "ws", "wss"
@@ -32,6 +34,7 @@ struct session_info {
   std::string username;
   std::string product_key;  ///< devices
   std::string device_name;  ///< devices
+  bool ext_rrpc = false;    ///< devices: client id `ext=3` (extended RRPC only)
   std::uint16_t keep_alive = 0;
   std::uint32_t expiry = 0;  ///< session expiry interval, seconds
   bool durable = false;      ///< persistent, in the store
@@ -66,6 +69,10 @@ class session_directory {
   /// The entries whose client id is `client_id` (usually one; a device
   /// and a plain client may share one).
   [[nodiscard]] std::vector<session_info> find(const std::string& client_id) const;
+  /// The connected sessions of device pk/dn (usually one; several for a
+  /// registration-free device's physical devices).
+  [[nodiscard]] std::vector<session_info> device_sessions(std::string_view pk,
+                                                          std::string_view dn) const;
 
  private:
   mutable std::mutex mu_;

@@ -195,8 +195,14 @@ void server::handle(request&& req, responder res, std::string address) {
     for (auto& [k, v] : c->path.items())
       target_name += (target_name.empty() ? "" : "/") + v;
     c->audit_target = target_name;
+    // An answer may come after the server is gone (a call completed by an
+    // actor at shutdown): it is audited only while the server lives.
     if (m != method::get)
-      c->on_reply = [this](api_call& call, unsigned status) { audit(call, status); };
+      c->on_reply = [guard = guard_](api_call& call, unsigned status) {
+        std::lock_guard lk(guard->mu);
+        if (guard->self)
+          guard->self->audit(call, status);
+      };
     auto pk = c->path.get("pk");
     if (pk && !c->who->may_see(*pk)) {
       c->fail({api_errc::forbidden,

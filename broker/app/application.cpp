@@ -7,9 +7,11 @@
 #include <caf/send.hpp>
 
 #include "actors/admin_api.hpp"
+#include "actors/admin_quotas.hpp"
 #include "actors/admin_thing.hpp"
 #include "actors/connect_gate.hpp"
 #include "actors/context.hpp"
+#include "actors/device_calls.hpp"
 #include "actors/live.hpp"
 #include "actors/messages.hpp"
 #include "actors/ntp_responder.hpp"
@@ -148,6 +150,11 @@ bool application::start() {
   // Internal subscribers: broker-side consumers of device traffic.
   internal_.push_back(caf::actor_cast<caf::actor>(system_->spawn(actors::ntp_responder, ctx_)));
   internal_.push_back(caf::actor_cast<caf::actor>(system_->spawn(actors::thing_handler, ctx_)));
+  // Server → device calls. Its seams (`on_offline_property_set`: the
+  // desired-property cache; `service_is_sync`: the thing model's callType)
+  // are left empty until the thing store provides them (call_book.hpp).
+  calls_ = caf::actor_cast<caf::actor>(actors::spawn_device_calls(*system_, ctx_, {}));
+  internal_.push_back(calls_);
   pool_ = std::make_unique<net::io_pool>(cfg_.io_threads ? cfg_.io_threads : cores());
   if (!open_listeners() || !open_admin()) {
     stop();
@@ -267,7 +274,9 @@ bool application::open_admin() {
   admin_ = std::move(*a);
   // /metrics is open on a loopback listener (SPEC §12), else it needs a
   // token unless --metrics-public.
-  actors::add_broker_routes(*admin_, ctx_, cfg_.admin.loopback() || cfg_.metrics_public);
+  auto quotas = std::make_shared<actors::admin_quotas>(cfg_);
+  actors::add_broker_routes(*admin_, ctx_, cfg_.admin.loopback() || cfg_.metrics_public, quotas);
+  actors::add_call_routes(*admin_, ctx_, caf::actor_cast<actors::calls_actor>(calls_), quotas);
   actors::add_thing_routes(*admin_, ctx_);
   // The live WebSocket; its trace tap is set before any client connects.
   live_ = std::make_shared<actors::live_hub>(ctx_, pool_->front(), admin_->ids());
@@ -291,6 +300,7 @@ void application::stop_actors() {
   for (auto& a : internal_)
     caf::anon_send_exit(a, caf::exit_reason::user_shutdown);
   internal_.clear();
+  calls_ = caf::actor{};
   system_->await_all_actors_done();
 }
 

@@ -15,7 +15,7 @@ namespace iotb::cli {
 namespace {
 
 const std::vector<std::string> flag_names = {"dynamic-register", "json", "help", "csv",
-                                             "password-stdin"};
+                                             "password-stdin",   "sync", "async"};
 
 int sign_cmd(const args& a) {
   auto pk = a.get("product");
@@ -121,8 +121,9 @@ std::optional<int> run(const std::vector<std::string_view>& argv) {
       return usage(a.error());
     return thing_model_cmd(*a, trailing);
   }
+  const bool call = cmd == "rrpc" || cmd == "property" || cmd == "service";
   if (cmd != "product" && cmd != "device" && cmd != "app" && cmd != "sign" && cmd != "cert" &&
-      cmd != "admin")
+      cmd != "admin" && !call)
     return std::nullopt;
   auto a = args::parse(argv, flag_names);
   if (!a)
@@ -137,6 +138,8 @@ std::optional<int> run(const std::vector<std::string_view>& argv) {
     return sign_cmd(*a);
   if (cmd == "admin")
     return admin_cmd(*a);
+  if (call)
+    return call_cmd(*a);
   return cert_cmd(*a);
 }
 
@@ -160,6 +163,15 @@ const char* help_text() noexcept {
                  [--method hmacmd5|hmacsha1|hmacsha256] [--timestamp T] [--securemode 2|3]
   iotbroker cert dev [--out DIR] [--cn NAME] [--dns NAME]... [--ip ADDR]... [--days N]
   Each takes --data-dir DIR (default ./data).
+Calls through a running broker's admin API (docs/calls.md):
+  iotbroker rrpc --product PK --device DN (--payload TEXT | --payload-base64 B64)
+                 [--topic /PK/DN/...] [--timeout-ms N]
+  iotbroker property set --product PK --device DN --params '{"id":value}' [--timeout-ms N]
+  iotbroker service invoke --product PK --device DN --service ID [--params '{...}']
+                 [--sync | --async] [--timeout-ms N]
+  Each takes --admin http://HOST:PORT (default $IOTB_ADMIN or http://127.0.0.1:18083) and
+  --token T ($IOTB_TOKEN) or --user U (--password P | --password-stdin); without them it
+  logs in as admin with <data-dir>/initial-admin-password.
 )";
 }
 

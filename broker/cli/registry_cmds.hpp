@@ -18,6 +18,9 @@ namespace iotb::cli {
 [[nodiscard]] int thing_model_cmd(const args& a, const std::optional<std::string>& file);
 /// `admin user ...` (admin_cmds.cpp).
 [[nodiscard]] int admin_cmd(const args& a);
+/// `rrpc`, `property set`, `service invoke` through a running broker's
+/// admin API (call_cmds.cpp).
+[[nodiscard]] int call_cmd(const args& a);
 
 /// Prints `{"error":code,"message":what}` on stderr; @returns 1.
 int fail(const char* code, const std::string& what);

@@ -13,6 +13,7 @@
 #include <string_view>
 
 #include "broker/metrics/metrics.hpp"
+#include "broker/thing/calls.hpp"
 
 namespace iotb::metrics {
 
@@ -70,11 +71,21 @@ struct broker_metrics {
   counter store_commits;   ///< group commits of the session store
   histogram store_commit_seconds{commit_bounds};
   std::array<listener_metrics, listener_ids> listeners;
+  /// Server → device calls (actors/device_calls), by kind and result.
+  std::array<std::array<counter, thing::call_statuses>, thing::call_kinds> calls;
+  /// Device answers that completed no call, by why.
+  std::array<counter, thing::answer_drops> call_answers_dropped;
 
   void drop(drop_reason r, std::uint64_t n = 1) noexcept {
     dropped[static_cast<std::size_t>(r)].inc(n);
   }
   void throttle(throttle_kind k) noexcept { throttled[static_cast<std::size_t>(k)].inc(); }
+  void call_ended(thing::call_kind k, thing::call_status s) noexcept {
+    calls[static_cast<std::size_t>(k)][static_cast<std::size_t>(s)].inc();
+  }
+  void call_answer_dropped(thing::answer_drop d) noexcept {
+    call_answers_dropped[static_cast<std::size_t>(d)].inc();
+  }
   [[nodiscard]] listener_metrics& listener(listener_id l) noexcept {
     return listeners[static_cast<std::size_t>(l)];
   }

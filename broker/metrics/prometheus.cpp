@@ -126,6 +126,21 @@ std::string render_prometheus(const broker_metrics& m, const scrape_gauges& g) {
   for (std::size_t i = 0; i < throttle_kinds; ++i)
     w.sample("throttled_total", label("what", to_string(static_cast<throttle_kind>(i))),
              m.throttled[i].value());
+  w.head("device_calls_total", "counter",
+         "Server to device calls (RRPC, property set, service invoke), by kind and result.");
+  for (std::size_t k = 0; k < thing::call_kinds; ++k)
+    for (std::size_t s = 0; s < thing::call_statuses; ++s)
+      w.sample("device_calls_total",
+               label("kind", thing::to_string(static_cast<thing::call_kind>(k))) + "," +
+                   label("result", thing::to_string(static_cast<thing::call_status>(s))),
+               m.calls[k][s].value());
+  w.head("call_answers_dropped_total", "counter",
+         "Device answers that completed no call (unknown or expired id, another device or "
+         "sender, not an Alink reply).");
+  for (std::size_t i = 0; i < thing::answer_drops; ++i)
+    w.sample("call_answers_dropped_total",
+             label("reason", thing::to_string(static_cast<thing::answer_drop>(i))),
+             m.call_answers_dropped[i].value());
   w.single("store_commits_total", "counter", "Group commits of the session store.",
            m.store_commits.value());
   const auto& h = m.store_commit_seconds;
