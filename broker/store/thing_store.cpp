@@ -332,7 +332,7 @@ expected<ota_record, error> get_ota(const txn& t, std::string_view pk, std::stri
   if (!o)
     return unexpected{corrupt("OTA state")};
   return ota_record{str(o->version()), str(o->module_()), o->step(),
-                    str(o->desc()),    o->reported_ms(), o->progress_ms()};
+                    str(o->desc()),    o->reported_ms(),  o->progress_ms()};
 }
 
 expected<std::string, error> get_shadow(const txn& t, std::string_view pk, std::string_view dn) {
