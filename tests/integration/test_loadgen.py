@@ -1,8 +1,8 @@
 """The load generator (build/tools/loadgen/loadgen, Release) against the
 broker under test: the paths bench/compare --quick does not take -- TLS,
 MQTT over WebSocket (ws and wss), QoS 2, MQTT 5, several fan-in subscribers, topic patterns, signed device
-CONNECTs from a CSV, source-address spreading -- and its refusals of bad
-arguments. Each run must account for every message: received == sent x
+CONNECTs from a CSV, source-address spreading, Alink property posts (the
+thing scenario) -- and its refusals of bad arguments. Each run must account for every message: received == sent x
 receivers, no loss, no duplicates."""
 import json
 import os
@@ -156,6 +156,47 @@ def test_idle_signed_devices_from_a_csv_over_spread_source_addresses(tls_broker,
     assert r["dropped"] == 0 and r["rss_per_conn_bytes"] is not None, r
 
 
+def thing_devices(b, tmp_path, count):
+    """A product with tests/data/lamp-tsl.json and `count` devices; their CSV."""
+    _, p, _ = cli(b.data_dir, "product", "create", "--name", "thing_load")
+    pk = p["productKey"]
+    cli(b.data_dir, "thing-model", "import", "--product", pk,
+        os.path.join(ROOT, "tests", "data", "lamp-tsl.json"))
+    out = subprocess.run([binary_path(), "device", "create", "--product", pk,
+                          "--count", str(count), "--csv", "--data-dir", b.data_dir],
+                         capture_output=True, text=True, timeout=60, check=True).stdout
+    csv = tmp_path / "things.csv"
+    csv.write_text(out)
+    return str(csv)
+
+
+@pytest.mark.parametrize("qos", [0, 1])
+def test_thing_property_posts_are_all_answered(broker_factory, tmp_path, qos):
+    # Quotas lifted: the default 30 posts/s per device would drop QoS 0
+    # posts (no reply: lost) and answer MQTT 5 QoS 1 with 0x96.
+    b = broker_factory("--device-uplink-rate", "0", "--broker-uplink-rate", "0",
+                       "--device-connect-rate", "0", "--log-level", "info")
+    csv = thing_devices(b, tmp_path, 20)
+    rc, r, err = loadgen(b.port, "--scenario", "thing", "--clients", "20", "--qos", str(qos),
+                         "--device-auth", csv, "--duration", "1", "--broker-pid", str(b.pid()))
+    assert rc == 0, err
+    assert r["scenario"] == "thing" and r["subscribers"] == 0 and r["rejected"] == 0, r
+    assert_complete(r, 1)
+    assert 100 < r["payload"] < 140, r  # the post's JSON, not --payload
+
+
+def test_thing_rejected_posts_fail_the_run(broker_factory, tmp_path):
+    # Weak mode answers 200 but names the finding in data: not a clean post.
+    b = broker_factory("--device-uplink-rate", "0", "--log-level", "info")
+    csv = thing_devices(b, tmp_path, 2)
+    rc, r, _ = loadgen(b.port, "--scenario", "thing", "--clients", "2", "--qos", "1",
+                       "--rate", "20", "--device-auth", csv, "--duration", "0.5",
+                       "--alink-params", '{"Brightness":101}')
+    assert rc == 2
+    assert r["rejected"] == r["sent"] > 0 and r["received"] == 0 and r["lost"] == 0, r
+    assert "Brightness" in r["first_rejected"], r
+
+
 def test_a_refused_connection_fails_the_run(tls_broker, tmp_path):
     csv = tmp_path / "bad.csv"
     csv.write_text("productKey,deviceName,deviceSecret\n" + "".join(
@@ -187,6 +228,7 @@ def test_more_connections_than_devices_is_refused(tmp_path):
      "TLS transport"),
     (("--scenario", "fan-in", "--clients", "1", "--transport", "ws", "--ws-path", "mqtt"),
      "--ws-path"),
+    (("--scenario", "thing", "--clients", "1"), "--device-auth"),
 ])
 def test_bad_arguments_are_refused(args, message):
     p = subprocess.run([LOADGEN, "--port", "1", *args], capture_output=True, text=True,

@@ -68,6 +68,8 @@ std::string default_topic(scenario_kind k) {
       return "bench/p2p/%i";
     case scenario_kind::shared:
       return "bench/shared/%i";
+    case scenario_kind::thing:
+      return "";  // each device's own property-post topic
   }
   return "bench/%i";
 }
@@ -116,6 +118,9 @@ scenario::scenario(asio::io_context& io, scenario_config cfg)
       for (std::size_t i = 0; i < n; ++i)
         add_publisher(expand_topic(pattern, std::to_string(i)), 1, delivery_mode::any_one);
       break;
+    case scenario_kind::thing:
+      add_devices();
+      break;
   }
   to_pump_.reserve(pubs_.size());
 }
@@ -139,10 +144,15 @@ void scenario::add_subscriber(std::string filter, std::size_t first_pub, std::si
   subs_.push_back(std::move(s));
 }
 
-void scenario::add_publisher(std::string topic, std::uint32_t receivers, delivery_mode mode) {
+void scenario::add_publisher(std::string topic, std::uint32_t receivers, delivery_mode mode,
+                             const device_credential* device) {
   auto o = cfg_.conn.options_for(clients_.size());
   o.client_id = "lg" + std::to_string(::getpid()) + "-p" + std::to_string(pubs_.size());
   o.read_buffer = std::size_t{4} * 1024;
+  if (device != nullptr) {
+    sign_as_device(o, *device, "_ss=1");  // the broker subscribes it to its replies
+    o.keep_alive = cfg_.keep_alive;
+  }
   clients_.push_back(std::make_unique<client>(io_, *this, clients_.size(), std::move(o)));
   publisher p;
   p.conn = clients_.back().get();
@@ -269,7 +279,7 @@ void scenario::finish(std::string error) {
     expected += p.book.next() * p.receivers;
     r_.late += p.book.late();
   }
-  auto unique = r_.received - r_.duplicates;
+  auto unique = r_.received - r_.duplicates + r_.rejected;  // rejected: answered
   r_.lost = expected > unique ? expected - unique : 0;
   if (cfg_.conn.broker_pid)
     r_.broker_rss_kib = process_rss_kib(*cfg_.conn.broker_pid);
@@ -296,10 +306,15 @@ std::uint64_t scenario::send(publisher& p, std::uint64_t limit) {
   while (n < limit && p.book.can_send()) {
     auto ts = now_ns();
     auto seq = p.book.push(ts);
-    std::memcpy(p.payload.data(), &pub_id, 4);
-    std::memcpy(p.payload.data() + 4, &seq, 8);
-    std::memcpy(p.payload.data() + 12, &ts, 8);
+    if (cfg_.kind == scenario_kind::thing) {
+      write_property_post(p.payload, {pub_id, seq, ts}, cfg_.alink_params);
+    } else {
+      std::memcpy(p.payload.data(), &pub_id, 4);
+      std::memcpy(p.payload.data() + 4, &seq, 8);
+      std::memcpy(p.payload.data() + 12, &ts, 8);
+    }
     v.payload = p.payload;
+    r_.payload_bytes += p.payload.size();
     v.packet_id = cfg_.q == mqtt::qos::at_most_once ? 0 : ledger::packet_id_of(seq);
     mqtt::encode(v, cfg_.conn.ver, out);
     ++n;
@@ -364,6 +379,10 @@ void scenario::opened(std::size_t pub_index, std::uint64_t n) {
 void scenario::on_publish(client& c, const mqtt::publish& msg) {
   if (phase_ == phase::done)
     return;  // the rest of a read after the end: not counted
+  if (cfg_.kind == scenario_kind::thing) {
+    on_reply(c, msg);
+    return;
+  }
   if (c.index() >= subs_.size() || msg.payload.size() < payload_header) {
     finish("unexpected PUBLISH on '" + msg.topic + "'");
     return;
@@ -390,6 +409,10 @@ void scenario::on_publish(client& c, const mqtt::publish& msg) {
   } else {
     d = book.deliver(seq, s.last[pub_id - s.first_pub]);
   }
+  account(pub_id, ts, d);
+}
+
+void scenario::account(std::uint32_t pub_id, std::uint64_t ts, const delivery& d) {
   if (d.unknown) {
     finish("PUBLISH with a sequence number never sent");
     return;

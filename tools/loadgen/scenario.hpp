@@ -8,12 +8,16 @@
 /// - p2p: N pairs, publisher i on `bench/p2p/<i>`, subscriber i on that
 ///   topic only;
 /// - shared: N publishers on `bench/shared/<i>`; a `$share/bench/...`
-///   group of M consumers (default 4): each message goes to one of them.
+///   group of M consumers (default 4): each message goes to one of them;
+/// - thing: N devices (signed CONNECTs with `_ss=1`), each posting Alink
+///   properties on its own topic and receiving the broker's reply on its
+///   own connection (thing.hpp: the post's id carries what the header
+///   below carries, and the reply echoes it).
 ///
 /// `topic` overrides the pattern: `%i` stands for the publisher index (the
 /// subscribers' filters use `+` there, p2p uses the index).
 ///
-/// Every payload starts with (publisher id u32, sequence u64, send time in
+/// Every other payload starts with (publisher id u32, sequence u64, send time in
 /// steady-clock ns u64), padded to the payload size. A publisher keeps at
 /// most `window` messages unresolved (see ledger.hpp), so the measured
 /// rate is what the broker sustains with bounded queues. Without a target
@@ -36,12 +40,14 @@
 #include <boost/asio/steady_timer.hpp>
 
 #include "tools/loadgen/client.hpp"
+#include "tools/loadgen/device_auth.hpp"
 #include "tools/loadgen/histogram.hpp"
 #include "tools/loadgen/ledger.hpp"
+#include "tools/loadgen/thing.hpp"
 
 namespace iotb::loadgen {
 
-enum class scenario_kind : std::uint8_t { fan_in, fan_out, p2p, shared };
+enum class scenario_kind : std::uint8_t { fan_in, fan_out, p2p, shared, thing };
 
 /// How progress is shown on stderr.
 enum class progress_mode : std::uint8_t {
@@ -88,6 +94,11 @@ struct scenario_config {
   bool persistent = false;    ///< subscribers keep persistent sessions (durable QoS 1)
   double loss_timeout_s = 5;  ///< an unresolved message expires after this
   double drain_s = 3;         ///< after the window: wait this long at most for the rest
+  /// thing: one device per client (at least `clients`), its CONNECT
+  /// keep-alive, and the posts' `params` (JSON; empty: thing.hpp's default).
+  std::vector<device_credential> devices;
+  std::uint16_t keep_alive = 300;
+  std::string alink_params;
 };
 
 /// Smallest payload: publisher id, sequence, timestamp.
@@ -114,7 +125,12 @@ struct results {
   std::uint64_t loadgen_reads = 0;     ///< our socket reads during the window
   std::uint64_t loadgen_writes = 0;    ///< our socket writes during the window
   bool drained = false;                ///< everything resolved before the drain limit
-  std::string error;                   ///< non-empty when the run failed
+  /// thing: replies other than code 200 with empty `data` (refused posts,
+  /// weak-mode findings); not counted in `received`, nor as lost.
+  std::uint64_t rejected = 0;
+  std::string first_rejected;       ///< the first such reply
+  std::uint64_t payload_bytes = 0;  ///< of every PUBLISH sent
+  std::string error;                ///< non-empty when the run failed
 };
 
 class scenario final : public client_events {
@@ -131,8 +147,9 @@ class scenario final : public client_events {
     std::string topic;
     std::string payload;  ///< template: header rewritten per message
     ledger book;
-    std::uint32_t receivers = 0;  ///< deliveries expected per message
-    bool queued = false;          ///< in `to_pump_`
+    std::uint32_t receivers = 0;   ///< deliveries expected per message
+    bool queued = false;           ///< in `to_pump_`
+    std::int64_t last_reply = -1;  ///< thing: highest sequence answered
   };
   struct subscriber {
     client* conn = nullptr;
@@ -147,10 +164,18 @@ class scenario final : public client_events {
   void on_publish(client& c, const mqtt::publish& p) override;
   void on_ack(client& c, std::uint16_t packet_id) override;
   void on_read_done(client& c) override;
+  /// Counts a delivery of publisher `pub_id`'s message sent at `ts`.
+  void account(std::uint32_t pub_id, std::uint64_t ts, const delivery& d);
+  /// thing (scenario_thing.cpp): one publisher per device; a reply to a
+  /// device's post, accounted like a delivery.
+  void add_devices();
+  void on_reply(client& c, const mqtt::publish& msg);
   void on_failed(client& c, const std::string& why) override;
 
   void add_subscriber(std::string filter, std::size_t first_pub, std::size_t n_pubs);
-  void add_publisher(std::string topic, std::uint32_t receivers, delivery_mode mode);
+  /// `device`: a signed device CONNECT (thing) instead of an anonymous one.
+  void add_publisher(std::string topic, std::uint32_t receivers, delivery_mode mode,
+                     const device_credential* device = nullptr);
   void connect_more();
   void start_window();
   void measure_window();

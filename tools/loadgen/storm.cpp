@@ -2,37 +2,10 @@
 
 #include <algorithm>
 #include <cstdio>
-#include <fstream>
 
-#include "broker/auth/sign.hpp"
 #include "tools/loadgen/proc_stats.hpp"
 
 namespace iotb::loadgen {
-
-std::optional<std::vector<device_credential>> read_credentials(const std::string& path,
-                                                               std::string& error) {
-  std::ifstream in(path);
-  if (!in) {
-    error = "cannot read " + path;
-    return std::nullopt;
-  }
-  std::vector<device_credential> out;
-  std::string line;
-  std::size_t no = 0;
-  while (std::getline(in, line)) {
-    ++no;
-    if (line.empty() || line.starts_with("productKey"))
-      continue;
-    auto a = line.find(',');
-    auto b = a == std::string::npos ? a : line.find(',', a + 1);
-    if (b == std::string::npos) {
-      error = path + ":" + std::to_string(no) + ": expected productKey,deviceName,deviceSecret";
-      return std::nullopt;
-    }
-    out.push_back({line.substr(0, a), line.substr(a + 1, b - a - 1), line.substr(b + 1)});
-  }
-  return out;
-}
 
 storm::storm(boost::asio::io_context& io, storm_config cfg)
     : io_(io), cfg_(std::move(cfg)), timer_(io), deadline_(io) {}
@@ -46,13 +19,7 @@ void storm::connect_more() {
     o.read_buffer = 256;
     o.reset_on_close = true;
     if (!cfg_.devices.empty()) {
-      const auto& d = cfg_.devices[next_ % cfg_.devices.size()];
-      auto id = d.product_key + "." + d.device_name;
-      o.client_id = id + "|securemode=3,signmethod=hmacsha256|";
-      o.username = d.device_name + "&" + d.product_key;
-      o.password =
-          tls::hmac_hex(tls::sign_method::hmacsha256, d.device_secret,
-                        auth::device_sign_content(id, d.device_name, d.product_key, std::nullopt));
+      sign_as_device(o, cfg_.devices[next_ % cfg_.devices.size()]);
     } else {
       o.client_id = "storm-" + std::to_string(next_);
     }

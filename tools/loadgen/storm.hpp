@@ -20,21 +20,10 @@
 #include <boost/asio/steady_timer.hpp>
 
 #include "tools/loadgen/client.hpp"
+#include "tools/loadgen/device_auth.hpp"
 #include "tools/loadgen/scenario.hpp"
 
 namespace iotb::loadgen {
-
-/// One line of the credentials CSV: productKey,deviceName,deviceSecret.
-struct device_credential {
-  std::string product_key;
-  std::string device_name;
-  std::string device_secret;
-};
-
-/// Reads the CSV (a header line starting with "productKey" is skipped).
-/// Errors: a text naming the line.
-[[nodiscard]] std::optional<std::vector<device_credential>> read_credentials(
-    const std::string& path, std::string& error);
 
 struct storm_config {
   connection_config conn;
