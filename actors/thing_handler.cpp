@@ -1,11 +1,11 @@
 #include "actors/thing_handler.hpp"
 
-#include <map>
 #include <string>
 
 #include <caf/send.hpp>
 
 #include "actors/dispatch.hpp"
+#include "actors/model_cache.hpp"
 #include "broker/log/log.hpp"
 #include "broker/store/registry.hpp"
 #include "broker/store/thing_store.hpp"
@@ -32,57 +32,6 @@ constexpr const char* filters[] = {
     "/ext/session/+/+/combine/#",
     "/ota/device/inform/+/+",
     "/ota/device/progress/+/+",
-};
-
-/// The products' models, owned by the handler (one actor: no lock).
-class model_cache {
- public:
-  explicit model_cache(broker_context& ctx) : ctx_(ctx) {}
-
-  /// The model of `pk`; null when it has none or it cannot be read.
-  const thing::product_model* get(const std::string& pk) {
-    auto now = clock::now();
-    auto gen = ctx_.thing_models.load(std::memory_order_acquire);
-    auto it = models_.find(pk);
-    if (it != models_.end() && it->second.generation == gen && now < it->second.until)
-      return it->second.model.get();
-    entry e{load(pk), gen, now + model_ttl};
-    if (models_.size() > 10'000)
-      models_.clear();  // bounded: products are few, a flood of fake ones is not
-    auto& slot = models_[pk] = std::move(e);
-    return slot.model.get();
-  }
-
- private:
-  struct entry {
-    std::shared_ptr<const thing::product_model> model;
-    std::uint64_t generation = 0;
-    std::chrono::steady_clock::time_point until;
-  };
-
-  std::shared_ptr<const thing::product_model> load(const std::string& pk) {
-    if (!ctx_.registry)
-      return nullptr;
-    auto t = ctx_.registry->read();
-    if (!t)
-      return nullptr;
-    auto rec = store::get_thing_model(*t, pk);
-    if (!rec) {
-      if (rec.error().code != store::errc::not_found)
-        IOTB_LOG_LIMITED(warn, "thing") << "product " << pk << ": " << rec.error().what;
-      return nullptr;
-    }
-    auto m = thing::product_model::make(std::move(rec->tsl), rec->mode);
-    if (!m) {
-      IOTB_LOG_LIMITED(warn, "thing")
-          << "product " << pk << ": stored thing model unreadable: " << m.error().message;
-      return nullptr;
-    }
-    return *m;
-  }
-
-  broker_context& ctx_;
-  std::map<std::string, entry, std::less<>> models_;
 };
 
 /// Stores what `out` carries for device pk/dn, in one writer job.

@@ -12,7 +12,8 @@
 /// so its subscriptions (no-local, like every internal one) never hand
 /// them back to it. A product's model is read once and kept; it is read
 /// again after an API import in this process (`thing_models` generation)
-/// and at the latest `model_ttl` after a change by another process (CLI).
+/// and at the latest `model_ttl` after a change by another process (CLI):
+/// actors/model_cache.hpp.
 ///
 /// Retention: every `purge_interval`, property history and events older
 /// than `thing-history-days` are deleted in writer jobs of `purge_batch`
@@ -30,9 +31,6 @@ namespace iotb::actors {
 
 /// The handler's router key (internal subscribers: ntp +1, this +2).
 inline constexpr std::uint64_t thing_handler_key = (std::uint64_t{1} << 63) + 2;
-
-/// How long a product's model is used before it is read again.
-inline constexpr std::chrono::seconds model_ttl{5};
 
 /// Between two retention passes (`thing-history-days`).
 inline constexpr std::chrono::minutes purge_interval{60};
