@@ -11,11 +11,13 @@
 #include "actors/admin_thing.hpp"
 #include "actors/connect_gate.hpp"
 #include "actors/context.hpp"
+#include "actors/desired_courier.hpp"
 #include "actors/device_calls.hpp"
 #include "actors/live.hpp"
 #include "actors/messages.hpp"
 #include "actors/ntp_responder.hpp"
 #include "actors/session_manager.hpp"
+#include "actors/thing_calls.hpp"
 #include "actors/thing_handler.hpp"
 #include "broker/acl/policy.hpp"
 #include "broker/admin/server.hpp"
@@ -150,10 +152,13 @@ bool application::start() {
   // Internal subscribers: broker-side consumers of device traffic.
   internal_.push_back(caf::actor_cast<caf::actor>(system_->spawn(actors::ntp_responder, ctx_)));
   internal_.push_back(caf::actor_cast<caf::actor>(system_->spawn(actors::thing_handler, ctx_)));
-  // Server → device calls. Its seams (`on_offline_property_set`: the
-  // desired-property cache; `service_is_sync`: the thing model's callType)
-  // are left empty until the thing store provides them (call_book.hpp).
-  calls_ = caf::actor_cast<caf::actor>(actors::spawn_device_calls(*system_, ctx_, {}));
+  // Server → device calls, with the thing store behind its seams (offline
+  // property sets kept as desired values; services' callType), and the
+  // courier that delivers desired values when a device reconnects.
+  auto calls = actors::spawn_device_calls(*system_, ctx_, actors::thing_call_config(ctx_));
+  calls_ = caf::actor_cast<caf::actor>(calls);
+  internal_.push_back(
+      caf::actor_cast<caf::actor>(system_->spawn(actors::desired_courier, ctx_, calls)));
   internal_.push_back(calls_);
   pool_ = std::make_unique<net::io_pool>(cfg_.io_threads ? cfg_.io_threads : cores());
   if (!open_listeners() || !open_admin()) {
