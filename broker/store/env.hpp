@@ -79,6 +79,7 @@ enum class table : std::uint8_t {
   desired,       ///< "pk/dn" NUL identifier → PropertyValue (desired values)
   ota,           ///< "pk/dn" → OtaState
   shadows,       ///< "pk/dn" → Shadow
+  configs,       ///< pk → ProductConfig (remote configuration file)
   count_,
 };
 

@@ -151,6 +151,7 @@ expected<bool, error> set_check_mode(write_txn& t, std::string_view pk, thing::c
 
 void erase_thing_model(write_txn& t, std::string_view pk) {
   t.erase(table::thing_models, pk);
+  t.erase(table::configs, pk);
 }
 
 // -- properties -----------------------------------------------------------------------
@@ -320,7 +321,9 @@ expected<bool, error> put_ota(write_txn& t, std::string_view pk, std::string_vie
                               const ota_record& r) {
   fb::FlatBufferBuilder b(128);
   b.Finish(s::CreateOtaState(b, b.CreateString(r.version), b.CreateString(r.module), r.step,
-                             b.CreateString(r.desc), r.reported_ms, r.progress_ms));
+                             b.CreateString(r.desc), r.reported_ms, r.progress_ms,
+                             b.CreateString(r.target_version), b.CreateString(r.target_module),
+                             b.CreateString(r.target_data), r.target_ms, r.target_id));
   return t.put(table::ota, device_prefix(pk, dn), bytes(finish(b)));
 }
 
@@ -331,8 +334,32 @@ expected<ota_record, error> get_ota(const txn& t, std::string_view pk, std::stri
   auto* o = verified<s::OtaState>(*v);
   if (!o)
     return unexpected{corrupt("OTA state")};
-  return ota_record{str(o->version()), str(o->module_()), o->step(),
-                    str(o->desc()),    o->reported_ms(),  o->progress_ms()};
+  return ota_record{str(o->version()),        str(o->module_()),       o->step(),
+                    str(o->desc()),           o->reported_ms(),        o->progress_ms(),
+                    str(o->target_version()), str(o->target_module()), str(o->target_data()),
+                    o->target_ms(),           o->target_id()};
+}
+
+expected<bool, error> put_config(write_txn& t, std::string_view pk, const config_record& r) {
+  fb::FlatBufferBuilder b(256 + r.content.size());
+  auto content =
+      b.CreateVector(reinterpret_cast<const std::uint8_t*>(r.content.data()), r.content.size());
+  b.Finish(s::CreateProductConfig(b, b.CreateString(r.config_id), content, b.CreateString(r.sign),
+                                  r.updated_ms));
+  return t.put(table::configs, pk, bytes(finish(b)));
+}
+
+expected<config_record, error> get_config(const txn& t, std::string_view pk) {
+  auto v = t.get(table::configs, pk);
+  if (!v)
+    return unexpected{error{errc::not_found, "the product has no configuration file"}};
+  auto* c = verified<s::ProductConfig>(*v);
+  if (!c)
+    return unexpected{corrupt("configuration file")};
+  config_record r{str(c->config_id()), {}, str(c->sign()), c->updated_ms()};
+  if (c->content())
+    r.content.assign(reinterpret_cast<const char*>(c->content()->data()), c->content()->size());
+  return r;
 }
 
 expected<std::string, error> get_shadow(const txn& t, std::string_view pk, std::string_view dn) {

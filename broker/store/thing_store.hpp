@@ -18,6 +18,7 @@
 /// | events         | "pk/dn" NUL time(BE64) messageId(BE64)              |
 /// | desired        | "pk/dn" NUL identifier                              |
 /// | ota, shadows   | "pk/dn"                                             |
+/// | configs        | pk                                                  |
 ///
 /// Like registry.hpp, every function takes the transaction it works in;
 /// the broker writes through its store writer (batched), the CLI in
@@ -119,12 +120,32 @@ struct ota_record {
   std::string desc;
   std::uint64_t reported_ms = 0;
   std::uint64_t progress_ms = 0;
+  /// The upgrade the admin API asked for (empty `target_version`: none);
+  /// pushed again when the device informs another version.
+  std::string target_version;
+  std::string target_module;
+  std::string target_data;  ///< the upgrade message's `data`, compact JSON
+  std::uint64_t target_ms = 0;
+  std::uint64_t target_id = 0;  ///< message id of the last upgrade push
 };
 [[nodiscard]] expected<bool, error> put_ota(write_txn& t, std::string_view pk, std::string_view dn,
                                             const ota_record& r);
 /// Errors: not_found, corrupt.
 [[nodiscard]] expected<ota_record, error> get_ota(const txn& t, std::string_view pk,
                                                   std::string_view dn);
+
+/// A product's remote configuration file.
+struct config_record {
+  std::string config_id;
+  std::string content;
+  std::string sign;  ///< SHA-256 of content, lowercase hex
+  std::uint64_t updated_ms = 0;
+};
+/// Replaces the product's configuration file.
+[[nodiscard]] expected<bool, error> put_config(write_txn& t, std::string_view pk,
+                                               const config_record& r);
+/// Errors: not_found (none set), corrupt.
+[[nodiscard]] expected<config_record, error> get_config(const txn& t, std::string_view pk);
 
 /// A device's shadow document (SPEC §5 JSON). Errors: not_found, corrupt.
 [[nodiscard]] expected<std::string, error> get_shadow(const txn& t, std::string_view pk,
@@ -135,7 +156,8 @@ struct ota_record {
 /// Deletes every thing record of a device (the device was deleted).
 [[nodiscard]] expected<bool, error> erase_thing_data(write_txn& t, std::string_view pk,
                                                      std::string_view dn);
-/// Deletes a product's thing model (the product was deleted).
+/// Deletes a product's thing model and configuration file (the product
+/// was deleted).
 void erase_thing_model(write_txn& t, std::string_view pk);
 
 /// Deletes records of `tb` (history or events) older than `before_ms`, at

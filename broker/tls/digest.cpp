@@ -42,4 +42,17 @@ std::string websocket_accept(std::string_view client_key) {
   return base64_encode({reinterpret_cast<const char*>(md), sizeof md});
 }
 
+std::string sha256_hex(std::string_view data) {
+  std::uint8_t md[SHA256_DIGEST_LENGTH];
+  SHA256(reinterpret_cast<const std::uint8_t*>(data.data()), data.size(), md);
+  static constexpr char hex[] = "0123456789abcdef";
+  std::string out;
+  out.reserve(2 * sizeof md);
+  for (auto b : md) {
+    out.push_back(hex[b >> 4]);
+    out.push_back(hex[b & 15]);
+  }
+  return out;
+}
+
 }  // namespace iotb::tls

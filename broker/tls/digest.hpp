@@ -21,4 +21,7 @@ namespace iotb::tls {
 /// (RFC 6455 §4.2.2: base64 of SHA-1 of the key and a fixed GUID).
 [[nodiscard]] std::string websocket_accept(std::string_view client_key);
 
+/// SHA-256 of `data` as lowercase hex (64 characters).
+[[nodiscard]] std::string sha256_hex(std::string_view data);
+
 }  // namespace iotb::tls
