@@ -108,6 +108,12 @@ struct broker_context {
   /// Restored sessions whose subscriptions are not in the router yet; the
   /// listeners start only when this reaches 0.
   std::atomic<std::size_t> restoring{0};
+  /// Where devices download the broker's files (configuration files):
+  /// `--public-url`, else the admin listener's own address; empty without
+  /// an admin listener. Set with `files_key` (a random link-signing key that
+  /// lives in memory only) before the listeners start; never changed after.
+  std::string files_base;
+  std::string files_key;
 
   /// Appends to a device's log through the writer (no-op without one).
   /// Never pass a secret in `text`. Any thread.

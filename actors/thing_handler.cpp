@@ -9,6 +9,7 @@
 #include "broker/log/log.hpp"
 #include "broker/store/registry.hpp"
 #include "broker/store/thing_store.hpp"
+#include "broker/thing/device_mgmt.hpp"
 #include "broker/thing/uplink.hpp"
 #include "broker/util/clock.hpp"
 
@@ -106,6 +107,60 @@ std::string desired_reply(broker_context& ctx, const std::string& pk, const std:
   return thing::desired_get_reply(out.id, values);
 }
 
+/// Answers `thing.config.get` with the product's configuration file and a
+/// fresh signed link (docs/thing-model.md, "Remote configuration").
+std::string config_reply(broker_context& ctx, const std::string& pk, const std::string& id) {
+  std::optional<std::string> data;
+  if (ctx.registry && !ctx.files_base.empty())
+    if (auto t = ctx.registry->read())
+      if (auto c = store::get_config(*t, pk)) {
+        auto meta = thing::describe_config(c->content);
+        data = thing::config_data_json(
+            meta, thing::config_file_url(ctx.files_base, ctx.files_key, pk, meta.config_id,
+                                         clock::wall_ms() / 1000 + thing::config_link_seconds));
+      }
+  return thing::config_get_reply(id, data);
+}
+
+/// Publishes a message the handler originates (replies, pushes).
+void send(broker_context& ctx, std::string topic, std::string payload, mqtt::qos q,
+          std::uint64_t id) {
+  publisher from;
+  from.key = thing_handler_key;
+  dispatch(ctx, make_message(std::move(topic), std::move(payload), q, false, id, thing_handler_key),
+           from);
+}
+
+/// An OTA inform against the upgrade the operator asked for: the device
+/// runs another version (and the module matches): push the upgrade again;
+/// it runs the target: say so in the device log (once per inform).
+void ota_follow_up(broker_context& ctx, const std::string& pk, const std::string& dn,
+                   const thing::ota_report& r) {
+  if (r.progress || !ctx.registry)
+    return;
+  auto t = ctx.registry->read();
+  if (!t)
+    return;
+  auto cur = store::get_ota(*t, pk, dn);
+  if (!cur || cur->target_version.empty() ||
+      (cur->target_module.empty() ? std::string_view("default")
+                                  : std::string_view(cur->target_module)) != r.module)
+    return;  // no upgrade asked for, or one of another module ("default" when unnamed)
+  if (r.version == cur->target_version) {
+    if (cur->version != r.version)
+      ctx.device_log(pk, dn, store::log_kind::thing,
+                     "OTA upgrade to " + r.version + " done (the device informed it)", {});
+    return;
+  }
+  auto id = ctx.ids.next();
+  send(ctx, thing::ota_upgrade_topic(pk, dn), thing::ota_upgrade_message(id, cur->target_data),
+       mqtt::qos::at_least_once, id);
+  ctx.device_log(pk, dn, store::log_kind::thing,
+                 "OTA upgrade to " + cur->target_version + " pushed again (message " +
+                     std::to_string(id) + "): the device informed " + r.version,
+                 {});
+}
+
 /// Where the retention pass stands (the handler's; the writer thread reads
 /// and writes it only inside its job, which runs before the completion
 /// that sends the next `purge_atom`).
@@ -175,15 +230,13 @@ thing_handler_actor::behavior_type thing_handler(thing_handler_actor::pointer se
           ctx->metrics.thing_tagged.inc();
         if (out.desired_get && !out.reply_topic.empty())
           out.reply = desired_reply(*ctx, pk, dn, out);
-        if (!out.reply.empty()) {
-          publisher from;
-          from.key = thing_handler_key;
-          dispatch(*ctx,
-                   make_message(std::move(out.reply_topic), std::move(out.reply),
-                                std::min(m->q, mqtt::qos::at_least_once), false, ctx->ids.next(),
-                                thing_handler_key),
-                   from);
-        }
+        if (out.config_get && !out.reply_topic.empty())
+          out.reply = config_reply(*ctx, pk, out.id);
+        if (!out.reply.empty())
+          send(*ctx, std::move(out.reply_topic), std::move(out.reply),
+               std::min(m->q, mqtt::qos::at_least_once), ctx->ids.next());
+        if (out.ota)
+          ota_follow_up(*ctx, pk, dn, *out.ota);
         if (!out.log.empty())
           IOTB_LOG_EVENT(info, "thing") << pk << "/" << dn << ": " << out.log;
         keep(*ctx, std::move(pk), std::move(dn), out, m->id, now_ms);

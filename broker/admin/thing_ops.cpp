@@ -247,8 +247,84 @@ expected<std::string, error> render_ota(store::env& e, std::string_view pk, std:
       w.Uint64(o->reported_ms);
       w.Key("progressMs");
       w.Uint64(o->progress_ms);
+      if (!o->target_version.empty()) {
+        w.Key("upgrade");
+        w.StartObject();
+        field(w, "version", o->target_version);
+        field(w, "module", o->target_module);
+        w.Key("requestedMs");
+        w.Uint64(o->target_ms);
+        field(w, "messageId", std::to_string(o->target_id));
+        w.Key("done");
+        w.Bool(o->version == o->target_version);
+        w.Key("data");
+        w.RawValue(o->target_data.data(), o->target_data.size(), rapidjson::kObjectType);
+        w.EndObject();
+      }
       w.EndObject();
     });
+  });
+}
+
+// -- remote configuration and OTA ------------------------------------------------------
+
+expected<store::config_record, error> set_product_config(store::env& e, std::string_view pk,
+                                                         std::string_view content,
+                                                         std::uint64_t now_ms) {
+  if (content.empty() || content.size() > thing::max_config_bytes)
+    return unexpected{error{
+        store::errc::invalid,
+        "the configuration file must be 1.." + std::to_string(thing::max_config_bytes) + " bytes"}};
+  auto meta = thing::describe_config(content);
+  store::config_record r{meta.config_id, std::string(content), meta.sign, now_ms};
+  return change(e, [&](store::write_txn& t) -> expected<store::config_record, error> {
+    if (auto p = store::get_product(t, pk); !p)
+      return unexpected{p.error()};
+    if (auto ok = store::put_config(t, pk, r); !ok)
+      return unexpected{ok.error()};
+    return r;
+  });
+}
+
+expected<store::config_record, error> get_product_config(store::env& e, std::string_view pk) {
+  return look(e, [&](store::read_txn& t) -> expected<store::config_record, error> {
+    if (auto p = store::get_product(t, pk); !p)
+      return unexpected{p.error()};
+    return store::get_config(t, pk);
+  });
+}
+
+std::string render_config(const store::config_record& r) {
+  return admin::render([&](json_writer& w) {
+    w.StartObject();
+    field(w, "configId", r.config_id);
+    w.Key("configSize");
+    w.Uint64(r.content.size());
+    field(w, "sign", r.sign);
+    field(w, "signMethod", "Sha256");
+    w.Key("updatedMs");
+    w.Uint64(r.updated_ms);
+    w.EndObject();
+  });
+}
+
+expected<store::ota_record, error> set_ota_target(store::env& e, std::string_view pk,
+                                                  std::string_view dn, const thing::ota_upgrade& u,
+                                                  std::string data_json, std::uint64_t id,
+                                                  std::uint64_t now_ms) {
+  return change(e, [&](store::write_txn& t) -> expected<store::ota_record, error> {
+    if (auto d = store::get_device(t, pk, dn); !d)
+      return unexpected{d.error()};
+    auto cur = store::get_ota(t, pk, dn);
+    store::ota_record r = cur ? std::move(*cur) : store::ota_record{};
+    r.target_version = u.version;
+    r.target_module = u.module;
+    r.target_data = data_json;
+    r.target_ms = now_ms;
+    r.target_id = id;
+    if (auto ok = store::put_ota(t, pk, dn, r); !ok)
+      return unexpected{ok.error()};
+    return r;
   });
 }
 

@@ -13,6 +13,7 @@
 #include <string_view>
 
 #include "broker/store/thing_store.hpp"
+#include "broker/thing/device_mgmt.hpp"
 
 namespace iotb::admin::ops {
 
@@ -71,5 +72,22 @@ struct thing_model_info {
 /// Errors: not_found (no device, or it reported nothing).
 [[nodiscard]] expected<std::string, store::error> render_ota(store::env& e, std::string_view pk,
                                                              std::string_view dn);
+
+// -- remote configuration and OTA (broker/thing/device_mgmt.hpp) ------------------------
+
+/// Replaces product `pk`'s configuration file (1..64 KiB). Errors:
+/// not_found (product), invalid (size), the store's.
+[[nodiscard]] expected<store::config_record, store::error> set_product_config(
+    store::env& e, std::string_view pk, std::string_view content, std::uint64_t now_ms);
+/// Errors: not_found (product, or no file).
+[[nodiscard]] expected<store::config_record, store::error> get_product_config(store::env& e,
+                                                                              std::string_view pk);
+/// `{"configId","configSize","sign","signMethod","updatedMs"}`.
+[[nodiscard]] std::string render_config(const store::config_record& r);
+/// Records the upgrade asked for device pk/dn (its `data` and push id).
+/// Errors: not_found (device), the store's.
+[[nodiscard]] expected<store::ota_record, store::error> set_ota_target(
+    store::env& e, std::string_view pk, std::string_view dn, const thing::ota_upgrade& u,
+    std::string data_json, std::uint64_t id, std::uint64_t now_ms);
 
 }  // namespace iotb::admin::ops

@@ -7,6 +7,7 @@
 #include <caf/send.hpp>
 
 #include "actors/admin_api.hpp"
+#include "actors/admin_device_mgmt.hpp"
 #include "actors/admin_quotas.hpp"
 #include "actors/admin_thing.hpp"
 #include "actors/connect_gate.hpp"
@@ -26,6 +27,7 @@
 #include "broker/net/io_pool.hpp"
 #include "broker/net/tcp_listener.hpp"
 #include "broker/tls/engine.hpp"
+#include "broker/tls/random.hpp"
 #include "broker/util/clock.hpp"
 
 namespace iotb::app {
@@ -283,6 +285,20 @@ bool application::open_admin() {
   actors::add_broker_routes(*admin_, ctx_, cfg_.admin.loopback() || cfg_.metrics_public, quotas);
   actors::add_call_routes(*admin_, ctx_, caf::actor_cast<actors::calls_actor>(calls_), quotas);
   actors::add_thing_routes(*admin_, ctx_);
+  actors::add_device_mgmt_routes(*admin_, ctx_, quotas);
+  // Links devices download files from (configuration files).
+  ctx_->files_key = tls::random_hex(32);
+  ctx_->files_base = cfg_.public_url;
+  if (ctx_->files_base.empty()) {
+    auto ep = cfg_.admin;
+    if (ep.host == "0.0.0.0" || ep.host == "::" || ep.host.empty()) {
+      IOTB_LOG(warn, "main") << "the admin listener binds " << ep.to_string()
+                             << ": configuration file links name 127.0.0.1; set --public-url "
+                                "to the address devices reach it at";
+      ep.host = "127.0.0.1";
+    }
+    ctx_->files_base = (cfg_.admin_tls ? "https://" : "http://") + ep.to_string();
+  }
   // The live WebSocket; its trace tap is set before any client connects.
   live_ = std::make_shared<actors::live_hub>(ctx_, pool_->front(), admin_->ids());
   admin_->http().set_upgrade_handler(

@@ -44,6 +44,10 @@ struct config {
   endpoint admin{"127.0.0.1", 18083};
   /// The admin listener speaks HTTPS with `tls_cert`/`tls_key`.
   bool admin_tls = false;
+  /// How devices reach the admin listener (`https://iot.example.com:18083`):
+  /// the base of the download links the broker gives them. Empty: the
+  /// admin listener's own address.
+  std::string public_url;
   std::string tls_cert;     ///< PEM certificate chain file
   std::string tls_key;      ///< PEM private key file
   std::string tls_ca;       ///< PEM CA file: verify client certificates

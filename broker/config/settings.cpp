@@ -130,6 +130,19 @@ std::vector<setting> make_table() {
   t.push_back(bool_setting("admin-tls", &config::admin_tls,
                            "serve the admin listener over HTTPS with --tls-cert/--tls-key "
                            "(the broker refuses to start without them)"));
+  t.push_back({"public-url", "URL",
+               "how devices reach the admin listener (http[s]://host[:port]): the base of the "
+               "configuration-file links they are given (default: the admin listener's address)",
+               [](config& c, std::string_view v) -> std::optional<std::string> {
+                 if (!(v.starts_with("http://") || v.starts_with("https://")) || v.size() < 9 ||
+                     v.find_first_of(" ?#") != std::string_view::npos)
+                   return "public-url: expected an http:// or https:// URL without a query, got '" +
+                          std::string{v} + "'";
+                 while (v.ends_with('/'))
+                   v.remove_suffix(1);
+                 c.public_url = std::string(v);
+                 return std::nullopt;
+               }});
   t.push_back({"ws-path", "PATH", "WebSocket upgrade path",
                [](config& c, std::string_view v) -> std::optional<std::string> {
                  if (v.empty() || v.front() != '/')

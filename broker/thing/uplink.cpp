@@ -298,9 +298,9 @@ uplink_outcome handle_uplink(const topic_info& t, std::string_view payload,
              model && !model->tsl.empty() ? std::string_view(model->tsl) : "{}");
       break;
     case topic_kind::config_get:
-      // No remote configuration has been pushed (see docs/thing-model.md).
-      refuse(out, t, req->ack, method, alink_code::request_error,
-             "no configuration file for this product");
+      // The caller answers from the store (device_mgmt.hpp's config_get_reply).
+      out.config_get = true;
+      answer(out, t, req->ack, method, "success");
       break;
     case topic_kind::ota_inform:
     case topic_kind::ota_progress:

@@ -84,6 +84,10 @@ struct uplink_outcome {
   /// `thing.property.desired.get`: the identifiers asked for (empty: all);
   /// the caller answers with `desired_get_reply`.
   std::optional<std::vector<std::string>> desired_get;
+  /// `thing.config.get`: the caller answers with the product's configuration
+  /// file (`config_get_reply`, broker/thing/device_mgmt.hpp) when
+  /// `reply_topic` is set.
+  bool config_get = false;
   /// `thing.property.desired.delete`: identifier and version (0: any).
   std::vector<std::pair<std::string, std::uint64_t>> desired_delete;
   /// `checkFailedData` of a weak-mode post with findings ("" when none).
