@@ -351,3 +351,26 @@ def test_shutdown_with_calls_in_progress(env):
     assert env["broker"].stop() == 0
     status, out = fut.result(timeout=15)
     assert status in (None, 200, 500, 503), (status, out)
+
+
+def test_answer_from_another_device_or_an_application_completes_nothing(env):
+    """Issue 11's bad input: a device answering another device's call. The
+    device ACL refuses dev-0002's PUBLISH on dev-0001's response topic (it
+    never reaches the calls actor); an application of the product may
+    publish there, but its answer is not from the called device: dropped
+    as `wrong_sender` and counted. The call still ends TIMEOUT."""
+    pk = env["pk"]
+    dev = connect(env)
+    other = connect(env, "dev-0002")
+    app = Client(env["broker"].port, "backend-2", V311, username=env["app"]["accessKeyId"],
+                 password=env["app"]["accessKeySecret"])
+    before = metric(env, 'call_answers_dropped_total{reason="wrong_sender"}') or 0
+    fut = call_async(env, dev_path(env) + "/rrpc", {"payload": "ping", "timeoutMs": 1500})
+    req = dev.get(timeout=10)
+    answer_topic = req.topic.replace("/request/", "/response/")
+    other.pub(answer_topic, b"not mine", qos=1)
+    app.pub(answer_topic, b"forged", qos=1)
+    status, out = fut.result(timeout=15)
+    assert status == 200 and out["result"] == "TIMEOUT", out
+    assert wait_for(lambda: (metric(env, 'call_answers_dropped_total{reason="wrong_sender"}')
+                             or 0) >= before + 1)
