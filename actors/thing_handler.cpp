@@ -87,7 +87,7 @@ void keep(broker_context& ctx, std::string pk, std::string dn, thing::uplink_out
         return ok;
     }
     for (const auto& d : desired_delete)
-      store::delete_desired(t, pk, dn, d.first, d.second);
+      static_cast<void>(store::delete_desired(t, pk, dn, d.first, d.second));  // gone is fine
     if (!log.empty())
       return store::append_log(t, pk, dn, store::log_kind::thing, log, {}, now_ms);
     return true;

@@ -18,6 +18,7 @@
 #include "actors/messages.hpp"
 #include "actors/ntp_responder.hpp"
 #include "actors/session_manager.hpp"
+#include "actors/shadow_service.hpp"
 #include "actors/thing_calls.hpp"
 #include "actors/thing_handler.hpp"
 #include "broker/acl/policy.hpp"
@@ -154,6 +155,9 @@ bool application::start() {
   // Internal subscribers: broker-side consumers of device traffic.
   internal_.push_back(caf::actor_cast<caf::actor>(system_->spawn(actors::ntp_responder, ctx_)));
   internal_.push_back(caf::actor_cast<caf::actor>(system_->spawn(actors::thing_handler, ctx_)));
+  // Device shadows: one service, one actor per device in use (linked to it).
+  shadows_ = caf::actor_cast<caf::actor>(system_->spawn(actors::shadow_service, ctx_));
+  internal_.push_back(shadows_);
   // Server → device calls, with the thing store behind its seams (offline
   // property sets kept as desired values; services' callType), and the
   // courier that delivers desired values when a device reconnects.
@@ -285,6 +289,8 @@ bool application::open_admin() {
   actors::add_broker_routes(*admin_, ctx_, cfg_.admin.loopback() || cfg_.metrics_public, quotas);
   actors::add_call_routes(*admin_, ctx_, caf::actor_cast<actors::calls_actor>(calls_), quotas);
   actors::add_thing_routes(*admin_, ctx_);
+  actors::add_shadow_routes(*admin_, ctx_, caf::actor_cast<actors::shadow_service_actor>(shadows_),
+                            quotas);
   actors::add_device_mgmt_routes(*admin_, ctx_, quotas);
   // Links devices download files from (configuration files).
   ctx_->files_key = tls::random_hex(32);
@@ -322,6 +328,7 @@ void application::stop_actors() {
     caf::anon_send_exit(a, caf::exit_reason::user_shutdown);
   internal_.clear();
   calls_ = caf::actor{};
+  shadows_ = caf::actor{};
   system_->await_all_actors_done();
 }
 

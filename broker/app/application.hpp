@@ -85,7 +85,8 @@ class application {
   std::unique_ptr<caf::actor_system_config> actor_cfg_;
   std::unique_ptr<caf::actor_system> system_;
   std::vector<caf::actor> internal_;  ///< internal subscribers (NTP, ...), for their exit
-  caf::actor calls_;  ///< the device-calls actor (`actors::calls_actor`), for the admin API
+  caf::actor calls_;    ///< the device-calls actor (`actors::calls_actor`), for the admin API
+  caf::actor shadows_;  ///< the shadow service (`actors::shadow_service_actor`), for the admin API
   std::unique_ptr<net::io_pool> pool_;
   std::vector<std::shared_ptr<net::tcp_listener>> listeners_;
   std::shared_ptr<const tls::tls_context> tls_;

@@ -1,5 +1,6 @@
-// `iotbroker rrpc | property set | service invoke` (SPEC §8): server →
-// device calls through a running broker's admin API (docs/calls.md). They
+// `iotbroker rrpc | property set | service invoke | shadow get|update`
+// (SPEC §5, §8): server → device calls and the device shadow through a
+// running broker's admin API (docs/calls.md, docs/thing-model.md). They
 // print the API's JSON answer on stdout and exit 0 when the call succeeded
 // (HTTP 2xx and no TIMEOUT/OFFLINE/UNKNOWN result), 1 otherwise, 2 on a
 // usage error.
@@ -69,8 +70,9 @@ expected<std::string, std::string> token_for(const admin_endpoint& ep, const arg
   return std::string(d["token"].GetString());
 }
 
-/// Posts `body` to `path` and prints the answer; @returns the exit code.
-int post(const args& a, const std::string& path, const std::string& body) {
+/// Sends `body` to `path` with `method` and prints the answer; @returns
+/// the exit code.
+int send(const args& a, const char* method, const std::string& path, const std::string& body) {
   auto ep = admin_endpoint::parse(a.get("admin").value_or(
       std::getenv("IOTB_ADMIN") ? std::getenv("IOTB_ADMIN") : "http://127.0.0.1:18083"));
   if (!ep)
@@ -78,7 +80,7 @@ int post(const args& a, const std::string& path, const std::string& body) {
   auto token = token_for(*ep, a);
   if (!token)
     return fail("unauthorized", token.error());
-  auto r = http_request(*ep, "POST", path, body, *token, call_timeout);
+  auto r = http_request(*ep, method, path, body, *token, call_timeout);
   if (!r)
     return fail("unavailable", r.error());
   std::puts(r->body.c_str());
@@ -92,6 +94,10 @@ int post(const args& a, const std::string& path, const std::string& body) {
       return 1;
   }
   return 0;
+}
+
+int post(const args& a, const std::string& path, const std::string& body) {
+  return send(a, "POST", path, body);
 }
 
 /// `/api/v1/products/{pk}/devices/{dn}` from --product and --device.
@@ -188,12 +194,50 @@ int service_cmd(const args& a) {
   return post(a, *path + "/services/" + *id, sb.GetString());
 }
 
+int shadow_cmd(const args& a) {
+  auto path = device_path(a);
+  const auto& w = a.words();
+  const bool get = w.size() >= 2 && w[1] == "get";
+  const bool update = w.size() >= 2 && w[1] == "update";
+  if (!path || (!get && !update) || (update && !a.get("desired")))
+    return usage(std::string("shadow get") + common_usage + "\n       shadow update" +
+                 common_usage + " --desired '{\"attr\":value}' [--version N]");
+  if (get)
+    return send(a, "GET", *path + "/shadow", "");
+  rapidjson::Document d;
+  d.Parse(a.get("desired")->c_str());
+  if (d.HasParseError() ||
+      !(d.IsObject() || (d.IsString() && std::string_view(d.GetString()) == "null")))
+    return usage(
+        "--desired: give a JSON object, e.g. '{\"color\":\"red\"}' (or '\"null\"' to clear)");
+  rapidjson::StringBuffer sb;
+  json_writer jw(sb);
+  jw.StartObject();
+  jw.Key("state");
+  jw.StartObject();
+  jw.Key("desired");
+  d.Accept(jw);
+  jw.EndObject();
+  if (auto v = a.get("version")) {
+    char* end = nullptr;
+    auto n = std::strtoll(v->c_str(), &end, 10);
+    if (v->empty() || *end != '\0')
+      return usage("--version: an integer (-1 resets the version to 0)");
+    jw.Key("version");
+    jw.Int64(n);
+  }
+  jw.EndObject();
+  return send(a, "PATCH", *path + "/shadow", sb.GetString());
+}
+
 }  // namespace
 
 int call_cmd(const args& a) {
   const auto& cmd = a.words().front();
   if (cmd == "rrpc")
     return rrpc_cmd(a);
+  if (cmd == "shadow")
+    return shadow_cmd(a);
   if (cmd == "property")
     return property_cmd(a);
   return service_cmd(a);

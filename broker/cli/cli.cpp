@@ -121,7 +121,7 @@ std::optional<int> run(const std::vector<std::string_view>& argv) {
       return usage(a.error());
     return thing_model_cmd(*a, trailing);
   }
-  const bool call = cmd == "rrpc" || cmd == "property" || cmd == "service";
+  const bool call = cmd == "rrpc" || cmd == "property" || cmd == "service" || cmd == "shadow";
   if (cmd != "product" && cmd != "device" && cmd != "app" && cmd != "sign" && cmd != "cert" &&
       cmd != "admin" && !call)
     return std::nullopt;
@@ -163,12 +163,14 @@ const char* help_text() noexcept {
                  [--method hmacmd5|hmacsha1|hmacsha256] [--timestamp T] [--securemode 2|3]
   iotbroker cert dev [--out DIR] [--cn NAME] [--dns NAME]... [--ip ADDR]... [--days N]
   Each takes --data-dir DIR (default ./data).
-Calls through a running broker's admin API (docs/calls.md):
+Calls and shadows through a running broker's admin API (docs/calls.md, docs/thing-model.md):
   iotbroker rrpc --product PK --device DN (--payload TEXT | --payload-base64 B64)
                  [--topic /PK/DN/...] [--timeout-ms N]
   iotbroker property set --product PK --device DN --params '{"id":value}' [--timeout-ms N]
   iotbroker service invoke --product PK --device DN --service ID [--params '{...}']
                  [--sync | --async] [--timeout-ms N]
+  iotbroker shadow get --product PK --device DN
+  iotbroker shadow update --product PK --device DN --desired '{"attr":value}' [--version N]
   Each takes --admin http://HOST:PORT (default $IOTB_ADMIN or http://127.0.0.1:18083) and
   --token T ($IOTB_TOKEN) or --user U (--password P | --password-stdin); without them it
   logs in as admin with <data-dir>/initial-admin-password.

@@ -99,6 +99,9 @@ struct config {
   std::uint32_t broadcast_interval = 60;               ///< seconds between broadcasts per product
   // Thing model data (SPEC §4).
   std::uint32_t thing_history_days = 30;  ///< property history and events kept; 0 = forever
+  // Device shadows (SPEC §5).
+  std::uint32_t shadow_idle_seconds = 60;  ///< a shadow actor idle this long stops
+  std::uint32_t shadow_rate = 20;          ///< shadow requests/s per device; 0 = no limit
   /// `/metrics` without a token on a non-loopback admin listener.
   bool metrics_public = false;
 

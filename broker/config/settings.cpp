@@ -277,6 +277,12 @@ std::vector<setting> make_table() {
   t.push_back(uint_setting("thing-history-days", &config::thing_history_days, 0, 36'500,
                            "days of property history and device events kept (0 = forever); "
                            "older records are purged every hour"));
+  t.push_back(uint_setting("shadow-idle-seconds", &config::shadow_idle_seconds, 1, 86'400,
+                           "seconds after which an idle device shadow's actor stops (its "
+                           "document stays in the store)"));
+  t.push_back(uint_setting("shadow-rate", &config::shadow_rate, 0, 1'000'000,
+                           "shadow requests per second per device; the excess gets error 429 "
+                           "(0 = no limit)"));
   t.push_back(bool_setting("metrics-public", &config::metrics_public,
                            "serve /metrics without a token on a non-loopback admin listener "
                            "(on loopback it is always open)"));

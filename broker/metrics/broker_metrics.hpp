@@ -64,11 +64,15 @@ struct broker_metrics {
   counter auth_failures;                     ///< refused CONNECTs (authentication)
   counter acl_denials;                       ///< refused PUBLISH/SUBSCRIBE topics
   std::array<counter, throttle_kinds> throttled;
-  counter thing_requests;  ///< device Alink requests answered by the thing handler
-  counter thing_refused;   ///< of those, refused (a non-200 code)
-  counter thing_tagged;    ///< of those, accepted with weak-mode findings
-  gauge sessions;          ///< session actors (connected, or persistent and offline)
-  counter store_commits;   ///< group commits of the session store
+  counter thing_requests;   ///< device Alink requests answered by the thing handler
+  counter thing_refused;    ///< of those, refused (a non-200 code)
+  counter thing_tagged;     ///< of those, accepted with weak-mode findings
+  counter shadow_requests;  ///< device shadow requests (`/shadow/update/…`) and API reads/writes
+  counter shadow_refused;   ///< of those, answered with an error code
+  counter shadow_controls;  ///< `control` messages pushed to devices
+  gauge shadow_actors;      ///< device shadow actors alive (idle ones stop)
+  gauge sessions;           ///< session actors (connected, or persistent and offline)
+  counter store_commits;    ///< group commits of the session store
   histogram store_commit_seconds{commit_bounds};
   std::array<listener_metrics, listener_ids> listeners;
   /// Server → device calls (actors/device_calls), by kind and result.

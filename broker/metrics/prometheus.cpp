@@ -122,6 +122,17 @@ std::string render_prometheus(const broker_metrics& m, const scrape_gauges& g) {
   w.single("thing_tagged_total", "counter",
            "Device thing-model posts kept with weak-mode findings (checkFailedData).",
            m.thing_tagged.value());
+  w.single("shadow_requests_total", "counter",
+           "Device shadow requests (device updates, gets, deletes; API reads and writes).",
+           m.shadow_requests.value());
+  w.single("shadow_refused_total", "counter",
+           "Device shadow requests answered with an error code (400-409, 429, 500).",
+           m.shadow_refused.value());
+  w.single("shadow_controls_total", "counter",
+           "Shadow control messages pushed to devices (desired state changed).",
+           m.shadow_controls.value());
+  w.head("shadow_actors", "gauge", "Device shadow actors alive (idle ones stop).");
+  w.sample("shadow_actors", {}, m.shadow_actors.value());
   w.head("throttled_total", "counter", "Requests refused by a quota, by kind.");
   for (std::size_t i = 0; i < throttle_kinds; ++i)
     w.sample("throttled_total", label("what", to_string(static_cast<throttle_kind>(i))),
