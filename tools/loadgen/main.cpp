@@ -18,9 +18,11 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/address.hpp>
 
+#include "tools/loadgen/json_out.hpp"
 #include "tools/loadgen/options.hpp"
 #include "tools/loadgen/proc_stats.hpp"
 #include "tools/loadgen/scenario.hpp"
+#include "tools/loadgen/scenario_rrpc.hpp"
 #include "tools/loadgen/storm.hpp"
 
 namespace {
@@ -42,28 +44,6 @@ asio::ip::address loopback_address(const std::string& host) {
 std::uint32_t auto_window(std::size_t deliveries, unsigned qos) {
   std::size_t target = qos == 0 ? 10000 : 1000;
   return static_cast<std::uint32_t>(std::clamp<std::size_t>(target / deliveries, 1, 64));
-}
-
-std::string json_number(const std::optional<double>& v, int precision) {
-  if (!v)
-    return "null";
-  std::ostringstream s;
-  s.setf(std::ios::fixed);
-  s.precision(precision);
-  s << *v;
-  return s.str();
-}
-
-std::string json_string(const std::string& s) {
-  std::string out = "\"";
-  for (char ch : s) {
-    if (ch == '"' || ch == '\\')
-      out += '\\';
-    if (static_cast<unsigned char>(ch) < 0x20)
-      continue;
-    out += ch;
-  }
-  return out + "\"";
 }
 
 /// Derived figures of a run, as printed.
@@ -169,7 +149,7 @@ connection_config connection(const options& o) {
 
 /// Subscriber connections of a message scenario.
 std::size_t subscriber_count(const options& o) {
-  if (o.scenario == "thing")
+  if (o.scenario == "thing" || o.scenario == "rrpc")
     return 0;
   if (o.scenario == "fan-out" || o.scenario == "p2p")
     return o.clients;
@@ -255,6 +235,8 @@ int main(int argc, char** argv) {
   raise_fd_limit();
   if (o.scenario == "connect" || o.scenario == "idle")
     return run_storm(o);
+  if (o.scenario == "rrpc")
+    return run_rrpc(o, connection(o), devices(o));
 
   scenario_config cfg;
   cfg.conn = connection(o);

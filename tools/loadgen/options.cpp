@@ -26,6 +26,8 @@ constexpr const char* usage =
     "connection\n"
     "  thing     N devices (--device-auth, _ss=1) post Alink properties; the broker's replies\n"
     "            are the deliveries (SPEC 4: validation, storage, reply)\n"
+    "  rrpc      N devices (--device-auth, _ss=1) echo RRPC requests; K HTTP keep-alive\n"
+    "            connections POST .../devices/{dn}/rrpc to them in turn (round trips/s)\n"
     "options:\n"
     "  --host H              broker address, loopback only (default 127.0.0.1)\n"
     "  --qos 0|1|2           (default 0)\n"
@@ -55,14 +57,23 @@ constexpr const char* usage =
     "  --progress            one progress line per second on stderr (default: a live line\n"
     "                        when stderr is a terminal)\n"
     "  --quiet               no progress\n"
-    "connect, idle and thing:\n"
+    "connect, idle, thing and rrpc:\n"
     "  --device-auth CSV     sign CONNECTs per SPEC 2.1 from productKey,deviceName,deviceSecret\n"
     "                        lines (iotbroker device create --count N --csv); thing needs it\n"
     "  --alink-params JSON   thing: the posts' params (default {\"Brightness\":seq%101,\n"
     "                        \"LightSwitch\":seq%2}, valid for tests/data/lamp-tsl.json)\n"
     "  --concurrency K       handshakes in flight (default 200)\n"
     "  --hold SECONDS        connect: idle time before measuring memory (default 2)\n"
-    "  --keep-alive SECONDS  (default 60 for idle, 300 for connect and thing)\n"
+    "  --keep-alive SECONDS  (default 60 for idle, 300 for connect, thing and rrpc)\n"
+    "rrpc:\n"
+    "  --admin-port P        the broker's admin API (same --host; required)\n"
+    "  --token T             admin API Bearer token (default $IOTB_TOKEN)\n"
+    "  --http-conns K        HTTP/1.1 keep-alive connections, one call in flight each\n"
+    "                        (default 16)\n"
+    "  --rrpc-timeout-ms MS  the calls' timeoutMs, 1-8000 (default 3000); the drain waits\n"
+    "                        this + 1 s\n"
+    "  --rate R              calls/s over all connections, paced; latency counts from each\n"
+    "                        call's due time (default: closed loop)\n"
     "exit status: 0 done, 2 the run failed (connection refused or lost, error), 64 usage\n";
 
 /// Parses an unsigned number in [lo, hi] or dies.
@@ -174,6 +185,14 @@ options parse(int argc, char** argv) {
       o.concurrency = number(a, v, 1, 100000);
     else if (a == "--hold")
       o.hold = static_cast<double>(number(a, v, 0, 3600));
+    else if (a == "--admin-port")
+      o.admin_port = static_cast<unsigned>(number(a, v, 1, 65535));
+    else if (a == "--token")
+      o.token = v;
+    else if (a == "--http-conns")
+      o.http_conns = number(a, v, 1, 1000);
+    else if (a == "--rrpc-timeout-ms")
+      o.rrpc_timeout_ms = static_cast<unsigned>(number(a, v, 1, 8000));
     else if (a == "--broker-pid")
       o.broker_pid = static_cast<int>(number(a, v, 1, 1u << 30));
     else if (a == "--mqtt-version") {
@@ -189,12 +208,15 @@ options parse(int argc, char** argv) {
     o.transport = o.tls_ca.empty() ? "tcp" : "tls";
   if (!o.tls_ca.empty() && !uses_tls(o))
     die("--tls-ca: needs a TLS transport (tls or wss), not " + o.transport);
-  static constexpr std::string_view kinds[] = {"fan-in",  "fan-out", "p2p",  "shared",
-                                               "connect", "idle",    "thing"};
+  static constexpr std::string_view kinds[] = {"fan-in",  "fan-out", "p2p",   "shared",
+                                               "connect", "idle",    "thing", "rrpc"};
   if (std::find(std::begin(kinds), std::end(kinds), o.scenario) == std::end(kinds))
-    die("--scenario must be fan-in, fan-out, p2p, shared, connect, idle or thing");
-  if (o.scenario == "thing" && o.device_auth.empty())
-    die("--scenario thing: needs --device-auth CSV");
+    die("--scenario must be fan-in, fan-out, p2p, shared, connect, idle, thing or rrpc");
+  if ((o.scenario == "thing" || o.scenario == "rrpc") && o.device_auth.empty())
+    die("--scenario " + o.scenario + ": needs --device-auth CSV");
+  if (o.scenario == "rrpc" && o.admin_port == 0)
+    die("--scenario rrpc: needs --admin-port");
+
   if (o.clients == 0)
     die("--clients is required");
   if (o.scenario == "p2p" && !o.topic.empty() && o.topic.find("%i") == std::string::npos)

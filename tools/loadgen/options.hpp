@@ -38,6 +38,10 @@ struct options {
   std::size_t concurrency = 200;
   double hold = 2;
   std::optional<std::uint16_t> keep_alive;
+  unsigned admin_port = 0;      // rrpc: the admin API
+  std::string token;            // rrpc: a Bearer token (empty: $IOTB_TOKEN)
+  std::size_t http_conns = 16;  // rrpc: driver connections
+  unsigned rrpc_timeout_ms = 3000;
 };
 
 /// Parses the command line; prints the usage and exits 64 on an error,
