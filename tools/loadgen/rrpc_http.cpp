@@ -27,7 +27,7 @@ void http_caller::connect(const boost::asio::ip::tcp::endpoint& target,
                         });
 }
 
-void http_caller::post(std::string target, std::string body, done_fn done) {
+void http_caller::post(std::string_view target, std::string body, done_fn done) {
   busy_ = true;
   done_ = std::move(done);
   req_ = {};

@@ -42,7 +42,7 @@ class http_caller {
 
   /// POSTs `body` (JSON) to `target` and reads the answer. Precondition:
   /// connected, and no call in flight (`busy()` false).
-  void post(std::string target, std::string body, done_fn done);
+  void post(std::string_view target, std::string body, done_fn done);
 
   [[nodiscard]] bool busy() const noexcept { return busy_; }
   /// Completed calls (each one write and at least one read).
