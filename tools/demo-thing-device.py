@@ -29,8 +29,19 @@ def say(text):
 def on_message(c, _userdata, m):
     text = m.payload.decode(errors="replace")
     if "/rrpc/request/" in m.topic:
-        say("RRPC request %s -> answering pong" % text)
-        c.publish(m.topic.replace("/request/", "/response/"), b"pong", qos=0)
+        try:
+            req = json.loads(text)
+        except ValueError:
+            req = None
+        if isinstance(req, dict) and str(req.get("method", "")).startswith("thing.service."):
+            # A synchronous service call travels over RRPC: an Alink reply.
+            say("service %s over RRPC -> code 200" % req["method"])
+            answer = json.dumps({"id": req.get("id"), "code": 200, "data": {}},
+                                separators=(",", ":"))
+        else:
+            say("RRPC request %s -> answering pong" % text)
+            answer = "pong"
+        c.publish(m.topic.replace("/request/", "/response/"), answer.encode(), qos=0)
     elif m.topic.endswith("/thing/service/property/set"):
         req = json.loads(text)
         say("property set %s -> set_reply 200" % json.dumps(req["params"]))
