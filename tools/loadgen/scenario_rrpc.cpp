@@ -132,6 +132,7 @@ void rrpc_scenario::call(std::size_t c, std::uint64_t t_ns) {
   auto& k = callers_[c];
   k.payload.assign(1, 'c').append(std::to_string(c)).append(1, '.').append(std::to_string(seq_++));
   k.started_ns = t_ns;
+  k.sent_ns = now_ns();
   ++r_.calls;
   k.http->post(d.target, rrpc_body(k.payload, cfg_.timeout_ms),
                [this, c](const boost::system::error_code& ec, unsigned status,
@@ -154,6 +155,7 @@ void rrpc_scenario::on_answer(std::size_t c, const boost::system::error_code& ec
     auto now = now_ns();
     auto latency = now > k.started_ns ? now - k.started_ns : 0;
     r_.latency_ns.record(latency);
+    r_.service_ns.record(now > k.sent_ns ? now - k.sent_ns : 0);
     tick_latency_ns_.record(latency);
     if (phase_ == phase::running)
       ++r_.success_in_window;

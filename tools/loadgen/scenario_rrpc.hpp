@@ -62,6 +62,7 @@ struct rrpc_results {
   double window_s = 0;
   double calls_per_s = 0;              ///< success_in_window / window_s
   histogram latency_ns;                ///< SUCCESS calls: answer read − sent (paced: − due)
+  histogram service_ns;                ///< SUCCESS calls: answer read − sent (paced too)
   std::optional<double> broker_cpu_s;  ///< during the window
   std::optional<long> broker_rss_kib;  ///< at the end
   double loadgen_cpu_s = 0;
@@ -94,6 +95,7 @@ class rrpc_scenario final : public client_events {
     std::unique_ptr<http_caller> http;
     std::string payload;           ///< the call in flight's payload
     std::uint64_t started_ns = 0;  ///< its due (paced) or send time
+    std::uint64_t sent_ns = 0;     ///< when it was sent
     bool in_window = false;
   };
   enum class phase : std::uint8_t { connecting, running, draining, done };
