@@ -5,13 +5,18 @@
 // actor's thread: `api_call::reply` may be called from any thread).
 // Statuses and bodies: `answer_of`, the one table (docs/calls.md).
 
+#include <functional>
+#include <mutex>
+
 #include <caf/send.hpp>
 
 #include "actors/admin_api.hpp"
 #include "actors/admin_quotas.hpp"
 #include "actors/device_calls.hpp"
+#include "actors/model_cache.hpp"
 #include "broker/admin/registry_ops.hpp"
 #include "broker/admin/server.hpp"
+#include "broker/thing/downlink_check.hpp"
 #include "broker/thing/tsl.hpp"
 #include "broker/tls/digest.hpp"
 
@@ -114,10 +119,28 @@ http_answer answer_of(call_kind kind, const call_result& r) {
   return {status, std::string(sb.GetString(), sb.GetSize())};
 }
 
+/// The products' thing models for the strict-mode checks of what a call
+/// sends (broker/thing/downlink_check.hpp); the admin server's threads
+/// share it.
+struct call_models {
+  explicit call_models(broker_context& ctx) : cache(ctx) {}
+  std::shared_ptr<const thing::product_model> get(const std::string& pk) {
+    std::lock_guard lk(mu);
+    return cache.share(pk);
+  }
+  std::mutex mu;
+  model_cache cache;
+};
+
+/// A strict product's refusal of what a call would send.
+using model_check =
+    std::function<std::optional<thing::downlink_problem>(const thing::product_model&)>;
+
 /// The checks every call shares: the caller's products, the device, the
+/// product's thing model in strict mode (`check`, when given), the
 /// downlink quota. @returns false after failing the call.
 bool admit(broker_context& ctx, admin_quotas& q, const call_ptr& call, const std::string& pk,
-           const std::string& dn) {
+           const std::string& dn, call_models* models = nullptr, const model_check& check = {}) {
   if (call->who && !call->who->may_change(pk)) {
     call->fail(api_error{api_errc::forbidden, "not one of your products"});
     return false;
@@ -129,6 +152,14 @@ bool admit(broker_context& ctx, admin_quotas& q, const call_ptr& call, const std
       return false;
     }
   }
+  if (models && check)
+    if (auto m = models->get(pk))
+      if (auto p = check(*m)) {
+        call->fail(api_error{api_errc::bad_field, "params: " + p->message + " (Alink code " +
+                                                      std::to_string(static_cast<int>(p->code)) +
+                                                      "; the product checks strictly)"});
+        return false;
+      }
   if (auto e = q.take_downlink(ctx, pk, dn)) {
     call->fail(*e);
     return false;
@@ -198,8 +229,8 @@ void handle_rrpc(broker_context& ctx, admin_quotas& q, const calls_actor& calls,
   start(calls, call, std::move(req));
 }
 
-void handle_property_set(broker_context& ctx, admin_quotas& q, const calls_actor& calls,
-                         const call_ptr& call) {
+void handle_property_set(broker_context& ctx, admin_quotas& q, call_models& models,
+                         const calls_actor& calls, const call_ptr& call) {
   call_request req;
   req.kind = call_kind::property_set;
   req.product_key = std::string(call->path.value("pk"));
@@ -211,14 +242,15 @@ void handle_property_set(broker_context& ctx, admin_quotas& q, const calls_actor
   req.timeout = read_timeout(*b, call_config{});
   if (auto e = b->finish())
     return call->fail(*e);
-  if (!admit(ctx, q, call, req.product_key, req.device_name))
+  if (!admit(ctx, q, call, req.product_key, req.device_name, &models,
+             [&](const thing::product_model& m) { return thing::check_property_set(m, *params); }))
     return;
   req.payload = std::move(*params);
   start(calls, call, std::move(req));
 }
 
-void handle_service(broker_context& ctx, admin_quotas& q, const calls_actor& calls,
-                    const call_ptr& call) {
+void handle_service(broker_context& ctx, admin_quotas& q, call_models& models,
+                    const calls_actor& calls, const call_ptr& call) {
   call_request req;
   req.kind = call_kind::service;
   req.product_key = std::string(call->path.value("pk"));
@@ -236,7 +268,10 @@ void handle_service(broker_context& ctx, admin_quotas& q, const calls_actor& cal
   req.timeout = read_timeout(*b, call_config{});
   if (auto e = b->finish())
     return call->fail(*e);
-  if (!admit(ctx, q, call, req.product_key, req.device_name))
+  if (!admit(ctx, q, call, req.product_key, req.device_name, &models,
+             [&](const thing::product_model& m) {
+               return thing::check_service_call(m, req.service_id, *params);
+             }))
     return;
   req.payload = std::move(*params);
   start(calls, call, std::move(req));
@@ -250,11 +285,15 @@ void add_call_routes(admin::server& srv, const context_ptr& ctx, const calls_act
   using admin::method;
   srv.route(method::post, "/api/v1/products/{pk}/devices/{dn}/rrpc", access::change,
             [ctx, quotas, calls](const call_ptr& c) { handle_rrpc(*ctx, *quotas, calls, c); });
-  srv.route(
-      method::post, "/api/v1/products/{pk}/devices/{dn}/properties/set", access::change,
-      [ctx, quotas, calls](const call_ptr& c) { handle_property_set(*ctx, *quotas, calls, c); });
+  auto models = std::make_shared<call_models>(*ctx);
+  srv.route(method::post, "/api/v1/products/{pk}/devices/{dn}/properties/set", access::change,
+            [ctx, quotas, models, calls](const call_ptr& c) {
+              handle_property_set(*ctx, *quotas, *models, calls, c);
+            });
   srv.route(method::post, "/api/v1/products/{pk}/devices/{dn}/services/{id}", access::change,
-            [ctx, quotas, calls](const call_ptr& c) { handle_service(*ctx, *quotas, calls, c); });
+            [ctx, quotas, models, calls](const call_ptr& c) {
+              handle_service(*ctx, *quotas, *models, calls, c);
+            });
 }
 
 }  // namespace iotb::actors

@@ -7,16 +7,20 @@
 namespace iotb::actors {
 
 const thing::product_model* model_cache::get(const std::string& pk) {
+  return share(pk).get();
+}
+
+std::shared_ptr<const thing::product_model> model_cache::share(const std::string& pk) {
   auto now = clock::now();
   auto gen = ctx_.thing_models.load(std::memory_order_acquire);
   auto it = models_.find(pk);
   if (it != models_.end() && it->second.generation == gen && now < it->second.until)
-    return it->second.model.get();
+    return it->second.model;
   entry e{load(pk), gen, now + model_ttl};
   if (models_.size() > 10'000)
     models_.clear();  // bounded: products are few, a flood of fake ones is not
   auto& slot = models_[pk] = std::move(e);
-  return slot.model.get();
+  return slot.model;
 }
 
 std::shared_ptr<const thing::product_model> model_cache::load(const std::string& pk) {

@@ -29,6 +29,8 @@ class model_cache {
 
   /// The model of `pk`; null when it has none or it cannot be read.
   const thing::product_model* get(const std::string& pk);
+  /// The same, shared: it stays valid after the cache drops it.
+  std::shared_ptr<const thing::product_model> share(const std::string& pk);
 
  private:
   struct entry {

@@ -156,3 +156,38 @@ def test_service_call_type_from_thing_model(env):
     assert m.topic.endswith("/thing/service/Blink"), m.topic
     fut_pool.shutdown()
     dev.close()
+
+
+def test_strict_product_refuses_calls_the_model_forbids(env):
+    """A strict product's property set and service call are checked
+    against the thing model before anything is sent (weak: sent as given)."""
+    api, pk = env["api"], env["pk"]
+    status, out, _ = api.call("PUT", "/api/v1/products/%s/thing-model/check-mode" % pk,
+                              {"checkMode": "strict"})
+    assert status == 200, out
+    dev = connect(env)
+    for params, code in [({"Brightness": "high"}, "6306"), ({"Nope": 1}, "6304"),
+                         ({"Temperature": 3}, "460")]:
+        status, out = api.post(env["path"] + "/properties/set", {"params": params})
+        assert status == 400 and out["code"] == "bad_field", (params, status, out)
+        assert code in out["message"], out
+    status, out = api.post(env["path"] + "/services/Explode", {"params": {}})
+    assert status == 400 and "service not exist" in out["message"], out
+    status, out = api.post(env["path"] + "/services/Reboot", {"params": {"DelaySeconds": 99}})
+    assert status == 400 and "6306" in out["message"], out
+    assert dev.none(0.5) is None  # nothing reached the device
+    # Valid values go out.
+    fut = concurrent.futures.ThreadPoolExecutor(1).submit(
+        api.post, env["path"] + "/properties/set", {"params": {"Brightness": 10}})
+    req = dev.get(timeout=10)
+    assert req.topic.endswith("/thing/service/property/set")
+    body = json.loads(req.payload)
+    dev.pub(req.topic + "_reply", json.dumps({"id": body["id"], "code": 200, "data": {}}), 1)
+    status, out = fut.result(timeout=15)
+    assert status == 200 and out["code"] == 200, out
+    # Weak again: an unknown identifier is the device's business.
+    api.call("PUT", "/api/v1/products/%s/thing-model/check-mode" % pk, {"checkMode": "weak"})
+    fut = concurrent.futures.ThreadPoolExecutor(1).submit(
+        api.post, env["path"] + "/properties/set", {"params": {"Nope": 1}, "timeoutMs": 1000})
+    assert dev.get(timeout=10).topic.endswith("/thing/service/property/set")
+    assert fut.result(timeout=15)[0] == 504
