@@ -2,7 +2,7 @@
 broker under test: the paths bench/compare --quick does not take -- TLS,
 MQTT over WebSocket (ws and wss), QoS 2, MQTT 5, several fan-in subscribers, topic patterns, signed device
 CONNECTs from a CSV, source-address spreading, Alink property posts (the
-thing scenario) -- and its refusals of bad arguments. Each run must account for every message: received == sent x
+thing scenario), RRPC round trips through the admin API (the rrpc scenario) -- and its refusals of bad arguments. Each run must account for every message: received == sent x
 receivers, no loss, no duplicates."""
 import json
 import os
@@ -10,6 +10,7 @@ import subprocess
 
 import pytest
 
+from adminapi import admin_api
 from conftest import ROOT, Broker, binary_path, cli, free_port
 
 LOADGEN = os.path.join(ROOT, "build", "tools", "loadgen", "loadgen")
@@ -197,6 +198,37 @@ def test_thing_rejected_posts_fail_the_run(broker_factory, tmp_path):
     assert "Brightness" in r["first_rejected"], r
 
 
+def test_rrpc_round_trips_are_all_answered(broker_factory, tmp_path):
+    # The quotas bench/rrpc lifts: 50 calls/s per device down, 30 answers/s up.
+    b = broker_factory("--device-downlink-rate", "0", "--device-uplink-rate", "0",
+                       "--device-connect-rate", "0", "--log-level", "info")
+    _, p, _ = cli(b.data_dir, "product", "create", "--name", "rrpc_load")
+    out = subprocess.run([binary_path(), "device", "create", "--product", p["productKey"],
+                          "--count", "20", "--csv", "--data-dir", b.data_dir],
+                         capture_output=True, text=True, timeout=60, check=True).stdout
+    csv = tmp_path / "rrpc.csv"
+    csv.write_text(out)
+    token = admin_api(b).token
+    for paced in (False, True):
+        rc, r, err = loadgen(b.port, "--scenario", "rrpc", "--clients", "20",
+                             "--device-auth", str(csv), "--admin-port", str(b.admin_port),
+                             "--token", token, "--http-conns", "4", "--duration", "1",
+                             "--broker-pid", str(b.pid()), *(("--rate", "200") if paced else ()))
+        assert rc == 0, err
+        assert r["error"] is None and r["lost"] == 0 and r["drained"] is True, r
+        assert r["calls"] > 0 and r["outcomes"]["SUCCESS"] == r["calls"], r
+        assert r["requests_seen"] == r["calls"] and r["unexpected_publishes"] == 0, r
+        assert 0 < r["p50_us"] <= r["p99_us"] <= r["max_us"], r
+        assert r["broker_cpu_us_per_msg"] is not None, r
+        if paced:
+            assert r["rate_target"] == 200, r
+            assert 150 <= r["calls"] <= 201, r  # 1 s at 200/s, call 0 at once
+    # A bad token fails the run at the first answer, not after every call.
+    rc, r, _ = loadgen(b.port, "--scenario", "rrpc", "--clients", "2", "--device-auth", str(csv),
+                       "--admin-port", str(b.admin_port), "--token", "nope", "--duration", "1")
+    assert rc == 2 and "401" in r["error"] and r["outcomes"]["SUCCESS"] == 0, r
+
+
 def test_a_refused_connection_fails_the_run(tls_broker, tmp_path):
     csv = tmp_path / "bad.csv"
     csv.write_text("productKey,deviceName,deviceSecret\n" + "".join(
@@ -229,6 +261,8 @@ def test_more_connections_than_devices_is_refused(tmp_path):
     (("--scenario", "fan-in", "--clients", "1", "--transport", "ws", "--ws-path", "mqtt"),
      "--ws-path"),
     (("--scenario", "thing", "--clients", "1"), "--device-auth"),
+    (("--scenario", "rrpc", "--clients", "1"), "--device-auth"),
+    (("--scenario", "rrpc", "--clients", "1", "--device-auth", "x.csv"), "--admin-port"),
 ])
 def test_bad_arguments_are_refused(args, message):
     p = subprocess.run([LOADGEN, "--port", "1", *args], capture_output=True, text=True,
