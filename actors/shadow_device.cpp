@@ -2,8 +2,8 @@
 // request rate limit, the writes and the answers that wait for them.
 
 #include <chrono>
-#include <deque>
 #include <utility>
+#include <vector>
 
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
@@ -96,14 +96,14 @@ struct shadow_state {
   bool loaded = false;  ///< false: the stored document could not be read (500s)
   bool reload = false;  ///< a write failed: read the document again once idle
   limits::token_bucket rate;
-  std::uint64_t handled = 0;  ///< requests taken from the service
-  bool active = false;        ///< handled something since the last idle check
+  std::uint64_t handled = 0;                          ///< requests taken from the service
+  std::chrono::steady_clock::time_point last_active;  ///< when it last took a request
   /// Answers in request order; `write` ones wait for their write's commit.
   struct answer {
     bool write = false;
     std::function<void(bool committed)> finish;
   };
-  std::deque<answer> answers;
+  std::vector<answer> answers;  ///< few at a time (a vector: no block while empty)
 
   static inline const char* name = "shadow";
 
@@ -174,13 +174,13 @@ struct shadow_state {
     if (answers.empty())
       return;
     auto first = std::move(answers.front());
-    answers.pop_front();
+    answers.erase(answers.begin());
     if (!ok)
       reload = true;
     first.finish(ok);
     while (!answers.empty() && !answers.front().write) {
       auto next = std::move(answers.front());
-      answers.pop_front();
+      answers.erase(answers.begin());
       next.finish(true);
     }
     if (answers.empty() && reload) {
@@ -321,14 +321,18 @@ shadow_actor::behavior_type shadow_device(self_ptr self, context_ptr ctx,
   st.load();
   st.ctx->metrics.shadow_actors.add();
   self->attach_functor([ctx = st.ctx] { ctx->metrics.shadow_actors.sub(); });
+  // Checked every half idle period: an actor stops between 1 and 1.5 idle
+  // periods after its last request.
   const auto idle =
-      std::chrono::seconds{std::max<std::uint32_t>(1, st.ctx->cfg.shadow_idle_seconds)};
-  self->delayed_send(self, idle, shadow_tick_atom::value);
+      std::chrono::milliseconds{std::max<std::uint32_t>(1, st.ctx->cfg.shadow_idle_seconds) * 1000};
+  const auto check = idle / 2;
+  st.last_active = clock::now();
+  self->delayed_send(self, check, shadow_tick_atom::value);
   return {
       [self](const shadow_msg& m) {
         auto& s = self->state;
         ++s.handled;
-        s.active = true;
+        s.last_active = clock::now();
         const auto& r = *m.req;
         switch (r.op) {
           case shadow_op::device:
@@ -359,12 +363,11 @@ shadow_actor::behavior_type shadow_device(self_ptr self, context_ptr ctx,
             break;
         }
       },
-      [self, idle](shadow_tick_atom) {
+      [self, idle, check](shadow_tick_atom) {
         auto& s = self->state;
-        if (!s.active && s.answers.empty())
+        if (clock::now() - s.last_active >= idle && s.answers.empty())
           self->send(s.service, shadow_idle_atom::value, s.pk + "/" + s.dn, s.handled);
-        s.active = false;
-        self->delayed_send(self, idle, shadow_tick_atom::value);
+        self->delayed_send(self, check, shadow_tick_atom::value);
       },
       [self](shadow_stop_atom) { self->quit(); },
       [self](shadow_commit_atom, bool ok) { self->state.committed(ok); },
@@ -376,9 +379,11 @@ shadow_actor::behavior_type shadow_device(self_ptr self, context_ptr ctx,
 
 shadow_actor spawn_shadow_device(shadow_service_actor::pointer parent, context_ptr ctx,
                                  std::string pk, std::string dn) {
-  return parent->spawn<caf::linked>(shadow_device, std::move(ctx),
-                                    caf::actor_cast<shadow_service_actor>(parent), std::move(pk),
-                                    std::move(dn));
+  // Not linked: CAF 0.17 keeps an actor's links in a list searched on
+  // every link and unlink, which made each spawn and stop cost O(live
+  // actors) in the service. The service stops its actors when it ends.
+  return parent->spawn(shadow_device, std::move(ctx), caf::actor_cast<shadow_service_actor>(parent),
+                       std::move(pk), std::move(dn));
 }
 
 }  // namespace iotb::actors

@@ -5,6 +5,8 @@
 
 #include <unordered_map>
 
+#include <caf/send.hpp>
+
 #include "actors/device_presence.hpp"
 #include "broker/log/log.hpp"
 #include "broker/store/thing_store.hpp"
@@ -60,6 +62,13 @@ shadow_service_actor::behavior_type shadow_service(shadow_service_actor::pointer
   subscribe_internal(*ctx, me, shadow_service_key, "/shadow/update/+/+", mqtt::qos::at_least_once);
   subscribe_internal(*ctx, me, shadow_service_key, "/as/mqtt/status/+/+", mqtt::qos::at_most_once);
   auto st = std::make_shared<service_state>();
+  // The device actors are not linked (see spawn_shadow_device): stop them
+  // when the service ends.
+  self->attach_functor([st] {
+    for (auto& [key, live] : st->live)
+      caf::anon_send_exit(live.actor, caf::exit_reason::user_shutdown);
+    st->live.clear();
+  });
   // Hands `req` to the device's actor, spawning it when there is none.
   auto route = [self, ctx, st](std::shared_ptr<const shadow_request> req) {
     auto key = req->product_key + "/" + req->device_name;

@@ -9,7 +9,8 @@
 /// `shadow_service_key`) subscribes to `/shadow/update/+/+` (device
 /// requests) and `/as/mqtt/status/+/+` (devices coming online), takes the
 /// admin API's `shadow_msg`s, and hands each request to the device's
-/// **shadow actor**, spawning it (linked) when there is none. A device
+/// **shadow actor**, spawning it when there is none (not linked: the
+/// service stops the ones alive when it ends). A device
 /// coming online gets an actor only when its stored shadow has desired
 /// attributes (for its `control`), so a connection storm spawns nothing.
 ///
@@ -22,9 +23,9 @@
 /// decided at once on the new document and answered in order after it. A
 /// device's requests are rate limited (`--shadow-rate`, 20/s: error 429).
 ///
-/// Idle stop: every `--shadow-idle-seconds` an actor that handled nothing
-/// since the last check and waits for no write asks the service to stop
-/// it, naming how many requests it handled; the service stops it only if
+/// Idle stop: an actor that took no request for `--shadow-idle-seconds`
+/// (checked every half of it) and waits for no write asks the service to
+/// stop it, naming how many requests it handled; the service stops it only if
 /// it sent it no more than that (so no request is ever lost in a stopping
 /// actor's mailbox) and forgets it. The document stays in LMDB.
 ///
@@ -101,7 +102,7 @@ using shadow_actor =
 shadow_service_actor::behavior_type shadow_service(shadow_service_actor::pointer self,
                                                    context_ptr ctx);
 
-/// Spawns device pk/dn's shadow actor, linked to the service `parent`
+/// Spawns device pk/dn's shadow actor for the service `parent`
 /// (shadow_device.cpp).
 [[nodiscard]] shadow_actor spawn_shadow_device(shadow_service_actor::pointer parent,
                                                context_ptr ctx, std::string pk, std::string dn);
