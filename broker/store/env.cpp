@@ -12,9 +12,10 @@ namespace {
 
 constexpr char format_magic[4] = {'I', 'O', 'T', 'B'};
 constexpr const char* table_names[] = {
-    "meta",       "products", "devices",  "apps",     "regnwl",      "devlog",  "changes",
-    "sessions",   "queue",    "messages", "retained", "admin_users", "audit",   "thing_models",
-    "properties", "history",  "events",   "desired",  "ota",         "shadows", "configs"};
+    "meta",    "products",     "devices",    "apps",     "regnwl",   "devlog",
+    "changes", "sessions",     "queue",      "messages", "retained", "admin_users",
+    "audit",   "thing_models", "properties", "history",  "events",   "desired",
+    "ota",     "shadows",      "configs",    "rules"};
 static_assert(std::size(table_names) == static_cast<std::size_t>(table::count_));
 
 MDB_val to_val(std::string_view s) {

@@ -80,6 +80,8 @@ enum class table : std::uint8_t {
   ota,           ///< "pk/dn" → OtaState
   shadows,       ///< "pk/dn" → Shadow
   configs,       ///< pk → ProductConfig (remote configuration file)
+  // The registry environment: the rules engine (broker/store/rule_store.hpp).
+  rules,  ///< rule id → Rule
   count_,
 };
 
