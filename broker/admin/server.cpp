@@ -144,7 +144,8 @@ void server::stop() {
     std::lock_guard lk(guard_->mu);
     guard_->self = nullptr;
   }
-  http_->stop();
+  if (http_)  // null when `open` failed to bind
+    http_->stop();
   worker_.join();  // runs what is queued (their answers go nowhere), then ends
 }
 

@@ -348,3 +348,27 @@ def test_cli_user_changes_reach_the_running_broker(broker, api):
     cli(broker.data_dir, "admin", "user", "delete", "--name", "walter")
     assert w.get("/api/v1/products")[0] == 401
     assert Api(broker).login("walter", "second-pw-2")[0] == 401
+
+
+def test_admin_port_in_use_is_a_clean_start_failure(tmp_path):
+    """The admin listener cannot bind: the broker says which address and
+    exits 1 (it once crashed tearing the half-made server down)."""
+    import socket
+    import subprocess
+    from conftest import binary_path, free_port
+    taken = socket.socket()
+    taken.bind(("127.0.0.1", 0))
+    taken.listen(1)
+    port = taken.getsockname()[1]
+    try:
+        p = subprocess.run([binary_path(), "--mqtt", "127.0.0.1:%d" % free_port(),
+                            "--ws", "127.0.0.1:0", "--wss", "127.0.0.1:0",
+                            "--admin", "127.0.0.1:%d" % port,
+                            "--data-dir", str(tmp_path / "data")],
+                           capture_output=True, text=True, timeout=60)
+    finally:
+        taken.close()
+    out = p.stdout + p.stderr
+    assert p.returncode == 1, out
+    assert str(port) in out, out
+    assert "runtime error" not in out and "AddressSanitizer" not in out, out
