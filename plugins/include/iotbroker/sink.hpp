@@ -269,6 +269,8 @@ struct adapter {
                                            &flush,
                                            &destroy,
                                            {}};
+    // The size of the `plugin` field (a pointer) is meant here.
+    // NOLINTNEXTLINE(bugprone-sizeof-expression)
     if (args == nullptr || !IOTB_SINK_HAS_FIELD(args, iotb_sink_entry_args, plugin))
       return IOTB_SINK_DROP;
     if (iotb_sink_negotiate(args, IOTB_SINK_ABI_V1, IOTB_SINK_ABI_V1) == 0)
