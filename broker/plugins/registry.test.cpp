@@ -9,6 +9,13 @@
 
 #include "broker/util/temp_dir.hpp"
 
+// The broker's BoringSSL (linked into this binary) claims OpenSSL 1.1.1.
+extern "C" unsigned long OpenSSL_version_num();  // NOLINT: BoringSSL's, no header here
+
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+#define IOTB_TEST_NO_DEEPBIND 1
+#endif
+
 namespace iotb::plugins {
 namespace {
 
@@ -217,6 +224,21 @@ TEST(PluginLoaderDirs, OneFileNamedTwiceLoadsOnce) {
   ASSERT_EQ(reg->plugins().size(), 1u);
   EXPECT_EQ(reg->plugins()[0].name, "file");
   EXPECT_TRUE(reg->errors().empty());
+}
+
+TEST(PluginIsolation, APluginsOpenSslCallsReachItsOwnOpenSsl3) {
+  auto reg = plugin_registry::load({IOTB_TLS_PROBE_DIR});
+  if (reg->plugins().empty())
+    GTEST_SKIP() << "no tls_probe plugin: libcrypto.so.3 was not found at configure time";
+  const auto& d = reg->plugins()[0].description;
+  EXPECT_LT(OpenSSL_version_num(), 0x30000000UL) << "the host's libcrypto is BoringSSL";
+#ifdef IOTB_TEST_NO_DEEPBIND
+  // Without RTLD_DEEPBIND the global, unversioned BoringSSL symbols win:
+  // the hazard SPEC §9 names, and why sanitizer builds warn at load.
+  EXPECT_THAT(d, HasSubstr("OpenSSL_version_num=0x1")) << d;
+#else
+  EXPECT_THAT(d, HasSubstr("OpenSSL_version_num=0x3")) << d;
+#endif
 }
 
 }  // namespace
