@@ -111,7 +111,8 @@ struct create_options {
 
 struct loaded_library;  // registry.cpp / sink_instance.cpp
 
-/// One configured sink, made by `plugin_registry::create`. Move-only.
+/// One configured sink, made by `plugin_registry::create`. Move-only; a
+/// moved-from instance may only be destroyed or assigned to.
 class sink_instance {
  public:
   sink_instance(sink_instance&&) noexcept;
