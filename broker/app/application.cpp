@@ -27,6 +27,7 @@
 #include "broker/log/log.hpp"
 #include "broker/net/io_pool.hpp"
 #include "broker/net/tcp_listener.hpp"
+#include "broker/plugins/registry.hpp"
 #include "broker/tls/engine.hpp"
 #include "broker/tls/random.hpp"
 #include "broker/util/clock.hpp"
@@ -166,6 +167,10 @@ bool application::start() {
   internal_.push_back(
       caf::actor_cast<caf::actor>(system_->spawn(actors::desired_courier, ctx_, calls)));
   internal_.push_back(calls_);
+  // Sink plugins: a file that does not load is logged and skipped.
+  plugins_ = plugins::plugin_registry::load(cfg_.plugin_dirs);
+  IOTB_LOG(info, "main") << "sink plugins: " << plugins_->plugins().size() << " loaded, "
+                         << plugins_->errors().size() << " skipped";
   pool_ = std::make_unique<net::io_pool>(cfg_.io_threads ? cfg_.io_threads : cores());
   if (!open_listeners() || !open_admin()) {
     stop();
@@ -311,6 +316,10 @@ bool application::open_admin() {
       [hub = live_](admin::request& req, auto& stream, const std::string& remote) {
         return hub->upgrade(req, stream, remote);
       });
+  admin_->route(admin::method::get, "/api/v1/plugins", admin::access::read,
+                [reg = plugins_](const std::shared_ptr<admin::api_call>& c) {
+                  c->reply(200, reg->to_json());
+                });
   admin_->route(admin::method::get, "/api/v1/ws", admin::access::read,
                 [](const std::shared_ptr<admin::api_call>& c) {
                   c->fail(admin::api_error{admin::api_errc::bad_request,

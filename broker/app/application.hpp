@@ -38,6 +38,10 @@ namespace iotb::tls {
 class tls_context;
 }  // namespace iotb::tls
 
+namespace iotb::plugins {
+class plugin_registry;
+}  // namespace iotb::plugins
+
 namespace iotb::app {
 
 /// One listener the configuration asks for.
@@ -92,6 +96,9 @@ class application {
   std::shared_ptr<const tls::tls_context> tls_;
   std::unique_ptr<admin::server> admin_;    ///< the admin API (SPEC §12), when enabled
   std::shared_ptr<actors::live_hub> live_;  ///< GET /api/v1/ws
+  /// The sink plugins of `--plugin-dir`, loaded at start (GET
+  /// /api/v1/plugins; the rules engine makes its sinks from it).
+  std::shared_ptr<plugins::plugin_registry> plugins_;
   bool started_ = false;
   bool stopped_ = false;
 };

@@ -123,7 +123,7 @@ std::optional<int> run(const std::vector<std::string_view>& argv) {
   }
   const bool call = cmd == "rrpc" || cmd == "property" || cmd == "service" || cmd == "shadow";
   if (cmd != "product" && cmd != "device" && cmd != "app" && cmd != "sign" && cmd != "cert" &&
-      cmd != "admin" && !call)
+      cmd != "admin" && cmd != "plugins" && !call)
     return std::nullopt;
   auto a = args::parse(argv, flag_names);
   if (!a)
@@ -140,6 +140,8 @@ std::optional<int> run(const std::vector<std::string_view>& argv) {
     return admin_cmd(*a);
   if (call)
     return call_cmd(*a);
+  if (cmd == "plugins")
+    return plugins_cmd(*a);
   return cert_cmd(*a);
 }
 
@@ -163,6 +165,9 @@ const char* help_text() noexcept {
                  [--method hmacmd5|hmacsha1|hmacsha256] [--timestamp T] [--securemode 2|3]
   iotbroker cert dev [--out DIR] [--cn NAME] [--dns NAME]... [--ip ADDR]... [--days N]
   Each takes --data-dir DIR (default ./data).
+  iotbroker plugins [--plugin-dir DIR[:DIR...]] [--sink NAME [--config JSON]]
+                 the sink plugins that load (and why others do not), as JSON; with
+                 --sink, also creates (and destroys) one instance with that configuration
 Calls and shadows through a running broker's admin API (docs/calls.md, docs/thing-model.md):
   iotbroker rrpc --product PK --device DN (--payload TEXT | --payload-base64 B64)
                  [--topic /PK/DN/...] [--timeout-ms N]

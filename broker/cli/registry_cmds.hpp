@@ -21,6 +21,9 @@ namespace iotb::cli {
 /// `rrpc`, `property set`, `service invoke` through a running broker's
 /// admin API (call_cmds.cpp).
 [[nodiscard]] int call_cmd(const args& a);
+/// `plugins [--plugin-dir DIRS] [--sink NAME --config JSON]` (plugin_cmds.cpp):
+/// the registry as JSON; 1 when a file did not load or the sink refused.
+[[nodiscard]] int plugins_cmd(const args& a);
 
 /// Prints `{"error":code,"message":what}` on stderr; @returns 1.
 int fail(const char* code, const std::string& what);

@@ -20,6 +20,14 @@ std::string_view trim(std::string_view s) {
 
 }  // namespace
 
+#ifndef IOTB_DEFAULT_PLUGIN_DIR
+#define IOTB_DEFAULT_PLUGIN_DIR "/usr/local/lib/iotbroker/plugins"
+#endif
+
+std::vector<std::string> default_plugin_dirs() {
+  return {IOTB_DEFAULT_PLUGIN_DIR, "./plugins"};
+}
+
 bool endpoint::loopback() const noexcept {
   return host == "localhost" || host == "::1" || host.starts_with("127.");
 }

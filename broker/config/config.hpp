@@ -17,6 +17,10 @@
 
 namespace iotb {
 
+/// The plugin directories when none are configured:
+/// `<install prefix>/lib/iotbroker/plugins`, then `./plugins`.
+[[nodiscard]] std::vector<std::string> default_plugin_dirs();
+
 /// A listener address; port 0 disables the listener.
 struct endpoint {
   std::string host;
@@ -59,6 +63,9 @@ struct config {
   /// (broker/acl/acl_file.hpp); empty: none.
   std::string acl_file;
   log::level log_level = log::level::info;
+  /// Directories searched for sink plugins (`*.so`, docs/plugins.md), in
+  /// order; a missing one is skipped. Default: `default_plugin_dirs()`.
+  std::vector<std::string> plugin_dirs = default_plugin_dirs();
   /// True when neither a config file nor a listener flag was given.
   bool local_mode = true;
 

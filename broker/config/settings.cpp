@@ -177,6 +177,28 @@ std::vector<setting> make_table() {
                              "Mosquitto-format ACL file (user/topic/pattern lines) restricting "
                              "applications and anonymous clients; devices keep their own topic "
                              "rules"));
+  t.push_back({"plugin-dir", "DIR[:DIR...]",
+               "directories searched for sink plugins (*.so), in order; replaces the default "
+               "(<prefix>/lib/iotbroker/plugins:./plugins)",
+               [](config& c, std::string_view v) -> std::optional<std::string> {
+                 c.plugin_dirs.clear();
+                 while (!v.empty()) {
+                   auto colon = v.find(':');
+                   auto dir = v.substr(0, colon);
+                   if (!dir.empty())
+                     c.plugin_dirs.emplace_back(dir);
+                   v = colon == std::string_view::npos ? std::string_view{} : v.substr(colon + 1);
+                 }
+                 if (c.plugin_dirs.empty())
+                   return std::string{"plugin-dir: expected one or more directories"};
+                 return std::nullopt;
+               },
+               [](const config& c) {
+                 std::string s;
+                 for (const auto& d : c.plugin_dirs)
+                   s += (s.empty() ? "" : ":") + d;
+                 return s;
+               }});
   t.push_back({"log-level", "L", "trace, debug, info, warn, error or off",
                [](config& c, std::string_view v) -> std::optional<std::string> {
                  if (!log::parse_level(v, c.log_level))
