@@ -221,7 +221,8 @@ void refused(shadow_state& st, thing::shadow_errc e, std::string_view what) {
 }
 
 /// A device's request on `/shadow/update/${pk}/${dn}`.
-void on_device(self_ptr self, const shadow_request& r) {
+void on_device(self_ptr self, const std::shared_ptr<const shadow_request>& req) {
+  const auto& r = *req;
   auto& st = self->state;
   const auto now_ms = static_cast<std::int64_t>(clock::wall_ms());
   const auto q = std::min(r.q, mqtt::qos::at_least_once);
@@ -232,11 +233,11 @@ void on_device(self_ptr self, const shadow_request& r) {
     early = thing::shadow_errc::server_error;
   if (early) {
     refused(st, *early, "shadow request");
-    st.answer_later(false, [&st, reply = thing::shadow_error_reply(*early, r.payload, now_ms),
+    st.answer_later(false, [&st, reply = thing::shadow_error_reply(*early, r.body(), now_ms),
                             q](bool) mutable { st.publish(std::move(reply), q); });
     return;
   }
-  auto out = thing::handle_device_request(st.doc, r.payload, now_ms);
+  auto out = thing::handle_device_request(st.doc, r.body(), now_ms);
   if (out.error)
     refused(st, *out.error, std::string("shadow ") + method_name(out.method));
   if (!out.changed) {
@@ -247,15 +248,14 @@ void on_device(self_ptr self, const shadow_request& r) {
   }
   st.doc = std::move(out.doc);
   const bool waits = write(self, std::move(out.stored));
-  st.answer_later(
-      waits, [&st, reply = std::move(out.reply), payload = r.payload, q, now_ms](bool ok) mutable {
-        if (ok) {
-          st.publish(std::move(reply), q);
-          return;
-        }
-        refused(st, thing::shadow_errc::server_error, "shadow update (not stored)");
-        st.publish(thing::shadow_error_reply(thing::shadow_errc::server_error, payload, now_ms), q);
-      });
+  st.answer_later(waits, [&st, reply = std::move(out.reply), req, q, now_ms](bool ok) mutable {
+    if (ok) {
+      st.publish(std::move(reply), q);
+      return;
+    }
+    refused(st, thing::shadow_errc::server_error, "shadow update (not stored)");
+    st.publish(thing::shadow_error_reply(thing::shadow_errc::server_error, req->body(), now_ms), q);
+  });
 }
 
 /// The admin API's PATCH: desired attributes, then `control` if online.
@@ -268,7 +268,7 @@ void on_patch(self_ptr self, const std::shared_ptr<const shadow_request>& r) {
     });
     return;
   }
-  auto out = thing::apply_desired(st.doc, r->payload, static_cast<std::int64_t>(clock::wall_ms()));
+  auto out = thing::apply_desired(st.doc, r->body(), static_cast<std::int64_t>(clock::wall_ms()));
   if (!out) {
     st.ctx->metrics.shadow_refused.inc();
     st.answer_later(false, [r, e = out.error()](bool) {
@@ -337,7 +337,7 @@ shadow_actor::behavior_type shadow_device(self_ptr self, context_ptr ctx,
         switch (r.op) {
           case shadow_op::device:
             s.ctx->metrics.shadow_requests.inc();
-            on_device(self, r);
+            on_device(self, m.req);
             break;
           case shadow_op::get:
             s.ctx->metrics.shadow_requests.inc();

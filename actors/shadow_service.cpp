@@ -88,7 +88,7 @@ shadow_service_actor::behavior_type shadow_service(shadow_service_actor::pointer
           req->op = shadow_op::device;
           req->product_key = std::move(dev->first);
           req->device_name = std::move(dev->second);
-          req->payload = m.payload;
+          req->msg = d.msg;
           req->q = d.granted < m.q ? d.granted : m.q;
           route(std::move(req));
           return;

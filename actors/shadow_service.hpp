@@ -56,7 +56,7 @@ inline constexpr std::uint64_t shadow_service_key = internal_key_base + 3;
 
 /// What a shadow request is.
 enum class shadow_op : std::uint8_t {
-  device,  ///< a device's PUBLISH on `/shadow/update/${pk}/${dn}` (`payload`)
+  device,  ///< a device's PUBLISH on `/shadow/update/${pk}/${dn}` (`msg`)
   get,     ///< admin API `GET …/shadow`
   patch,   ///< admin API `PATCH …/shadow` (`payload`: the body)
   online,  ///< the device came online: push `control` when desired is pending
@@ -67,7 +67,14 @@ struct shadow_request {
   shadow_op op = shadow_op::get;
   std::string product_key;
   std::string device_name;
-  std::string payload;
+  std::string payload;  ///< patch: the body
+  /// device: the PUBLISH itself (shared, not copied).
+  message_ptr msg;
+
+  /// The request's text: the device's payload or the API's body.
+  [[nodiscard]] std::string_view body() const noexcept {
+    return msg ? std::string_view(msg->payload) : std::string_view(payload);
+  }
   /// Device requests: the request's QoS (the reply's, at most 1).
   mqtt::qos q = mqtt::qos::at_most_once;
   /// API requests: called once, on the shadow actor's thread, with the

@@ -16,6 +16,7 @@ import pytest
 
 from adminapi import admin_api
 from devices import device_credentials
+from waiting import wait_for
 from mqttc import V311, Client
 
 TSL = os.path.join(os.path.dirname(__file__), "..", "data", "lamp-tsl.json")
@@ -47,15 +48,6 @@ def log_texts(e):
     assert status == 200, out
     return [i["text"] for i in out["items"]]
 
-
-def wait_for(pred, timeout=10.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        v = pred()
-        if v:
-            return v
-        time.sleep(0.05)
-    return pred()
 
 
 def desired_get(e, dev, ids):

@@ -15,6 +15,7 @@ import pytest
 from adminapi import admin_api
 from conftest import Broker, binary_path
 from devices import device_credentials
+from waiting import wait_for
 from mqttc import V311, Client
 
 
@@ -49,15 +50,6 @@ def request(e, dev, body, raw=None):
     text = m.payload.decode()
     return text, json.loads(text)
 
-
-def wait_for(pred, timeout=10.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        v = pred()
-        if v:
-            return v
-        time.sleep(0.05)
-    return pred()
 
 
 def log_texts(e):
