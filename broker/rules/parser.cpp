@@ -643,8 +643,8 @@ node_ptr parser::primary() {
         if (iequals(t.text, "CASE"))
           return postfix(case_expr());
         if (is_keyword(t.text)) {
-          fail_at(t, "unexpected keyword " + t.text +
-                         (at_kw("END") ? "" : " (quote a field of that name as `" + t.text + "`)"));
+          fail_at(t, "expected an expression, got keyword " + t.text +
+                         " (a field of that name needs quotes: `" + t.text + "`)");
           return nullptr;
         }
       }
@@ -718,6 +718,10 @@ node_ptr parser::case_expr() {
   depth_guard g(*this);
   next();  // CASE
   node_ptr subject;
+  if (at_kw("END")) {
+    fail_at(cur_, "CASE needs at least one WHEN … THEN …");
+    return nullptr;
+  }
   if (!at_kw("WHEN")) {
     subject = expr();
     if (failed())

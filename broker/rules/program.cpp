@@ -140,7 +140,9 @@ eval_result run(const program_impl& p, const message_context& m, const parsed_pa
       return failed(std::move(c.error));
     if (w.type() != vtype::boolean) {
       if (!w.is_null())
-        return failed("WHERE gave " + std::string(type_name(w.type())) + ", not a boolean");
+        return failed("line " + std::to_string(p.where->line()) + ", column " +
+                      std::to_string(p.where->column()) + ": WHERE needs a boolean, got " +
+                      std::string(type_name(w.type())));
       return {eval_status::filtered, {}, {}};
     }
     if (!w.as_bool())

@@ -23,8 +23,8 @@ bool parse_path(std::string_view s, std::vector<detail::step>& out) {
         return false;
       out.push_back({{}, k, true});
       i = close + 1;
-      if (i < s.size() && s[i] == '.')
-        ++i;
+      if (i < s.size() && s[i] == '.' && ++i == s.size())
+        return false;
       continue;
     }
     auto end = s.find_first_of(".[", i);
@@ -34,8 +34,8 @@ bool parse_path(std::string_view s, std::vector<detail::step>& out) {
       return false;
     out.push_back({std::string(s.substr(i, end - i)), 0, false});
     i = end;
-    if (i < s.size() && s[i] == '.')
-      ++i;
+    if (i < s.size() && s[i] == '.' && ++i == s.size())
+      return false;  // "a." names nothing
   }
   return !out.empty();
 }

@@ -350,7 +350,7 @@ bool parse_number(std::string_view s, value& out) {
   }
   double d = 0;
   auto r = std::from_chars(s.data(), s.data() + n, d);
-  if (r.ptr != s.data() + n || !std::isfinite(d))
+  if (r.ec != std::errc() || r.ptr != s.data() + n || !std::isfinite(d))
     return false;
   out = value(d);
   return true;
