@@ -16,6 +16,7 @@ namespace iotb::rules {
 struct select_item {
   detail::node_ptr expr;
   std::string name;     ///< output name (alias or derived)
+  std::string key;      ///< `"name":` as JSON, made once
   bool spread = false;  ///< an unaliased thingPropertyFlatMap(): its members join the output
 };
 

@@ -106,7 +106,9 @@ value fn_round(eval_ctx& c, const call_node& n, args_t a) {
     return type_error(c, n, 1, "an integer from 0 to 15");
   if (a[0].type() == vtype::integer)
     return a[0];
-  double k = std::pow(10.0, static_cast<double>(a[1].as_int()));
+  static constexpr double powers[] = {1e0, 1e1, 1e2,  1e3,  1e4,  1e5,  1e6,  1e7,
+                                      1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15};
+  double k = powers[a[1].as_int()];
   return value(std::round(a[0].as_real() * k) / k);
 }
 

@@ -1,48 +1,36 @@
 #pragma once
 /// @file
-/// Writing values as compact JSON (RapidJSON's writer over a std::string,
-/// validating UTF-8, its level stack in a small pool: no allocation beyond
-/// the output string for shallow outputs). Internal to broker/rules.
+/// Writing values as compact JSON straight into a std::string: runs of
+/// plain characters are appended in bulk, UTF-8 is validated (JSON text
+/// must be), numbers use RapidJSON's Grisu2. Internal to broker/rules.
 
-#include <cstddef>
 #include <string>
+#include <string_view>
 
-#include <rapidjson/writer.h>
+#include <rapidjson/document.h>
 
 #include "broker/rules/value.hpp"
 
 namespace iotb::rules::detail {
 
-/// A RapidJSON output stream appending to a std::string.
-struct string_stream {
-  using Ch = char;
-  std::string* out;
-  void Put(char c) { out->push_back(c); }
-  void Flush() {}
-};
+/// True when `s` is valid UTF-8 (ASCII runs are checked 8 bytes at a time).
+[[nodiscard]] bool valid_utf8(std::string_view s) noexcept;
 
-using writer_pool = rapidjson::MemoryPoolAllocator<rapidjson::CrtAllocator>;
-using json_writer = rapidjson::Writer<string_stream, rapidjson::UTF8<>, rapidjson::UTF8<>,
-                                      writer_pool, rapidjson::kWriteValidateEncodingFlag>;
+/// `"s"` with JSON escapes; false when s is not valid UTF-8.
+[[nodiscard]] bool append_string(std::string& out, std::string_view s);
 
-/// A writer with its level stack on the caller's stack.
-class json_out {
- public:
-  explicit json_out(std::string& out) : stream_{&out}, writer_(stream_, &pool_, 16) {}
-  json_out(const json_out&) = delete;
-  json_out& operator=(const json_out&) = delete;
-  json_writer& w() { return writer_; }
+/// A real as JSON (NaN and infinities as null).
+void append_real(std::string& out, double d);
 
- private:
-  alignas(std::max_align_t) char buf_[512];
-  writer_pool pool_{buf_, sizeof buf_};
-  string_stream stream_;
-  json_writer writer_;
-};
+/// A parsed payload value (recursion bounded by the payload depth cap).
+[[nodiscard]] bool append_json_value(std::string& out, const rapidjson::Value& v);
 
 /// Writes `v`; missing object members are left out, missing array items
-/// are null, NaN and infinities are null. False when a string is not
-/// valid UTF-8.
-[[nodiscard]] bool write_value(json_writer& w, const value& v);
+/// are null. False when a string is not valid UTF-8.
+[[nodiscard]] bool write_value(std::string& out, const value& v);
+
+/// A JSON text without the whitespace outside its strings (the text must
+/// be valid JSON: a payload that parsed).
+void append_minified(std::string& out, std::string_view json);
 
 }  // namespace iotb::rules::detail

@@ -1,6 +1,7 @@
 #include "broker/rules/nodes.hpp"
 
 #include <cmath>
+#include <cstring>
 #include <limits>
 
 #include <boost/container/small_vector.hpp>
@@ -57,9 +58,36 @@ value follow(value v, std::span<const step> path) {
 }
 
 value field_node::eval(eval_ctx& c) const {
-  if (c.payload == nullptr)
+  // Straight on the parsed payload: no intermediate values.
+  const rapidjson::Value* v = c.payload;
+  if (v == nullptr)
     return value::missing();
-  return follow(value::json(*c.payload), path_);
+  for (auto& s : path_) {
+    if (s.is_index) {
+      if (!v->IsArray())
+        return value::missing();
+      auto n = static_cast<std::int64_t>(v->Size());
+      auto i = s.index < 0 ? n + s.index : s.index;
+      if (i < 0 || i >= n)
+        return value::missing();
+      v = &(*v)[static_cast<rapidjson::SizeType>(i)];
+    } else {
+      if (!v->IsObject())
+        return value::missing();
+      const rapidjson::Value* hit = nullptr;
+      for (auto& m : v->GetObject()) {
+        if (m.name.GetStringLength() == s.name.size() &&
+            std::memcmp(m.name.GetString(), s.name.data(), s.name.size()) == 0) {
+          hit = &m.value;
+          break;
+        }
+      }
+      if (hit == nullptr)
+        return value::missing();
+      v = hit;
+    }
+  }
+  return value::json(*v);
 }
 
 value alias_node::eval(eval_ctx& c) const {

@@ -20,6 +20,7 @@
 #include "broker/mqtt/codec.hpp"
 #include "broker/rules/compiled.hpp"
 #include "broker/rules/functions.hpp"
+#include "broker/rules/json_out.hpp"
 #include "broker/rules/lexer.hpp"
 
 namespace iotb::rules::detail {
@@ -175,8 +176,16 @@ std::shared_ptr<program_impl> parser::statement() {
     fail_at(cur_, "unexpected " + describe_token(cur_) + " after the statement");
   if (failed())
     return nullptr;
-  for (auto& it : p->items)
+  for (auto& it : p->items) {
     p->exprs.push_back(it.expr.get());
+    if (!it.spread) {
+      if (!append_string(it.key, it.name)) {
+        fail(1, 1, "an output name is not valid UTF-8");
+        return nullptr;
+      }
+      it.key.push_back(':');
+    }
+  }
   p->needs_json = needs_json_ || p->star;
   p->open = open_ || p->star;
   return p;

@@ -1,5 +1,8 @@
 #include "broker/rules/program.hpp"
 
+#include <cstring>
+#include <limits>
+
 #include <rapidjson/reader.h>
 
 #include <boost/container/small_vector.hpp>
@@ -59,13 +62,27 @@ struct depth_capped {
 }  // namespace
 
 parsed_payload::parsed_payload(std::string_view payload) {
-  rapidjson::MemoryStream ms(payload.data(), payload.size());
-  rapidjson::EncodedInputStream<rapidjson::UTF8<>, rapidjson::MemoryStream> is(ms);
+  // In situ: one copy of the text into the pool, strings stay where they are.
+  if (payload.size() >= std::numeric_limits<std::uint32_t>::max()) {
+    state_ = state::not_json;
+    return;
+  }
+  if (!detail::valid_utf8(payload)) {  // checked here, fast for ASCII, not per parsed character
+    state_ = state::not_json;
+    return;
+  }
+  auto* text = static_cast<char*>(value_pool_.Malloc(payload.size() + 1));
+  std::memcpy(text, payload.data(), payload.size());
+  text[payload.size()] = '\0';
+  rapidjson::GenericInsituStringStream<rapidjson::UTF8<>> is(text);
   depth_capped h{doc_};
   bool ok = false;
   auto generate = [&](parsed_payload::document&) {
     rapidjson::GenericReader<rapidjson::UTF8<>, rapidjson::UTF8<>, pool> reader(&stack_pool_);
-    ok = !reader.Parse<rapidjson::kParseValidateEncodingFlag>(is, h).IsError();
+    constexpr unsigned flags = rapidjson::kParseInsituFlag;
+    ok = !reader.Parse<flags>(is, h).IsError();
+    // A NUL inside the payload ends the in-situ text early: not JSON then.
+    ok = ok && is.Tell() == payload.size();
     return ok;
   };
   doc_.Populate(generate);
@@ -158,10 +175,28 @@ eval_result run(const program_impl& p, const message_context& m, const parsed_pa
   }
 
   eval_result r{eval_status::passed, {}, {}};
-  r.output.reserve(json && p.star ? m.payload.size() + 64 : 128);
-  detail::json_out out(r.output);
-  auto& w = out.w();
-  bool ok = w.StartObject();
+  auto& out = r.output;
+  if (p.star && p.items.empty()) {
+    // The payload as it came, without whitespace: it parsed, so it is valid.
+    auto text = m.payload;
+    if (text.starts_with("\xEF\xBB\xBF"))  // a BOM the parser skipped
+      text.remove_prefix(3);
+    out.reserve(text.size());
+    detail::append_minified(out, text);
+    return r;
+  }
+  out.reserve(json && p.star ? m.payload.size() + 64 : 128);
+  out.push_back('{');
+  bool ok = true;
+  bool first = true;
+  auto key = [&](std::string_view k) {
+    if (!first)
+      out.push_back(',');
+    first = false;
+    ok = detail::append_string(out, k);
+    out.push_back(':');
+    return ok;
+  };
   // Names the SELECT items give, so that `*` leaves those payload members out.
   auto named = [&](std::string_view k) {
     for (std::size_t i = 0; i < p.items.size(); ++i) {
@@ -179,9 +214,9 @@ eval_result run(const program_impl& p, const message_context& m, const parsed_pa
       std::string_view k(mem.name.GetString(), mem.name.GetStringLength());
       if (!ok)
         break;
-      if (!p.items.empty() && named(k))
+      if (named(k))
         continue;
-      ok = w.Key(k.data(), static_cast<rapidjson::SizeType>(k.size())) && mem.value.Accept(w);
+      ok = key(k) && detail::append_json_value(out, mem.value);
     }
   }
   for (std::size_t i = 0; i < p.items.size() && ok; ++i) {
@@ -189,17 +224,19 @@ eval_result run(const program_impl& p, const message_context& m, const parsed_pa
     if (p.items[i].spread) {
       v.for_each_member([&](std::string_view k, const value& e) {
         if (ok && !e.is_missing())
-          ok = w.Key(k.data(), static_cast<rapidjson::SizeType>(k.size())) &&
-               detail::write_value(w, e);
+          ok = key(k) && detail::write_value(out, e);
       });
       continue;
     }
     if (v.is_missing())
       continue;
-    const auto& k = p.items[i].name;
-    ok = w.Key(k.data(), static_cast<rapidjson::SizeType>(k.size())) && detail::write_value(w, v);
+    if (!first)
+      out.push_back(',');
+    first = false;
+    out += p.items[i].key;
+    ok = detail::write_value(out, v);
   }
-  ok = ok && w.EndObject();
+  out.push_back('}');
   if (!ok)
     return failed("the output holds a string that is not valid UTF-8 (use to_base64 or to_hex)");
   return r;

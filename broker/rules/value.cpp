@@ -1,7 +1,11 @@
 #include "broker/rules/value.hpp"
 
+#include <array>
 #include <charconv>
 #include <cmath>
+#include <cstring>
+
+#include <rapidjson/internal/dtoa.h>
 
 #include "broker/rules/json_out.hpp"
 
@@ -62,32 +66,6 @@ value value::str(std::string s) {
   return view(sv, std::move(owned));
 }
 
-value value::json(const rapidjson::Value& j, const std::shared_ptr<const void>& owner) {
-  switch (j.GetType()) {
-    case rapidjson::kNullType:
-      return {};
-    case rapidjson::kFalseType:
-      return value(false);
-    case rapidjson::kTrueType:
-      return value(true);
-    case rapidjson::kNumberType:
-      if (j.IsInt64())
-        return value(j.GetInt64());
-      return value(j.GetDouble());
-    case rapidjson::kStringType:
-      return view({j.GetString(), j.GetStringLength()}, owner);
-    case rapidjson::kObjectType:
-    case rapidjson::kArrayType: {
-      value v;
-      v.rep_ = rep::json;
-      v.u_.j = &j;
-      v.own_ = owner;
-      return v;
-    }
-  }
-  return {};
-}
-
 value value::array(std::vector<value> items) {
   auto owned = std::make_shared<const std::vector<value>>(std::move(items));
   value v;
@@ -104,28 +82,6 @@ value value::object(std::vector<member> members) {
   v.u_.o = owned.get();
   v.own_ = std::move(owned);
   return v;
-}
-
-vtype value::type() const noexcept {
-  switch (rep_) {
-    case rep::null:
-      return vtype::null;
-    case rep::boolean:
-      return vtype::boolean;
-    case rep::integer:
-      return vtype::integer;
-    case rep::real:
-      return vtype::real;
-    case rep::string:
-      return vtype::string;
-    case rep::json:
-      return u_.j->IsObject() ? vtype::object : vtype::array;
-    case rep::array:
-      return vtype::array;
-    case rep::object:
-      return vtype::object;
-  }
-  return vtype::null;
 }
 
 std::size_t value::size() const noexcept {
@@ -304,8 +260,7 @@ std::string to_text(const value& v) {
 }
 
 bool append_json(std::string& out, const value& v) {
-  detail::json_out j(out);
-  return detail::write_value(j.w(), v);
+  return detail::write_value(out, v);
 }
 
 bool parse_number(std::string_view s, value& out) {
@@ -358,38 +313,256 @@ bool parse_number(std::string_view s, value& out) {
 
 namespace detail {
 
-bool write_value(json_writer& w, const value& v) {
+namespace {
+
+/// Length of the valid UTF-8 sequence at s[i] (RFC 3629: no overlongs,
+/// no surrogates, ≤ U+10FFFF), 0 when invalid.
+std::size_t utf8_len(std::string_view s, std::size_t i) {
+  auto b = [&](std::size_t k) { return static_cast<unsigned char>(s[k]); };
+  auto cont = [&](std::size_t k) { return k < s.size() && (b(k) & 0xC0) == 0x80; };
+  unsigned c = b(i);
+  if (c >= 0xC2 && c <= 0xDF)
+    return cont(i + 1) ? 2 : 0;
+  if (c >= 0xE0 && c <= 0xEF) {
+    if (!cont(i + 1) || !cont(i + 2))
+      return 0;
+    unsigned c1 = b(i + 1);
+    if ((c == 0xE0 && c1 < 0xA0) || (c == 0xED && c1 > 0x9F))
+      return 0;
+    return 3;
+  }
+  if (c >= 0xF0 && c <= 0xF4) {
+    if (!cont(i + 1) || !cont(i + 2) || !cont(i + 3))
+      return 0;
+    unsigned c1 = b(i + 1);
+    if ((c == 0xF0 && c1 < 0x90) || (c == 0xF4 && c1 > 0x8F))
+      return 0;
+    return 4;
+  }
+  return 0;
+}
+
+}  // namespace
+
+namespace {
+
+/// 1 for the bytes a JSON string holds as they are.
+constexpr auto plain_table = [] {
+  std::array<std::uint8_t, 256> t{};
+  for (unsigned c = 0x20; c < 0x80; ++c)
+    t[c] = c != '"' && c != '\\';
+  return t;
+}();
+
+}  // namespace
+
+bool valid_utf8(std::string_view s) noexcept {
+  std::size_t i = 0;
+  while (i < s.size()) {
+    if (i + 8 <= s.size()) {
+      std::uint64_t w;
+      std::memcpy(&w, s.data() + i, 8);
+      if ((w & 0x8080808080808080ULL) == 0) {
+        i += 8;
+        continue;
+      }
+    }
+    if (static_cast<unsigned char>(s[i]) < 0x80) {
+      ++i;
+      continue;
+    }
+    auto n = utf8_len(s, i);
+    if (n == 0)
+      return false;
+    i += n;
+  }
+  return true;
+}
+
+bool append_string(std::string& out, std::string_view s) {
+  static constexpr char hex[] = "0123456789abcdef";
+  out.push_back('"');
+  std::size_t run = 0;  // start of the pending run of plain bytes
+  for (std::size_t i = 0; i < s.size();) {
+    auto c = static_cast<unsigned char>(s[i]);
+    if (plain_table[c]) {
+      ++i;
+      continue;
+    }
+    if (c >= 0x80) {
+      auto n = utf8_len(s, i);
+      if (n == 0)
+        return false;
+      i += n;
+      continue;
+    }
+    out.append(s.data() + run, i - run);
+    switch (c) {
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
+      case '\b':
+        out += "\\b";
+        break;
+      case '\f':
+        out += "\\f";
+        break;
+      default: {
+        char u[6] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 15]};
+        out.append(u, 6);
+      }
+    }
+    run = ++i;
+  }
+  out.append(s.data() + run, s.size() - run);
+  out.push_back('"');
+  return true;
+}
+
+void append_real(std::string& out, double d) {
+  if (!std::isfinite(d)) {
+    out += "null";
+    return;
+  }
+  // RapidJSON's Grisu2 (twice as fast as libstdc++'s to_chars here);
+  // an integral real keeps its ".0".
+  char buf[32];
+  char* end = rapidjson::internal::dtoa(d, buf);
+  out.append(buf, end);
+}
+
+bool append_json_value(std::string& out, const rapidjson::Value& v) {
+  switch (v.GetType()) {
+    case rapidjson::kNullType:
+      out += "null";
+      return true;
+    case rapidjson::kFalseType:
+      out += "false";
+      return true;
+    case rapidjson::kTrueType:
+      out += "true";
+      return true;
+    case rapidjson::kNumberType:
+      if (v.IsInt64())
+        append_number(out, value(v.GetInt64()));
+      else if (v.IsUint64())
+        out += std::to_string(v.GetUint64());
+      else
+        append_real(out, v.GetDouble());
+      return true;
+    case rapidjson::kStringType:
+      return append_string(out, {v.GetString(), v.GetStringLength()});
+    case rapidjson::kArrayType: {
+      out.push_back('[');
+      bool first = true;
+      for (auto& e : v.GetArray()) {
+        if (!first)
+          out.push_back(',');
+        first = false;
+        if (!append_json_value(out, e))
+          return false;
+      }
+      out.push_back(']');
+      return true;
+    }
+    case rapidjson::kObjectType: {
+      out.push_back('{');
+      bool first = true;
+      for (auto& m : v.GetObject()) {
+        if (!first)
+          out.push_back(',');
+        first = false;
+        if (!append_string(out, {m.name.GetString(), m.name.GetStringLength()}))
+          return false;
+        out.push_back(':');
+        if (!append_json_value(out, m.value))
+          return false;
+      }
+      out.push_back('}');
+      return true;
+    }
+  }
+  return false;
+}
+
+bool write_value(std::string& out, const value& v) {
   switch (v.type()) {
     case vtype::null:
-      return w.Null();
+      out += "null";
+      return true;
     case vtype::boolean:
-      return w.Bool(v.as_bool());
+      out += v.as_bool() ? "true" : "false";
+      return true;
     case vtype::integer:
-      return w.Int64(v.as_int());
+      append_number(out, v);
+      return true;
     case vtype::real:
-      return std::isfinite(v.as_real()) ? w.Double(v.as_real()) : w.Null();
-    case vtype::string: {
-      auto s = v.as_string();
-      return w.String(s.data(), static_cast<rapidjson::SizeType>(s.size()));
-    }
+      append_real(out, v.as_real());
+      return true;
+    case vtype::string:
+      return append_string(out, v.as_string());
     case vtype::array:
     case vtype::object:
       break;
   }
   if (auto* j = v.json_ptr())
-    return j->Accept(w);
+    return append_json_value(out, *j);
   bool ok = true;
+  bool first = true;
   if (v.type() == vtype::array) {
-    ok = w.StartArray();
-    v.for_each_item([&](const value& e) { ok = ok && write_value(w, e); });
-    return ok && w.EndArray();
+    out.push_back('[');
+    v.for_each_item([&](const value& e) {
+      if (!first)
+        out.push_back(',');
+      first = false;
+      ok = ok && write_value(out, e);
+    });
+    out.push_back(']');
+    return ok;
   }
-  ok = w.StartObject();
+  out.push_back('{');
   v.for_each_member([&](std::string_view k, const value& e) {
-    if (ok && !e.is_missing())
-      ok = w.Key(k.data(), static_cast<rapidjson::SizeType>(k.size())) && write_value(w, e);
+    if (!ok || e.is_missing())
+      return;
+    if (!first)
+      out.push_back(',');
+    first = false;
+    ok = append_string(out, k) && (out.push_back(':'), write_value(out, e));
   });
-  return ok && w.EndObject();
+  out.push_back('}');
+  return ok;
+}
+
+void append_minified(std::string& out, std::string_view json) {
+  std::size_t run = 0;
+  bool in_string = false;
+  for (std::size_t i = 0; i < json.size(); ++i) {
+    char c = json[i];
+    if (in_string) {
+      if (c == '\\')
+        ++i;
+      else if (c == '"')
+        in_string = false;
+    } else if (c == '"') {
+      in_string = true;
+    } else if (c == ' ' || c == '\n' || c == '\r' || c == '\t') {
+      out.append(json.data() + run, i - run);
+      run = i + 1;
+    }
+  }
+  out.append(json.data() + run, json.size() - run);
 }
 
 }  // namespace detail

@@ -130,6 +130,53 @@ class value {
   std::shared_ptr<const void> own_;  // what the views above point into, when computed
 };
 
+inline value value::json(const rapidjson::Value& j, const std::shared_ptr<const void>& owner) {
+  switch (j.GetType()) {
+    case rapidjson::kNullType:
+      return {};
+    case rapidjson::kFalseType:
+      return value(false);
+    case rapidjson::kTrueType:
+      return value(true);
+    case rapidjson::kNumberType:
+      if (j.IsInt64())
+        return value(j.GetInt64());
+      return value(j.GetDouble());
+    case rapidjson::kStringType:
+      return view({j.GetString(), j.GetStringLength()}, owner);
+    case rapidjson::kObjectType:
+    case rapidjson::kArrayType:
+      break;
+  }
+  value v;
+  v.rep_ = rep::json;
+  v.u_.j = &j;
+  v.own_ = owner;
+  return v;
+}
+
+inline vtype value::type() const noexcept {
+  switch (rep_) {
+    case rep::null:
+      return vtype::null;
+    case rep::boolean:
+      return vtype::boolean;
+    case rep::integer:
+      return vtype::integer;
+    case rep::real:
+      return vtype::real;
+    case rep::string:
+      return vtype::string;
+    case rep::json:
+      return u_.j->IsObject() ? vtype::object : vtype::array;
+    case rep::array:
+      return vtype::array;
+    case rep::object:
+      return vtype::object;
+  }
+  return vtype::null;
+}
+
 template <class F>
 void value::for_each_member(F&& f) const {
   if (rep_ == rep::json && u_.j->IsObject()) {
