@@ -61,10 +61,9 @@ void BM_RulesFilterStarNoMatch(benchmark::State& state) {
 BENCHMARK(BM_RulesFilterStarNoMatch);
 
 void BM_RulesProjection5Functions(benchmark::State& state) {
-  run(state,
-      R"(SELECT deviceName() AS dn, upper(name) AS n, round(temperature, 1) AS t,)"
-      R"( concat(productKey(), '/', status) AS k, timestamp() AS ts, location.lat AS lat)"
-      R"( FROM "/+/+/user/update" WHERE humidity > 50 AND name LIKE 'sensor%')");
+  run(state, R"(SELECT deviceName() AS dn, upper(name) AS n, round(temperature, 1) AS t,)"
+             R"( concat(productKey(), '/', status) AS k, timestamp() AS ts, location.lat AS lat)"
+             R"( FROM "/+/+/user/update" WHERE humidity > 50 AND name LIKE 'sensor%')");
 }
 BENCHMARK(BM_RulesProjection5Functions);
 

@@ -150,7 +150,8 @@ TEST(RulesEval, ProgramsAreCopyableAndThreadSafe) {
       auto m = fixture();
       for (int i = 0; i < 2000; ++i) {
         auto r = (t % 2 ? copy : *p).evaluate(m);
-        ok[t] += r.status == eval_status::passed && r.output.starts_with(R"({"t":38.5,"n":"SENSOR-01")");
+        ok[t] +=
+            r.status == eval_status::passed && r.output.starts_with(R"({"t":38.5,"n":"SENSOR-01")");
       }
     });
   }
@@ -171,7 +172,8 @@ TEST(RulesEval, OutputIsValidUtf8Json) {
 
 TEST(RulesTemplate, FillsFieldsNestedAndMessageVariables) {
   auto m = fixture();
-  const std::string out = R"({"t":38.5,"dn":"sensor-01","o":{"a":[1,{"b":"x"}]},"n":null,"ok":true})";
+  const std::string out =
+      R"({"t":38.5,"dn":"sensor-01","o":{"a":[1,{"b":"x"}]},"n":null,"ok":true})";
   EXPECT_EQ(render_template("/${dn}/alarm", out, m), "/sensor-01/alarm");
   EXPECT_EQ(render_template("t=${t} b=${o.a[1].b} a=${o.a} ok=${ok} n=${n}", out, m),
             R"(t=38.5 b=x a=[1,{"b":"x"}] ok=true n=null)");
@@ -183,5 +185,6 @@ TEST(RulesTemplate, FillsFieldsNestedAndMessageVariables) {
   EXPECT_EQ(render_template("${dn", out, m), "${dn");
   EXPECT_EQ(render_template("no placeholders", out, m), "no placeholders");
   EXPECT_EQ(render_template("${}${o.}${o.a[x]}", out, m), "");
-  EXPECT_EQ(render_template("${deviceName}", "not json", m), "sensor-01");  // falls back to the message
+  EXPECT_EQ(render_template("${deviceName}", "not json", m),
+            "sensor-01");  // falls back to the message
 }

@@ -28,14 +28,14 @@ using fn_prepare = bool (*)(call_node& call, sql_error& err);
 enum class origin : std::uint8_t { platform, extra };
 
 struct function_def {
-  std::string_view name;       ///< as documented (calls match ignoring case)
+  std::string_view name;  ///< as documented (calls match ignoring case)
   std::uint8_t min_args = 0;
-  std::uint8_t max_args = 0;   ///< `variadic`: up to limits::max_args
+  std::uint8_t max_args = 0;             ///< `variadic`: up to limits::max_args
   std::array<type_mask, 4> arg_types{};  ///< per position; later ones use the last
   type_mask result = t_any;
-  std::string_view params;       ///< "(n[, base])" for the docs
-  std::string_view description;  ///< one line
-  std::string_view example;      ///< an expression
+  std::string_view params;          ///< "(n[, base])" for the docs
+  std::string_view description;     ///< one line
+  std::string_view example;         ///< an expression
   std::string_view example_result;  ///< its JSON value, "" when not fixed (time, random)
   origin from = origin::platform;
   fn_impl impl = nullptr;

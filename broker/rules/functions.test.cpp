@@ -30,17 +30,51 @@ TEST(RulesFunctions, EveryExampleGivesItsDocumentedResult) {
 
 TEST(RulesFunctions, TableCoversSpec) {
   // SPEC §9: the platform's 33 and the extra list.
-  const std::set<std::string> platform = {
-      "abs", "asin", "cos", "cosh", "sin", "sinh", "tan", "tanh", "exp", "floor", "log",
-      "mod", "power", "rand", "concat", "lower", "upper", "replace", "substring", "endswith",
-      "nanvl", "crypto", "to_base64", "to_hex", "deviceName", "attribute", "payload", "topic",
-      "messageId", "newuuid", "timestamp", "timestamp_utc", "thingPropertyFlatMap"};
-  const std::set<std::string> extra = {
-      "productKey", "clientId", "qos", "ceil", "round", "sqrt", "trunc", "trim", "startswith",
-      "strlen", "split", "regex_match", "regex_replace", "sprintf", "int", "float", "str",
-      "bool", "is_null", "coalesce", "base64_decode", "json_encode", "json_decode", "md5",
-      "sha1", "sha256", "format_date", "unix_ts_to_rfc3339", "rfc3339_to_unix_ts", "map_get",
-      "nth", "contains", "first", "last"};
+  const std::set<std::string> platform = {"abs",        "asin",          "cos",
+                                          "cosh",       "sin",           "sinh",
+                                          "tan",        "tanh",          "exp",
+                                          "floor",      "log",           "mod",
+                                          "power",      "rand",          "concat",
+                                          "lower",      "upper",         "replace",
+                                          "substring",  "endswith",      "nanvl",
+                                          "crypto",     "to_base64",     "to_hex",
+                                          "deviceName", "attribute",     "payload",
+                                          "topic",      "messageId",     "newuuid",
+                                          "timestamp",  "timestamp_utc", "thingPropertyFlatMap"};
+  const std::set<std::string> extra = {"productKey",
+                                       "clientId",
+                                       "qos",
+                                       "ceil",
+                                       "round",
+                                       "sqrt",
+                                       "trunc",
+                                       "trim",
+                                       "startswith",
+                                       "strlen",
+                                       "split",
+                                       "regex_match",
+                                       "regex_replace",
+                                       "sprintf",
+                                       "int",
+                                       "float",
+                                       "str",
+                                       "bool",
+                                       "is_null",
+                                       "coalesce",
+                                       "base64_decode",
+                                       "json_encode",
+                                       "json_decode",
+                                       "md5",
+                                       "sha1",
+                                       "sha256",
+                                       "format_date",
+                                       "unix_ts_to_rfc3339",
+                                       "rfc3339_to_unix_ts",
+                                       "map_get",
+                                       "nth",
+                                       "contains",
+                                       "first",
+                                       "last"};
   EXPECT_EQ(platform.size(), 33u);
   std::set<std::string> seen;
   for (auto& f : function_table()) {
@@ -120,8 +154,7 @@ TEST(RulesFunctions, LiteralArgumentsCheckedAtCompileTime) {
 }
 
 TEST(RulesFunctions, RunTimeTypeErrorsFail) {
-  EXPECT_EQ(eval_expr("abs(name)"),
-            "error: line 1, column 8: abs(): argument 1 must be a number");
+  EXPECT_EQ(eval_expr("abs(name)"), "error: line 1, column 8: abs(): argument 1 must be a number");
   EXPECT_EQ(eval_expr("upper(humidity)"),
             "error: line 1, column 8: upper(): argument 1 must be a string, got integer");
   EXPECT_EQ(eval_expr("int(name)"), "error: line 1, column 8: int(): 'Sensor-01' is not a number");
@@ -173,7 +206,8 @@ TEST(RulesFunctions, Strings) {
   EXPECT_EQ(eval_expr("concat(1, true, 2.5, [1])"), "\"1true2.5[1]\"");
   EXPECT_EQ(eval_expr("'a' + 'b'"), "\"ab\"");
   EXPECT_EQ(eval_expr("split('abc', ',')"), "[\"abc\"]");
-  EXPECT_EQ(eval_expr("split('abc', '')"), "error: line 1, column 8: split(): the separator is empty");
+  EXPECT_EQ(eval_expr("split('abc', '')"),
+            "error: line 1, column 8: split(): the separator is empty");
   EXPECT_EQ(eval_expr("regex_replace('aXbXc', 'X', '')"), "\"abc\"");
   EXPECT_EQ(eval_expr("regex_replace('2023-11-14', '(\\d+)-(\\d+)-(\\d+)', '\\3.\\2.\\1')"),
             "\"14.11.2023\"");
@@ -211,8 +245,7 @@ TEST(RulesFunctions, Message) {
   ASSERT_EQ(uuid.size(), 38u);
   EXPECT_EQ(uuid[15], '4');
   EXPECT_NE(eval_expr("newuuid()"), uuid);
-  EXPECT_EQ(eval_expr("timestamp('yyyy-MM-dd''T''HH:mm:ss.SSSX')"),
-            "\"2023-11-14T22:13:20.123Z\"");
+  EXPECT_EQ(eval_expr("timestamp('yyyy-MM-dd''T''HH:mm:ss.SSSX')"), "\"2023-11-14T22:13:20.123Z\"");
   EXPECT_EQ(eval_expr("timestamp_utc('h:mm a')"), "\"10:13 PM\"");
   EXPECT_EQ(eval_expr("unix_ts_to_rfc3339(1700000000123, 'millisecond')"),
             "\"2023-11-14T22:13:20.123Z\"");
@@ -254,7 +287,8 @@ TEST(RulesFunctions, Data) {
   EXPECT_EQ(eval_expr("str(1e21)"), "\"1e+21\"");
   EXPECT_EQ(eval_expr("str(tags)"), "\"[\\\"a\\\",\\\"b\\\",\\\"c\\\"]\"");
   EXPECT_EQ(eval_expr("bool(0)"), "false");
-  EXPECT_EQ(eval_expr("bool('maybe')"), "error: line 1, column 8: bool(): 'maybe' is not a boolean");
+  EXPECT_EQ(eval_expr("bool('maybe')"),
+            "error: line 1, column 8: bool(): 'maybe' is not a boolean");
   EXPECT_EQ(eval_expr("coalesce(NULL, missing_field)"), "null");
   EXPECT_EQ(eval_expr("json_decode('[1,{\"a\":\"b\"}]')"), "[1,{\"a\":\"b\"}]");
   EXPECT_EQ(eval_expr("json_decode('nope')"), "error: line 1, column 8: json_decode(): not JSON");
@@ -290,10 +324,9 @@ TEST(RulesFunctions, FlatMapUnaliasedJoinsTheOutput) {
 
 TEST(RulesFunctions, BudgetStopsStringBlowUp) {
   // Each replace multiplies the length by 1,000: the third is over 1 MiB.
-  auto big = eval_expr(
-      "replace(replace(replace(replace('aaaaaaaaaa', 'a', '" + std::string(1000, 'a') +
-      "'), 'a', '" + std::string(1000, 'a') + "'), 'a', '" + std::string(1000, 'a') +
-      "'), 'a', 'b')");
+  auto big = eval_expr("replace(replace(replace(replace('aaaaaaaaaa', 'a', '" +
+                       std::string(1000, 'a') + "'), 'a', '" + std::string(1000, 'a') +
+                       "'), 'a', '" + std::string(1000, 'a') + "'), 'a', 'b')");
   EXPECT_NE(big.find("too long"), std::string::npos) << big.substr(0, 100);
   auto re = eval_expr("regex_replace('" + std::string(10000, 'a') + "', '', '" +
                       std::string(1000, 'x') + "')");

@@ -62,8 +62,8 @@ value fn_attribute(eval_ctx& c, const call_node& n, args_t a) {
 
 value fn_newuuid(eval_ctx& c, const call_node& n, args_t) {
   auto h = tls::random_hex(16);
-  h[12] = '4';                                 // version 4
-  h[16] = "89ab"[(h[16] - '0') & 3];          // RFC 4122 variant
+  h[12] = '4';                        // version 4
+  h[16] = "89ab"[(h[16] - '0') & 3];  // RFC 4122 variant
   std::string u = h.substr(0, 8) + '-' + h.substr(8, 4) + '-' + h.substr(12, 4) + '-' +
                   h.substr(16, 4) + '-' + h.substr(20);
   return make_string(c, n, std::move(u));
@@ -139,13 +139,13 @@ bool prepare_units(call_node& n, sql_error& err) {
   std::size_t i = n.fn().name == "format_date" ? 0 : 1;
   std::string_view s;
   if (literal_string(n, i, s) && !parse_unit(s))
-    return arg_error(n, i, "unknown unit '" + std::string(s) +
-                               "' (use second, millisecond, microsecond or nanosecond)",
+    return arg_error(n, i,
+                     "unknown unit '" + std::string(s) +
+                         "' (use second, millisecond, microsecond or nanosecond)",
                      err);
   if (n.fn().name == "format_date") {
     if (literal_string(n, 1, s) && !parse_offset(s))
-      return arg_error(n, 1, "bad UTC offset '" + std::string(s) + "' (use 'Z' or '+08:00')",
-                       err);
+      return arg_error(n, 1, "bad UTC offset '" + std::string(s) + "' (use 'Z' or '+08:00')", err);
     if (literal_string(n, 2, s)) {
       auto why = check_strftime(s);
       if (!why.empty())
@@ -238,8 +238,8 @@ bool prepare_payload(call_node& n, sql_error& err) {
   else if (e == "hex")
     enc = payload_enc::hex;
   else
-    return arg_error(n, 0, "unknown encoding '" + std::string(e) + "' (use utf-8, json, base64, hex)",
-                     err);
+    return arg_error(
+        n, 0, "unknown encoding '" + std::string(e) + "' (use utf-8, json, base64, hex)", err);
   n.reads_json = enc == payload_enc::json;
   n.prepared = std::make_shared<payload_enc>(enc);
   return true;
@@ -272,52 +272,116 @@ constexpr std::array<type_mask, 4> none{};
 
 const function_def table[] = {
     {"deviceName", 0, 0, none, t_str, "()",
-     "The sending device's name (\"\" for a non-device client).", "deviceName()",
-     "\"sensor-01\"", origin::platform, fn_device_name},
-    {"attribute", 1, 1, {t_str}, t_str, "(tag)",
-     "The device's tag value, null when the device has no such tag.", "attribute('room')",
-     "\"lab-2\"", origin::platform, fn_attribute},
-    {"payload", 0, 1, {t_str}, t_any, "([encoding])",
+     "The sending device's name (\"\" for a non-device client).", "deviceName()", "\"sensor-01\"",
+     origin::platform, fn_device_name},
+    {"attribute",
+     1,
+     1,
+     {t_str},
+     t_str,
+     "(tag)",
+     "The device's tag value, null when the device has no such tag.",
+     "attribute('room')",
+     "\"lab-2\"",
+     origin::platform,
+     fn_attribute},
+    {"payload",
+     0,
+     1,
+     {t_str},
+     t_any,
+     "([encoding])",
      "The raw payload as text ('utf-8', the default), parsed ('json', null if not JSON), "
      "'base64' or 'hex'.",
-     "payload('json').humidity", "61", origin::platform, fn_payload, prepare_payload},
-    {"topic", 0, 1, {t_int}, t_str, "([n])",
+     "payload('json').humidity",
+     "61",
+     origin::platform,
+     fn_payload,
+     prepare_payload},
+    {"topic",
+     0,
+     1,
+     {t_int},
+     t_str,
+     "([n])",
      "The topic, or its n-th level (1-based, a leading / skipped; null past the end).",
-     "topic(2)", "\"sensor-01\"", origin::platform, fn_topic},
-    {"messageId", 0, 0, none, t_int, "()", "The broker's ID of the message.", "messageId()",
-     "4242", origin::platform, fn_message_id},
+     "topic(2)",
+     "\"sensor-01\"",
+     origin::platform,
+     fn_topic},
+    {"messageId", 0, 0, none, t_int, "()", "The broker's ID of the message.", "messageId()", "4242",
+     origin::platform, fn_message_id},
     {"newuuid", 0, 0, none, t_str, "()", "A random UUID (version 4).", "newuuid()", "",
      origin::platform, fn_newuuid},
-    {"timestamp", 0, 1, {t_str}, t_int | t_str, "([pattern])",
+    {"timestamp",
+     0,
+     1,
+     {t_str},
+     t_int | t_str,
+     "([pattern])",
      "When the broker received the message, ms since the epoch; with a Java-style pattern "
      "(y M d H h m s S a Z X, 'text') that time as text in UTC.",
-     "timestamp('yyyy-MM-dd HH:mm:ss')", "\"2023-11-14 22:13:20\"", origin::platform,
-     fn_timestamp, prepare_java_pattern},
-    {"timestamp_utc", 0, 1, {t_str}, t_str, "([pattern])",
+     "timestamp('yyyy-MM-dd HH:mm:ss')",
+     "\"2023-11-14 22:13:20\"",
+     origin::platform,
+     fn_timestamp,
+     prepare_java_pattern},
+    {"timestamp_utc",
+     0,
+     1,
+     {t_str},
+     t_str,
+     "([pattern])",
      "That time in UTC as RFC 3339 with milliseconds, or formatted by a pattern.",
-     "timestamp_utc()", "\"2023-11-14T22:13:20.123Z\"", origin::platform, fn_timestamp_utc,
+     "timestamp_utc()",
+     "\"2023-11-14T22:13:20.123Z\"",
+     origin::platform,
+     fn_timestamp_utc,
      prepare_java_pattern},
     {"productKey", 0, 0, none, t_str, "()",
      "The sending device's product key (\"\" for a non-device client).", "productKey()",
      "\"a1B2c3D4e5F\"", origin::extra, fn_product_key},
     {"clientId", 0, 0, none, t_str, "()", "The sender's MQTT client ID.", "clientId()",
      "\"a1B2c3D4e5F.sensor-01|securemode=2|\"", origin::extra, fn_client_id},
-    {"qos", 0, 0, none, t_int, "()", "The message's QoS (0, 1 or 2).", "qos()", "1",
-     origin::extra, fn_qos},
-    {"format_date", 3, 4, {t_str, t_str | t_int, t_str, t_int}, t_str,
+    {"qos", 0, 0, none, t_int, "()", "The message's QoS (0, 1 or 2).", "qos()", "1", origin::extra,
+     fn_qos},
+    {"format_date",
+     3,
+     4,
+     {t_str, t_str | t_int, t_str, t_int},
+     t_str,
      "(unit, offset, format[, ts])",
      "ts (default: the message's time) in `unit` formatted at a UTC offset; %Y %m %d %H %M "
      "%S %N %3N %6N %9N %z %:z.",
      "format_date('millisecond', '+08:00', '%Y-%m-%d %H:%M:%S.%3N', 1700000000123)",
-     "\"2023-11-15 06:13:20.123\"", origin::extra, fn_format_date, prepare_units},
-    {"unix_ts_to_rfc3339", 1, 2, {t_int, t_str}, t_str, "(ts[, unit])",
+     "\"2023-11-15 06:13:20.123\"",
+     origin::extra,
+     fn_format_date,
+     prepare_units},
+    {"unix_ts_to_rfc3339",
+     1,
+     2,
+     {t_int, t_str},
+     t_str,
+     "(ts[, unit])",
      "An epoch time (unit default 'second') as RFC 3339 in UTC.",
-     "unix_ts_to_rfc3339(1700000000)", "\"2023-11-14T22:13:20Z\"", origin::extra,
-     fn_unix_to_rfc3339, prepare_units},
-    {"rfc3339_to_unix_ts", 1, 2, {t_str, t_str}, t_int, "(s[, unit])",
+     "unix_ts_to_rfc3339(1700000000)",
+     "\"2023-11-14T22:13:20Z\"",
+     origin::extra,
+     fn_unix_to_rfc3339,
+     prepare_units},
+    {"rfc3339_to_unix_ts",
+     1,
+     2,
+     {t_str, t_str},
+     t_int,
+     "(s[, unit])",
      "An RFC 3339 time as epoch time in `unit` (default 'second').",
-     "rfc3339_to_unix_ts('2023-11-15T06:13:20+08:00', 'millisecond')", "1700000000000",
-     origin::extra, fn_rfc3339_to_unix, prepare_units},
+     "rfc3339_to_unix_ts('2023-11-15T06:13:20+08:00', 'millisecond')",
+     "1700000000000",
+     origin::extra,
+     fn_rfc3339_to_unix,
+     prepare_units},
 };
 
 }  // namespace

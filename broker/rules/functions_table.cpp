@@ -11,7 +11,8 @@ namespace iotb::rules::detail {
 std::span<const function_def> function_table() {
   static const std::vector<function_def> all = [] {
     std::vector<function_def> v;
-    for (auto family : {message_functions(), math_functions(), string_functions(), data_functions()})
+    for (auto family :
+         {message_functions(), math_functions(), string_functions(), data_functions()})
       v.insert(v.end(), family.begin(), family.end());
     return v;
   }();

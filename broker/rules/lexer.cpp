@@ -22,8 +22,8 @@ bool iequals(std::string_view name, std::string_view kw) noexcept {
 
 bool is_keyword(std::string_view name) noexcept {
   static constexpr std::array<std::string_view, 19> words{
-      "select", "from", "where", "as",    "and",  "or",   "not",  "in",  "like", "is",
-      "null",   "true", "false", "case",  "when", "then", "else", "end", "escape"};
+      "select", "from", "where", "as",   "and",  "or",   "not",  "in",  "like",  "is",
+      "null",   "true", "false", "case", "when", "then", "else", "end", "escape"};
   for (auto w : words)
     if (iequals(name, w))
       return true;
@@ -144,8 +144,8 @@ token lexer::scan() {
     }
     if (j - i_ > limits::max_number_chars) {
       t.kind = tok::error;
-      t.text = "number literal longer than " + std::to_string(limits::max_number_chars) +
-               " characters";
+      t.text =
+          "number literal longer than " + std::to_string(limits::max_number_chars) + " characters";
       return t;
     }
     t.kind = tok::number;

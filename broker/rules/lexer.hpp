@@ -54,7 +54,7 @@ struct token {
   std::string text;  ///< name, unquoted name or string content, number text
   std::uint32_t line = 1;
   std::uint32_t column = 1;
-  char quote = 0;  ///< the quote of a quoted_name: '"' or '`'
+  char quote = 0;          ///< the quote of a quoted_name: '"' or '`'
   std::size_t offset = 0;  ///< byte offset of the token in the SQL text
   std::size_t end = 0;     ///< byte offset just past it
 };

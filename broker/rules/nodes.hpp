@@ -25,7 +25,7 @@ struct function_def;
 /// error, the string budget.
 struct eval_ctx {
   const message_context& msg;
-  const rapidjson::Value* payload = nullptr;  ///< the parsed payload (any JSON), or null
+  const rapidjson::Value* payload = nullptr;         ///< the parsed payload (any JSON), or null
   const std::vector<const node*>* select = nullptr;  ///< SELECT expressions, for aliases
   value* slots = nullptr;                            ///< their values, once computed
   std::uint8_t* done = nullptr;                      ///< 1: slot computed
@@ -127,7 +127,9 @@ class access_node final : public node {
 class index_node final : public node {
  public:
   index_node(node_ptr base, node_ptr index)
-      : node(base->line(), base->column(), t_any), base_(std::move(base)), index_(std::move(index)) {}
+      : node(base->line(), base->column(), t_any),
+        base_(std::move(base)),
+        index_(std::move(index)) {}
   value eval(eval_ctx& c) const override;
 
  private:
@@ -186,8 +188,7 @@ class arith_node final : public node {
 
 /// One arithmetic step (shared with mod()): fails on division by zero and
 /// non-numbers; `+` of two strings concatenates.
-[[nodiscard]] value arith(eval_ctx& c, const node& at, arith_op op, const value& a,
-                          const value& b);
+[[nodiscard]] value arith(eval_ctx& c, const node& at, arith_op op, const value& a, const value& b);
 
 enum class cmp_op : std::uint8_t { eq, ne, lt, le, gt, ge };
 

@@ -45,8 +45,8 @@ std::string describe_token(const token& t) {
       break;
   }
   static constexpr std::string_view symbols[] = {
-      "", "", "", "", "", "','", "'.'", "'('", "')'", "'['", "']'", "'{'", "'}'", "':'", "';'",
-      "'*'", "'+'", "'-'", "'/'", "'%'", "'='", "'!='", "'<'", "'<='", "'>'", "'>='"};
+      "",    "",    "",    "",    "",    "','", "'.'", "'('", "')'",  "'['", "']'",  "'{'", "'}'",
+      "':'", "';'", "'*'", "'+'", "'-'", "'/'", "'%'", "'='", "'!='", "'<'", "'<='", "'>'", "'>='"};
   return std::string(symbols[static_cast<int>(t.kind)]);
 }
 
@@ -104,8 +104,8 @@ class parser {
     parser& p;
     explicit depth_guard(parser& pp) : p(pp) {
       if (++p.depth_ > limits::max_depth)
-        p.fail_at(p.cur_, "expression nested deeper than " + std::to_string(limits::max_depth) +
-                              " levels");
+        p.fail_at(p.cur_,
+                  "expression nested deeper than " + std::to_string(limits::max_depth) + " levels");
     }
     ~depth_guard() { --p.depth_; }
     depth_guard(const depth_guard&) = delete;
@@ -530,8 +530,10 @@ node_ptr parser::unary() {
     if (t.kind == tok::plus)
       return x;
     if (auto* k = x->constant(); k && k->is_number()) {  // fold -literal
-      value v = k->type() == vtype::integer && k->as_int() != std::numeric_limits<std::int64_t>::min() ? value(-k->as_int())
-                                                                        : value(-k->as_real());
+      value v =
+          k->type() == vtype::integer && k->as_int() != std::numeric_limits<std::int64_t>::min()
+              ? value(-k->as_int())
+              : value(-k->as_real());
       return make<literal_node>(t.line, t.column, v, nullptr);
     }
     return make<neg_node>(t.line, t.column, std::move(x));
@@ -698,7 +700,8 @@ node_ptr parser::number_literal() {
   if (s.size() > 2 && (s[1] == 'x' || s[1] == 'X')) {
     std::uint64_t u = 0;
     auto r = std::from_chars(s.data() + 2, s.data() + s.size(), u, 16);
-    if (r.ec != std::errc() || u > static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max())) {
+    if (r.ec != std::errc() ||
+        u > static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max())) {
       fail_at(t, "hexadecimal number out of range");
       return nullptr;
     }
@@ -838,8 +841,8 @@ node_ptr parser::call(const token& name) {
       if (names_only) {
         // Property identifiers, bare or quoted: names, not fields.
         if (!at(tok::name) && !at(tok::quoted_name) && !at(tok::string)) {
-          fail_at(cur_, "thingPropertyFlatMap takes property identifiers, got " +
-                            describe_token(cur_));
+          fail_at(cur_,
+                  "thingPropertyFlatMap takes property identifiers, got " + describe_token(cur_));
           return nullptr;
         }
         const token a = cur_;
@@ -898,9 +901,8 @@ node_ptr parser::call(const token& name) {
 
 expected<std::shared_ptr<program_impl>, sql_error> parse_statement(std::string_view sql) {
   if (sql.size() > limits::max_sql_bytes)
-    return unexpected(sql_error{1, 1,
-                                "statement longer than " + std::to_string(limits::max_sql_bytes) +
-                                    " bytes"});
+    return unexpected(sql_error{
+        1, 1, "statement longer than " + std::to_string(limits::max_sql_bytes) + " bytes"});
   parser p(sql);
   auto prog = p.statement();
   if (p.error)

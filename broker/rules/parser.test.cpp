@@ -214,7 +214,8 @@ TEST(RulesParser, ErrorsPointAtLineAndColumn) {
             "1:12: cannot subtract an integer from a string");
   EXPECT_EQ(compile_error("SELECT 'a' * 2 AS r FROM \"#\""),
             "1:12: arithmetic needs numbers, got a string and an integer");
-  EXPECT_EQ(compile_error("SELECT -'a' AS r FROM \"#\""), "1:8: a sign needs a number, got a string");
+  EXPECT_EQ(compile_error("SELECT -'a' AS r FROM \"#\""),
+            "1:8: a sign needs a number, got a string");
   EXPECT_EQ(compile_error("SELECT NOT 'a' AS r FROM \"#\""),
             "1:12: NOT needs a boolean condition, got a string");
 }

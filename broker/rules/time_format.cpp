@@ -104,7 +104,8 @@ std::string check_java_pattern(std::string_view p) {
       if (close == std::string_view::npos)
         return "unterminated quote in the date pattern";
       i = close;
-    } else if (java_letter(c) && std::string_view("yMdHhmsSaZX").find(c) == std::string_view::npos) {
+    } else if (java_letter(c) &&
+               std::string_view("yMdHhmsSaZX").find(c) == std::string_view::npos) {
       return std::string("pattern letter '") + c + "' is not supported (use y M d H h m s S a Z X)";
     }
   }

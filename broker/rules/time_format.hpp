@@ -35,7 +35,8 @@ enum class time_unit : std::uint8_t { second, millisecond, microsecond, nanoseco
 /// %z %:z %%. Empty when fine, else why not.
 [[nodiscard]] std::string check_strftime(std::string_view format);
 /// `t` formatted at UTC offset `offset_s` seconds.
-[[nodiscard]] std::string format_strftime(std::string_view format, instant t, std::int32_t offset_s);
+[[nodiscard]] std::string format_strftime(std::string_view format, instant t,
+                                          std::int32_t offset_s);
 
 /// Parses a UTC offset: "Z", "+08:00", "-0530", "local" is refused.
 [[nodiscard]] std::optional<std::int32_t> parse_offset(std::string_view s) noexcept;
