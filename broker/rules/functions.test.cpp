@@ -332,3 +332,9 @@ TEST(RulesFunctions, BudgetStopsStringBlowUp) {
                       std::string(1000, 'x') + "')");
   EXPECT_NE(re.find("too long"), std::string::npos) << re.substr(0, 100);
 }
+
+TEST(RulesFunctions, LongPatternRunsArePadded) {
+  EXPECT_EQ(eval_expr("timestamp('yyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyy')"),
+            "\"0000000000000000000000000000000000002023\"");
+  EXPECT_EQ(eval_expr("strlen(timestamp_utc('" + std::string(3000, 'S') + "'))"), "3000");
+}

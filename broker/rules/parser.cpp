@@ -901,12 +901,12 @@ node_ptr parser::call(const token& name) {
 
 expected<std::shared_ptr<program_impl>, sql_error> parse_statement(std::string_view sql) {
   if (sql.size() > limits::max_sql_bytes)
-    return unexpected(sql_error{
-        1, 1, "statement longer than " + std::to_string(limits::max_sql_bytes) + " bytes"});
+    return unexpected<sql_error>{sql_error{
+        1, 1, "statement longer than " + std::to_string(limits::max_sql_bytes) + " bytes"}};
   parser p(sql);
   auto prog = p.statement();
   if (p.error)
-    return unexpected(std::move(*p.error));
+    return unexpected<sql_error>{std::move(*p.error)};
   prog->sql = std::string(sql);
   return prog;
 }

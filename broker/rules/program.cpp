@@ -94,7 +94,7 @@ parsed_payload::parsed_payload(std::string_view payload) {
 expected<program, sql_error> program::compile(std::string_view sql) {
   auto r = detail::parse_statement(sql);
   if (!r)
-    return unexpected(r.error());
+    return unexpected<sql_error>{r.error()};
   return program(std::move(*r));
 }
 

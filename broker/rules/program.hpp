@@ -82,18 +82,20 @@ struct eval_result {
 /// Compile-time limits: a statement over any of them is refused with an
 /// error naming the limit.
 struct limits {
-  static constexpr std::size_t max_sql_bytes = 64 * 1024;      ///< whole statement
-  static constexpr std::size_t max_depth = 32;                 ///< expression nesting
-  static constexpr std::size_t max_nodes = 2000;               ///< expression nodes in total
-  static constexpr std::size_t max_literal_bytes = 16 * 1024;  ///< one string literal
-  static constexpr std::size_t max_number_chars = 64;          ///< one number literal
-  static constexpr std::size_t max_in_list = 1000;             ///< items of one IN (…)
-  static constexpr std::size_t max_select_items = 256;         ///< items of the SELECT
-  static constexpr std::size_t max_args = 16;                  ///< arguments of one call
+  static constexpr std::size_t max_sql_bytes = std::size_t{64} * 1024;  ///< whole statement
+  static constexpr std::size_t max_depth = 32;                          ///< expression nesting
+  static constexpr std::size_t max_nodes = 2000;  ///< expression nodes in total
+  static constexpr std::size_t max_literal_bytes = std::size_t{16} * 1024;  ///< one string literal
+  static constexpr std::size_t max_number_chars = 64;                       ///< one number literal
+  static constexpr std::size_t max_in_list = 1000;      ///< items of one IN (…)
+  static constexpr std::size_t max_select_items = 256;  ///< items of the SELECT
+  static constexpr std::size_t max_args = 16;           ///< arguments of one call
   // Run time (payloads come from devices):
-  static constexpr std::size_t max_payload_depth = 64;            ///< JSON nesting of a payload
-  static constexpr std::size_t max_string_bytes = 1024 * 1024;    ///< one computed string
-  static constexpr std::size_t max_eval_bytes = 4 * 1024 * 1024;  ///< strings built per evaluation
+  static constexpr std::size_t max_payload_depth = 64;  ///< JSON nesting of a payload
+  static constexpr std::size_t max_string_bytes =
+      std::size_t{1024} * 1024;  ///< one computed string
+  static constexpr std::size_t max_eval_bytes =
+      4 * std::size_t{1024} * 1024;  ///< strings built per evaluation
 };
 
 class program_impl;

@@ -1,7 +1,7 @@
 #include "broker/rules/time_format.hpp"
 
 #include <array>
-#include <cstdio>
+#include <charconv>
 
 namespace iotb::rules::detail {
 
@@ -39,10 +39,18 @@ civil to_civil(instant t, std::int32_t offset_s) noexcept {
   return {y, m, d, sod / 3600, (sod / 60) % 60, sod % 60, t.nanos};
 }
 
+/// v in decimal, zero-padded to `width` digits (any width: a pattern's
+/// letter run may be long).
 void pad(std::string& out, std::int64_t v, int width) {
-  char buf[32];
-  int n = std::snprintf(buf, sizeof buf, "%0*lld", width, static_cast<long long>(v));
-  out.append(buf, static_cast<std::size_t>(n));
+  char buf[24];
+  std::uint64_t u = v < 0 ? 0 - static_cast<std::uint64_t>(v) : static_cast<std::uint64_t>(v);
+  auto r = std::to_chars(buf, buf + sizeof buf, u);
+  auto digits = static_cast<int>(r.ptr - buf);
+  if (v < 0)
+    out.push_back('-');
+  if (width > digits)
+    out.append(static_cast<std::size_t>(width - digits), '0');
+  out.append(buf, r.ptr);
 }
 
 void offset_text(std::string& out, std::int32_t off, bool colon) {
@@ -330,7 +338,7 @@ std::optional<instant> parse_rfc3339(std::string_view s) noexcept {
   if (!off)
     return std::nullopt;
   std::int64_t days = days_from_civil(y, static_cast<unsigned>(mo), static_cast<unsigned>(d));
-  return instant{days * 86400 + h * 3600 + mi * 60 + se - *off, nanos};
+  return instant{days * 86400 + std::int64_t{h} * 3600 + std::int64_t{mi} * 60 + se - *off, nanos};
 }
 
 }  // namespace iotb::rules::detail
