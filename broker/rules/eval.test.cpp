@@ -144,6 +144,7 @@ TEST(RulesEval, ProgramsAreCopyableAndThreadSafe) {
   ASSERT_TRUE(p);
   program copy = *p;
   std::vector<std::thread> threads;
+  threads.reserve(4);
   std::vector<int> ok(4, 0);
   for (int t = 0; t < 4; ++t) {
     threads.emplace_back([&, t] {
