@@ -1,0 +1,570 @@
+#include "broker/rules/value.hpp"
+
+#include <array>
+#include <charconv>
+#include <cmath>
+#include <cstring>
+
+#include <rapidjson/internal/dtoa.h>
+
+#include "broker/rules/json_out.hpp"
+
+namespace iotb::rules {
+
+std::string_view type_name(vtype t) noexcept {
+  switch (t) {
+    case vtype::null:
+      return "null";
+    case vtype::boolean:
+      return "boolean";
+    case vtype::integer:
+      return "integer";
+    case vtype::real:
+      return "real";
+    case vtype::string:
+      return "string";
+    case vtype::array:
+      return "array";
+    case vtype::object:
+      return "object";
+  }
+  return "?";
+}
+
+std::string describe(type_mask m) {
+  m = static_cast<type_mask>(m & ~t_null);
+  if (m == 0)
+    return "null";
+  if ((m & t_any & ~t_null) == (t_any & ~t_null))
+    return "any value";
+  std::string out;
+  auto add = [&](std::string_view word) {
+    if (!out.empty())
+      out += " or ";
+    out += word;
+  };
+  if ((m & t_num) == t_num)
+    add("a number");
+  else if (m & t_int)
+    add("an integer");
+  else if (m & t_real)
+    add("a real");
+  if (m & t_str)
+    add("a string");
+  if (m & t_bool)
+    add("a boolean");
+  if (m & t_arr)
+    add("an array");
+  if (m & t_obj)
+    add("an object");
+  return out;
+}
+
+value value::str(std::string s) {
+  auto owned = std::make_shared<const std::string>(std::move(s));
+  std::string_view sv(*owned);
+  return view(sv, std::move(owned));
+}
+
+value value::array(std::vector<value> items) {
+  auto owned = std::make_shared<const std::vector<value>>(std::move(items));
+  value v;
+  v.rep_ = rep::array;
+  v.u_.a = owned.get();
+  v.own_ = std::move(owned);
+  return v;
+}
+
+value value::object(std::vector<member> members) {
+  auto owned = std::make_shared<const std::vector<member>>(std::move(members));
+  value v;
+  v.rep_ = rep::object;
+  v.u_.o = owned.get();
+  v.own_ = std::move(owned);
+  return v;
+}
+
+std::size_t value::size() const noexcept {
+  switch (rep_) {
+    case rep::json:
+      return u_.j->IsObject() ? u_.j->MemberCount() : u_.j->Size();
+    case rep::array:
+      return u_.a->size();
+    case rep::object:
+      return u_.o->size();
+    default:
+      return 0;
+  }
+}
+
+value value::at(std::size_t i) const {
+  if (rep_ == rep::json && u_.j->IsArray() && i < u_.j->Size())
+    return json((*u_.j)[static_cast<rapidjson::SizeType>(i)], own_);
+  if (rep_ == rep::array && i < u_.a->size())
+    return (*u_.a)[i];
+  return missing();
+}
+
+value value::get(std::string_view key) const {
+  if (rep_ == rep::json && u_.j->IsObject()) {
+    // FindMember(const char*) needs a terminated name: compare by hand.
+    for (auto& m : u_.j->GetObject()) {
+      if (m.name.GetStringLength() == key.size() &&
+          std::string_view(m.name.GetString(), key.size()) == key)
+        return json(m.value, own_);
+    }
+  } else if (rep_ == rep::object) {
+    for (auto& m : *u_.o)
+      if (m.first == key)
+        return m.second;
+  }
+  return missing();
+}
+
+namespace {
+
+/// a and b as numbers for a mixed comparison: a boolean is 1/0, a numeric
+/// string its number, when the other side is a number.
+bool numeric_pair(const value& a, const value& b, value& x, value& y) {
+  auto as_num = [](const value& v, value& out) {
+    if (v.is_number()) {
+      out = v;
+      return true;
+    }
+    if (v.type() == vtype::boolean) {
+      out = value(static_cast<std::int64_t>(v.as_bool() ? 1 : 0));
+      return true;
+    }
+    if (v.is_string())
+      return parse_number(v.as_string(), out);
+    return false;
+  };
+  if (!a.is_number() && !b.is_number())
+    return false;
+  return as_num(a, x) && as_num(b, y);
+}
+
+int cmp_numbers(const value& x, const value& y) {
+  if (x.type() == vtype::integer && y.type() == vtype::integer)
+    return x.as_int() < y.as_int() ? -1 : (x.as_int() > y.as_int() ? 1 : 0);
+  double a = x.as_real(), b = y.as_real();
+  return a < b ? -1 : (a > b ? 1 : 0);
+}
+
+bool deep_equal(const value& a, const value& b) {
+  if (a.is_null() || b.is_null())
+    return a.is_null() && b.is_null();
+  return equals(a, b) == tri::yes;
+}
+
+}  // namespace
+
+tri equals(const value& a, const value& b) {
+  if (a.is_null() || b.is_null())
+    return tri::unknown;
+  auto ta = a.type(), tb = b.type();
+  if (a.is_number() || b.is_number()) {
+    value x, y;
+    if (!numeric_pair(a, b, x, y))
+      return tri::no;
+    if (std::isnan(x.as_real()) || std::isnan(y.as_real()))
+      return tri::no;
+    return cmp_numbers(x, y) == 0 ? tri::yes : tri::no;
+  }
+  if (ta != tb)
+    return tri::no;
+  switch (ta) {
+    case vtype::boolean:
+      return a.as_bool() == b.as_bool() ? tri::yes : tri::no;
+    case vtype::string:
+      return a.as_string() == b.as_string() ? tri::yes : tri::no;
+    case vtype::array: {
+      if (a.size() != b.size())
+        return tri::no;
+      for (std::size_t i = 0; i < a.size(); ++i)
+        if (!deep_equal(a.at(i), b.at(i)))
+          return tri::no;
+      return tri::yes;
+    }
+    case vtype::object: {
+      if (a.size() != b.size())
+        return tri::no;
+      bool same = true;
+      a.for_each_member([&](std::string_view k, const value& v) {
+        if (same) {
+          auto other = b.get(k);
+          same = !other.is_missing() && deep_equal(v, other);
+        }
+      });
+      return same ? tri::yes : tri::no;
+    }
+    default:
+      return tri::no;
+  }
+}
+
+bool compare(const value& a, const value& b, int& out) {
+  if (a.is_null() || b.is_null())
+    return false;
+  if (a.is_number() || b.is_number()) {
+    value x, y;
+    if (!numeric_pair(a, b, x, y) || std::isnan(x.as_real()) || std::isnan(y.as_real()))
+      return false;
+    out = cmp_numbers(x, y);
+    return true;
+  }
+  if (a.is_string() && b.is_string()) {
+    auto c = a.as_string().compare(b.as_string());
+    out = c < 0 ? -1 : (c > 0 ? 1 : 0);
+    return true;
+  }
+  if (a.type() == vtype::boolean && b.type() == vtype::boolean) {
+    out = static_cast<int>(a.as_bool()) - static_cast<int>(b.as_bool());
+    return true;
+  }
+  return false;
+}
+
+void append_number(std::string& out, const value& v) {
+  char buf[32];
+  std::to_chars_result r{};
+  if (v.type() == vtype::integer)
+    r = std::to_chars(buf, buf + sizeof buf, v.as_int());
+  else
+    r = std::to_chars(buf, buf + sizeof buf, v.as_real());
+  out.append(buf, r.ptr);
+}
+
+std::string to_text(const value& v) {
+  switch (v.type()) {
+    case vtype::null:
+      return {};
+    case vtype::boolean:
+      return v.as_bool() ? "true" : "false";
+    case vtype::integer:
+    case vtype::real: {
+      std::string out;
+      append_number(out, v);
+      return out;
+    }
+    case vtype::string:
+      return std::string(v.as_string());
+    case vtype::array:
+    case vtype::object: {
+      std::string out;
+      (void)append_json(out, v);
+      return out;
+    }
+  }
+  return {};
+}
+
+bool append_json(std::string& out, const value& v) {
+  return detail::write_value(out, v);
+}
+
+bool parse_number(std::string_view s, value& out) {
+  // JSON's number grammar: -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?
+  std::size_t i = 0, n = s.size();
+  auto digits = [&] {
+    std::size_t start = i;
+    while (i < n && s[i] >= '0' && s[i] <= '9')
+      ++i;
+    return i > start;
+  };
+  if (i < n && s[i] == '-')
+    ++i;
+  if (i < n && s[i] == '0')
+    ++i;
+  else if (!digits())
+    return false;
+  bool integral = true;
+  if (i < n && s[i] == '.') {
+    ++i;
+    integral = false;
+    if (!digits())
+      return false;
+  }
+  if (i < n && (s[i] == 'e' || s[i] == 'E')) {
+    ++i;
+    integral = false;
+    if (i < n && (s[i] == '+' || s[i] == '-'))
+      ++i;
+    if (!digits())
+      return false;
+  }
+  if (i != n || n == 0)
+    return false;
+  if (integral) {
+    std::int64_t v = 0;
+    auto r = std::from_chars(s.data(), s.data() + n, v);
+    if (r.ec == std::errc() && r.ptr == s.data() + n) {
+      out = value(v);
+      return true;
+    }
+  }
+  double d = 0;
+  auto r = std::from_chars(s.data(), s.data() + n, d);
+  if (r.ec != std::errc() || r.ptr != s.data() + n || !std::isfinite(d))
+    return false;
+  out = value(d);
+  return true;
+}
+
+namespace detail {
+
+namespace {
+
+/// Length of the valid UTF-8 sequence at s[i] (RFC 3629: no overlongs,
+/// no surrogates, ≤ U+10FFFF), 0 when invalid.
+std::size_t utf8_len(std::string_view s, std::size_t i) {
+  auto b = [&](std::size_t k) { return static_cast<unsigned char>(s[k]); };
+  auto cont = [&](std::size_t k) { return k < s.size() && (b(k) & 0xC0) == 0x80; };
+  unsigned c = b(i);
+  if (c >= 0xC2 && c <= 0xDF)
+    return cont(i + 1) ? 2 : 0;
+  if (c >= 0xE0 && c <= 0xEF) {
+    if (!cont(i + 1) || !cont(i + 2))
+      return 0;
+    unsigned c1 = b(i + 1);
+    if ((c == 0xE0 && c1 < 0xA0) || (c == 0xED && c1 > 0x9F))
+      return 0;
+    return 3;
+  }
+  if (c >= 0xF0 && c <= 0xF4) {
+    if (!cont(i + 1) || !cont(i + 2) || !cont(i + 3))
+      return 0;
+    unsigned c1 = b(i + 1);
+    if ((c == 0xF0 && c1 < 0x90) || (c == 0xF4 && c1 > 0x8F))
+      return 0;
+    return 4;
+  }
+  return 0;
+}
+
+}  // namespace
+
+namespace {
+
+/// 1 for the bytes a JSON string holds as they are.
+constexpr auto plain_table = [] {
+  std::array<std::uint8_t, 256> t{};
+  for (unsigned c = 0x20; c < 0x80; ++c)
+    t[c] = c != '"' && c != '\\';
+  return t;
+}();
+
+}  // namespace
+
+bool valid_utf8(std::string_view s) noexcept {
+  std::size_t i = 0;
+  while (i < s.size()) {
+    if (i + 8 <= s.size()) {
+      std::uint64_t w;
+      std::memcpy(&w, s.data() + i, 8);
+      if ((w & 0x8080808080808080ULL) == 0) {
+        i += 8;
+        continue;
+      }
+    }
+    if (static_cast<unsigned char>(s[i]) < 0x80) {
+      ++i;
+      continue;
+    }
+    auto n = utf8_len(s, i);
+    if (n == 0)
+      return false;
+    i += n;
+  }
+  return true;
+}
+
+bool append_string(std::string& out, std::string_view s) {
+  static constexpr char hex[] = "0123456789abcdef";
+  out.push_back('"');
+  std::size_t run = 0;  // start of the pending run of plain bytes
+  for (std::size_t i = 0; i < s.size();) {
+    auto c = static_cast<unsigned char>(s[i]);
+    if (plain_table[c]) {
+      ++i;
+      continue;
+    }
+    if (c >= 0x80) {
+      auto n = utf8_len(s, i);
+      if (n == 0)
+        return false;
+      i += n;
+      continue;
+    }
+    out.append(s.data() + run, i - run);
+    switch (c) {
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
+      case '\b':
+        out += "\\b";
+        break;
+      case '\f':
+        out += "\\f";
+        break;
+      default: {
+        char u[6] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 15]};
+        out.append(u, 6);
+      }
+    }
+    run = ++i;
+  }
+  out.append(s.data() + run, s.size() - run);
+  out.push_back('"');
+  return true;
+}
+
+void append_real(std::string& out, double d) {
+  if (!std::isfinite(d)) {
+    out += "null";
+    return;
+  }
+  // RapidJSON's Grisu2 (twice as fast as libstdc++'s to_chars here);
+  // an integral real keeps its ".0".
+  char buf[32];
+  char* end = rapidjson::internal::dtoa(d, buf);
+  out.append(buf, end);
+}
+
+bool append_json_value(std::string& out, const rapidjson::Value& v) {
+  switch (v.GetType()) {
+    case rapidjson::kNullType:
+      out += "null";
+      return true;
+    case rapidjson::kFalseType:
+      out += "false";
+      return true;
+    case rapidjson::kTrueType:
+      out += "true";
+      return true;
+    case rapidjson::kNumberType:
+      if (v.IsInt64())
+        append_number(out, value(v.GetInt64()));
+      else if (v.IsUint64())
+        out += std::to_string(v.GetUint64());
+      else
+        append_real(out, v.GetDouble());
+      return true;
+    case rapidjson::kStringType:
+      return append_string(out, {v.GetString(), v.GetStringLength()});
+    case rapidjson::kArrayType: {
+      out.push_back('[');
+      bool first = true;
+      for (auto& e : v.GetArray()) {
+        if (!first)
+          out.push_back(',');
+        first = false;
+        if (!append_json_value(out, e))
+          return false;
+      }
+      out.push_back(']');
+      return true;
+    }
+    case rapidjson::kObjectType: {
+      out.push_back('{');
+      bool first = true;
+      for (auto& m : v.GetObject()) {
+        if (!first)
+          out.push_back(',');
+        first = false;
+        if (!append_string(out, {m.name.GetString(), m.name.GetStringLength()}))
+          return false;
+        out.push_back(':');
+        if (!append_json_value(out, m.value))
+          return false;
+      }
+      out.push_back('}');
+      return true;
+    }
+  }
+  return false;
+}
+
+bool write_value(std::string& out, const value& v) {
+  switch (v.type()) {
+    case vtype::null:
+      out += "null";
+      return true;
+    case vtype::boolean:
+      out += v.as_bool() ? "true" : "false";
+      return true;
+    case vtype::integer:
+      append_number(out, v);
+      return true;
+    case vtype::real:
+      append_real(out, v.as_real());
+      return true;
+    case vtype::string:
+      return append_string(out, v.as_string());
+    case vtype::array:
+    case vtype::object:
+      break;
+  }
+  if (auto* j = v.json_ptr())
+    return append_json_value(out, *j);
+  bool ok = true;
+  bool first = true;
+  if (v.type() == vtype::array) {
+    out.push_back('[');
+    v.for_each_item([&](const value& e) {
+      if (!first)
+        out.push_back(',');
+      first = false;
+      ok = ok && write_value(out, e);
+    });
+    out.push_back(']');
+    return ok;
+  }
+  out.push_back('{');
+  v.for_each_member([&](std::string_view k, const value& e) {
+    if (!ok || e.is_missing())
+      return;
+    if (!first)
+      out.push_back(',');
+    first = false;
+    ok = append_string(out, k) && (out.push_back(':'), write_value(out, e));
+  });
+  out.push_back('}');
+  return ok;
+}
+
+void append_minified(std::string& out, std::string_view json) {
+  std::size_t run = 0;
+  bool in_string = false;
+  for (std::size_t i = 0; i < json.size(); ++i) {
+    char c = json[i];
+    if (in_string) {
+      if (c == '\\')
+        ++i;
+      else if (c == '"')
+        in_string = false;
+    } else if (c == '"') {
+      in_string = true;
+    } else if (c == ' ' || c == '\n' || c == '\r' || c == '\t') {
+      out.append(json.data() + run, i - run);
+      run = i + 1;
+    }
+  }
+  out.append(json.data() + run, json.size() - run);
+}
+
+}  // namespace detail
+
+}  // namespace iotb::rules
