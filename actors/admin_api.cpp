@@ -288,6 +288,8 @@ void handle_metrics(broker_context& ctx, const call_ptr& call) {
   r.set(boost::beast::http::field::content_type, "text/plain; version=0.0.4; charset=utf-8");
   r.set(boost::beast::http::field::cache_control, "no-store");
   r.body() = metrics::render_prometheus(ctx.metrics, g);
+  if (ctx.metrics_extra)
+    r.body() += ctx.metrics_extra();
   call->res.send(std::move(r));
 }
 

@@ -10,6 +10,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <memory>
 
 #include "actors/messages.hpp"
@@ -114,6 +115,9 @@ struct broker_context {
   /// lives in memory only) before the listeners start; never changed after.
   std::string files_base;
   std::string files_key;
+  /// More `/metrics` text (the rules engine's per-rule and per-action
+  /// counters); set before the admin listener starts. Any thread.
+  std::function<std::string()> metrics_extra;
 
   /// Appends to a device's log through the writer (no-op without one).
   /// Never pass a secret in `text`. Any thread.

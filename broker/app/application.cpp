@@ -17,6 +17,7 @@
 #include "actors/live.hpp"
 #include "actors/messages.hpp"
 #include "actors/ntp_responder.hpp"
+#include "actors/rule_engine.hpp"
 #include "actors/session_manager.hpp"
 #include "actors/shadow_service.hpp"
 #include "actors/thing_calls.hpp"
@@ -171,6 +172,16 @@ bool application::start() {
   plugins_ = plugins::plugin_registry::load(cfg_.plugin_dirs);
   IOTB_LOG(info, "main") << "sink plugins: " << plugins_->plugins().size() << " loaded, "
                          << plugins_->errors().size() << " skipped";
+  // The rules engine: every stored rule an actor, its sinks from the plugins.
+  rule_table_ = std::make_shared<actors::rule_table>();
+  {
+    actors::rule_engine_config rc;
+    rc.plugins = plugins_;
+    rc.table = rule_table_;
+    rules_ = caf::actor_cast<caf::actor>(actors::spawn_rule_engine(*system_, ctx_, std::move(rc)));
+    internal_.push_back(rules_);
+  }
+  ctx_->metrics_extra = [table = rule_table_] { return actors::render_rule_prometheus(*table); };
   pool_ = std::make_unique<net::io_pool>(cfg_.io_threads ? cfg_.io_threads : cores());
   if (!open_listeners() || !open_admin()) {
     stop();
@@ -294,6 +305,8 @@ bool application::open_admin() {
   actors::add_broker_routes(*admin_, ctx_, cfg_.admin.loopback() || cfg_.metrics_public, quotas);
   actors::add_call_routes(*admin_, ctx_, caf::actor_cast<actors::calls_actor>(calls_), quotas);
   actors::add_thing_routes(*admin_, ctx_);
+  actors::add_rule_routes(*admin_, ctx_, caf::actor_cast<actors::rules_actor>(rules_), rule_table_,
+                          plugins_);
   actors::add_shadow_routes(*admin_, ctx_, caf::actor_cast<actors::shadow_service_actor>(shadows_),
                             quotas);
   actors::add_device_mgmt_routes(*admin_, ctx_, quotas);
@@ -338,6 +351,7 @@ void application::stop_actors() {
   internal_.clear();
   calls_ = caf::actor{};
   shadows_ = caf::actor{};
+  rules_ = caf::actor{};
   system_->await_all_actors_done();
 }
 

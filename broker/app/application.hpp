@@ -38,6 +38,10 @@ namespace iotb::tls {
 class tls_context;
 }  // namespace iotb::tls
 
+namespace iotb::actors {
+class rule_table;
+}  // namespace iotb::actors
+
 namespace iotb::plugins {
 class plugin_registry;
 }  // namespace iotb::plugins
@@ -99,6 +103,8 @@ class application {
   /// The sink plugins of `--plugin-dir`, loaded at start (GET
   /// /api/v1/plugins; the rules engine makes its sinks from it).
   std::shared_ptr<plugins::plugin_registry> plugins_;
+  caf::actor rules_;  ///< the rules engine (`actors::rules_actor`), for the admin API
+  std::shared_ptr<actors::rule_table> rule_table_;  ///< running rules, read by the API
   bool started_ = false;
   bool stopped_ = false;
 };

@@ -72,7 +72,9 @@ expected<std::string, std::string> token_for(const admin_endpoint& ep, const arg
 
 /// Sends `body` to `path` with `method` and prints the answer; @returns
 /// the exit code.
-int send(const args& a, const char* method, const std::string& path, const std::string& body) {
+}  // namespace
+
+int api_send(const args& a, const char* method, const std::string& path, const std::string& body) {
   auto ep = admin_endpoint::parse(a.get("admin").value_or(
       std::getenv("IOTB_ADMIN") ? std::getenv("IOTB_ADMIN") : "http://127.0.0.1:18083"));
   if (!ep)
@@ -96,8 +98,10 @@ int send(const args& a, const char* method, const std::string& path, const std::
   return 0;
 }
 
+namespace {
+
 int post(const args& a, const std::string& path, const std::string& body) {
-  return send(a, "POST", path, body);
+  return api_send(a, "POST", path, body);
 }
 
 /// `/api/v1/products/{pk}/devices/{dn}` from --product and --device.
@@ -203,7 +207,7 @@ int shadow_cmd(const args& a) {
     return usage(std::string("shadow get") + common_usage + "\n       shadow update" +
                  common_usage + " --desired '{\"attr\":value}' [--version N]");
   if (get)
-    return send(a, "GET", *path + "/shadow", "");
+    return api_send(a, "GET", *path + "/shadow", "");
   rapidjson::Document d;
   d.Parse(a.get("desired")->c_str());
   if (d.HasParseError() ||
@@ -227,7 +231,7 @@ int shadow_cmd(const args& a) {
     jw.Int64(n);
   }
   jw.EndObject();
-  return send(a, "PATCH", *path + "/shadow", sb.GetString());
+  return api_send(a, "PATCH", *path + "/shadow", sb.GetString());
 }
 
 }  // namespace
@@ -238,6 +242,8 @@ int call_cmd(const args& a) {
     return rrpc_cmd(a);
   if (cmd == "shadow")
     return shadow_cmd(a);
+  if (cmd == "rule")
+    return rule_cmd(a);
   if (cmd == "property")
     return property_cmd(a);
   return service_cmd(a);

@@ -14,8 +14,8 @@ namespace iotb::cli {
 
 namespace {
 
-const std::vector<std::string> flag_names = {"dynamic-register", "json", "help", "csv",
-                                             "password-stdin",   "sync", "async"};
+const std::vector<std::string> flag_names = {"dynamic-register", "json", "help",  "csv",
+                                             "password-stdin",   "sync", "async", "disabled"};
 
 int sign_cmd(const args& a) {
   auto pk = a.get("product");
@@ -175,6 +175,10 @@ Calls and shadows through a running broker's admin API (docs/calls.md, docs/thin
   iotbroker service invoke --product PK --device DN --service ID [--params '{...}']
                  [--sync | --async] [--timeout-ms N]
   iotbroker shadow get --product PK --device DN
+  iotbroker rule create --name N (--sql SQL | --sql-file F) --actions '[{"type":...}]'
+                 [--error-action '{...}'] [--description D] [--disabled]
+  iotbroker rule list | show|enable|disable|delete --id ID
+  iotbroker rule test (--sql SQL | --sql-file F) --topic T --payload P   (docs/rules.md)
   iotbroker shadow update --product PK --device DN --desired '{"attr":value}' [--version N]
   Each takes --admin http://HOST:PORT (default $IOTB_ADMIN or http://127.0.0.1:18083) and
   --token T ($IOTB_TOKEN) or --user U (--password P | --password-stdin); without them it

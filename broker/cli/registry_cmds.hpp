@@ -21,6 +21,14 @@ namespace iotb::cli {
 /// `rrpc`, `property set`, `service invoke` through a running broker's
 /// admin API (call_cmds.cpp).
 [[nodiscard]] int call_cmd(const args& a);
+/// Sends `body` (JSON; none when empty) to the running broker's admin API
+/// with `method` and prints the answer: 0 on 2xx (and no TIMEOUT, OFFLINE or
+/// UNKNOWN `result`), 1 otherwise (call_cmds.cpp).
+[[nodiscard]] int api_send(const args& a, const char* method, const std::string& path,
+                           const std::string& body);
+/// `rule create|list|show|enable|disable|delete|test` through the admin API
+/// (rule_cmds.cpp).
+[[nodiscard]] int rule_cmd(const args& a);
 /// `plugins [--plugin-dir DIRS] [--sink NAME --config JSON]` (plugin_cmds.cpp):
 /// the registry as JSON; 1 when a file did not load or the sink refused.
 [[nodiscard]] int plugins_cmd(const args& a);

@@ -106,6 +106,8 @@ struct config {
   std::uint32_t broadcast_interval = 60;               ///< seconds between broadcasts per product
   // Thing model data (SPEC §4).
   std::uint32_t thing_history_days = 30;  ///< property history and events kept; 0 = forever
+  // Rules engine (SPEC §9).
+  std::uint32_t max_rules = 1000;  ///< rules that may exist
   // Device shadows (SPEC §5).
   std::uint32_t shadow_idle_seconds = 60;  ///< a shadow actor idle this long stops
   std::uint32_t shadow_rate = 20;          ///< shadow requests/s per device; 0 = no limit

@@ -299,6 +299,8 @@ std::vector<setting> make_table() {
   t.push_back(uint_setting("thing-history-days", &config::thing_history_days, 0, 36'500,
                            "days of property history and device events kept (0 = forever); "
                            "older records are purged every hour"));
+  t.push_back(uint_setting("max-rules", &config::max_rules, 1, 100'000,
+                           "rules that may exist (SPEC §9); creating one more is refused"));
   t.push_back(uint_setting("shadow-idle-seconds", &config::shadow_idle_seconds, 1, 86'400,
                            "seconds after which an idle device shadow's actor stops (its "
                            "document stays in the store)"));
