@@ -121,7 +121,8 @@ std::optional<int> run(const std::vector<std::string_view>& argv) {
       return usage(a.error());
     return thing_model_cmd(*a, trailing);
   }
-  const bool call = cmd == "rrpc" || cmd == "property" || cmd == "service" || cmd == "shadow";
+  const bool call =
+      cmd == "rrpc" || cmd == "property" || cmd == "service" || cmd == "shadow" || cmd == "rule";
   if (cmd != "product" && cmd != "device" && cmd != "app" && cmd != "sign" && cmd != "cert" &&
       cmd != "admin" && cmd != "plugins" && !call)
     return std::nullopt;

@@ -60,17 +60,18 @@ def test_republish_filters_and_projects(env):
     pub = Client(env["broker"].port, "sensor")
     pub.pub("sensors/a/data", json.dumps({"t": 30, "site": "north"}), 1)
     pub.pub("sensors/a/data", json.dumps({"t": 40, "site": "north"}), 1)
-    pub.pub("sensors/a/data", b"not json", 1)
+    pub.pub("sensors/a/data", b"not json", 1)  # fields missing: WHERE is null
+    pub.pub("sensors/a/data", b'{"t":' + b"[" * 70 + b"]" * 70 + b"}", 1)  # too deep: exception
     m = sub.get(timeout=10)
     assert m.topic == "alerts/NORTH"
     assert json.loads(m.payload) == {"temp": 40, "site": "NORTH"}
     assert sub.none(0.5) is None
-    got = wait_for(lambda: metrics(env, r["id"])["matched"] == 3 and metrics(env, r["id"]))
-    assert got["passed"] == 1 and got["noResult"] == 1 and got["exception"] == 1, got
-    assert got["failed"] == 2
+    got = wait_for(lambda: metrics(env, r["id"])["matched"] == 4 and metrics(env, r["id"]))
+    assert got["passed"] == 1 and got["noResult"] == 2 and got["exception"] == 1, got
+    assert got["failed"] == 3
     assert got["actions"][0]["success"] == 1, got
     text = urllib.request.urlopen(env["broker"].admin_url("/metrics"), timeout=5).read().decode()
-    assert 'iotbroker_rule_matched_total{rule="%s"} 3' % r["id"] in text, text[-3000:]
+    assert 'iotbroker_rule_matched_total{rule="%s"} 4' % r["id"] in text, text[-3000:]
 
 
 def test_sql_errors_and_bad_actions_are_refused_at_creation(env):
