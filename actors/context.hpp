@@ -61,6 +61,9 @@ struct sub_entry {
   bool confined = false;
   /// A `$share/…` subscription: delivered on its own, never grouped.
   bool shared = false;
+  /// An internal subscriber that wants each message's publisher client id
+  /// in its `deliver_msg` (the rules engine); one string per dispatch.
+  bool wants_client_id = false;
   /// ACL file (`--acl-file`): the subscription is only partly granted, so
   /// each delivery must pass `read_check->can_read(topic)`; null otherwise.
   std::shared_ptr<const acl::acl_rules> read_check;

@@ -64,7 +64,8 @@ session_env::routed dispatch(broker_context& ctx, const message_ptr& m, const pu
   const bool single = ctx.cfg.overlapping_single;
   std::vector<grouped_match> groups;
   std::unordered_map<std::uint64_t, std::size_t> index;  // session → groups slot
-  std::optional<bool> device_topic;  // computed once, if a confined subscriber matches
+  std::optional<bool> device_topic;              // computed once, if a confined subscriber matches
+  std::shared_ptr<const std::string> client_id;  // made once, if a subscriber wants it
   ctx.subs.match(m->topic, [&](const sub_entry& e) {
     if (e.opts.no_local && e.session == m->origin)
       return;
@@ -79,6 +80,12 @@ session_env::routed dispatch(broker_context& ctx, const message_ptr& m, const pu
     ++r.reached;
     auto q = std::min(e.opts.max_qos, m->q);
     bool retain = e.opts.retain_as_published && m->retain;
+    if (e.wants_client_id) {  // internal: never durable, never grouped
+      if (!client_id)
+        client_id = std::make_shared<const std::string>(from.client_id);
+      caf::anon_send(e.target, deliver_msg{m, q, retain, e.sub_id, 0, client_id});
+      return;
+    }
     auto sid = e.flags ? e.flags->store_id.load(std::memory_order_relaxed) : 0;
     if (single && !e.shared && e.flags &&
         e.flags->subscriptions.load(std::memory_order_relaxed) > 1) {
@@ -134,7 +141,7 @@ session_env::routed dispatch(broker_context& ctx, const message_ptr& m, const pu
 }
 
 bool subscribe_internal(broker_context& ctx, const subscriber_actor& target, std::uint64_t key,
-                        const std::string& filter, mqtt::qos max_qos) {
+                        const std::string& filter, mqtt::qos max_qos, bool wants_client_id) {
   // Always "online", never durable: an internal subscriber lives as long
   // as the broker.
   static const auto always_online = [] {
@@ -152,6 +159,7 @@ bool subscribe_internal(broker_context& ctx, const subscriber_actor& target, std
   e.session = key;
   e.opts = opts;
   e.flags = always_online;
+  e.wants_client_id = wants_client_id;
   ctx.subs.insert(filter, std::move(e));
   return true;
 }

@@ -76,6 +76,9 @@ struct deliver_msg {
   bool retain = false;                          ///< retain flag as delivered
   sub_id_list sub_ids;                          ///< matching subscription identifiers
   std::uint64_t seq = 0;  ///< durable queue entry; 0: not stored for this subscriber
+  /// The publisher's client id, only for internal subscribers that asked
+  /// for it (rules: `clientId()`); null otherwise and for the broker's own.
+  std::shared_ptr<const std::string> client_id;
 };
 
 /// The store's verdict on a message that a publisher waits for.

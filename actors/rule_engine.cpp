@@ -287,7 +287,8 @@ std::shared_ptr<live_action> make_action(const context_ptr& ctx, const rule_engi
 subscriber_actor::behavior_type rule_actor(subscriber_actor::pointer self, context_ptr ctx,
                                            std::shared_ptr<live_rule> r) {
   subscribe_internal(*ctx, caf::actor_cast<subscriber_actor>(self), r->key,
-                     r->program->topic_filter(), mqtt::qos::at_least_once);
+                     r->program->topic_filter(), mqtt::qos::at_least_once,
+                     /*wants_client_id=*/true);
   return {
       [ctx, r](const deliver_msg& d) {
         const auto& m = *d.msg;
@@ -295,6 +296,8 @@ subscriber_actor::behavior_type rule_actor(subscriber_actor::pointer self, conte
         rules::message_context mc;
         mc.topic = m.topic;
         mc.payload = m.payload;
+        if (d.client_id)
+          mc.client_id = *d.client_id;
         if (auto dev = actions::device_of(m.topic)) {
           mc.product_key = dev->first;
           mc.device_name = dev->second;

@@ -95,7 +95,8 @@ def test_sql_errors_and_bad_actions_are_refused_at_creation(env):
 def test_file_sink_and_error_action(env, tmp_path):
     path = str(tmp_path / "out.jsonl")
     errors = str(tmp_path / "errors.jsonl")
-    ok = create(env, {"name": "to-file", "sql": 'SELECT n, topic() AS t FROM "data/#"',
+    ok = create(env, {"name": "to-file",
+                      "sql": 'SELECT n, topic() AS t, clientId() AS c FROM "data/#"',
                       "actions": [{"type": "file", "path": path}]})
     bad = create(env, {"name": "dropper", "sql": 'SELECT n FROM "data/#"',
                        "actions": [{"type": "scripted", "statuses": ["drop"]}],
@@ -113,6 +114,8 @@ def test_file_sink_and_error_action(env, tmp_path):
     assert wait_for(lambda: len(lines(path)) == 20), lines(path)
     first = lines(path)[0]
     assert first.get("n") == 0 or first.get("output", {}).get("n") == 0, first
+    out = first.get("output", first)
+    assert out["c"] == "producer" and out["t"] == "data/x", first
     assert wait_for(lambda: len(lines(errors)) == 20), lines(errors)
     rec = lines(errors)[0]
     rec = rec.get("output", rec)
