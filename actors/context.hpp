@@ -49,6 +49,19 @@ struct session_flags {
   std::atomic<std::shared_ptr<const std::string>> client_id;
 };
 
+/// An internal subscriber that takes each matching message by a direct
+/// call on the publisher's thread instead of a CAF message per delivery:
+/// the rules engine, which counts and bounds its own backlog there.
+class direct_subscriber {
+ public:
+  virtual ~direct_subscriber() = default;
+  /// Called inside the router's read lock, on the publisher's thread:
+  /// must not block, dispatch or touch the router. `client_id` is the
+  /// publisher's (empty for the broker's own messages), valid during the
+  /// call only.
+  virtual void offer(const message_ptr& m, std::string_view client_id) = 0;
+};
+
 /// One subscription as stored in the router.
 struct sub_entry {
   subscriber_actor target;
@@ -61,9 +74,10 @@ struct sub_entry {
   bool confined = false;
   /// A `$share/…` subscription: delivered on its own, never grouped.
   bool shared = false;
-  /// An internal subscriber that wants each message's publisher client id
-  /// in its `deliver_msg` (the rules engine); one string per dispatch.
-  bool wants_client_id = false;
+  /// Set for a direct internal subscriber (`subscribe_direct`): it gets
+  /// its messages through `offer`, never a `deliver_msg`. It must outlive
+  /// the entry: its owner erases the subscription before destroying it.
+  direct_subscriber* direct = nullptr;
   /// ACL file (`--acl-file`): the subscription is only partly granted, so
   /// each delivery must pass `read_check->can_read(topic)`; null otherwise.
   std::shared_ptr<const acl::acl_rules> read_check;

@@ -64,8 +64,7 @@ session_env::routed dispatch(broker_context& ctx, const message_ptr& m, const pu
   const bool single = ctx.cfg.overlapping_single;
   std::vector<grouped_match> groups;
   std::unordered_map<std::uint64_t, std::size_t> index;  // session → groups slot
-  std::optional<bool> device_topic;              // computed once, if a confined subscriber matches
-  std::shared_ptr<const std::string> client_id;  // made once, if a subscriber wants it
+  std::optional<bool> device_topic;  // computed once, if a confined subscriber matches
   ctx.subs.match(m->topic, [&](const sub_entry& e) {
     if (e.opts.no_local && e.session == m->origin)
       return;
@@ -80,10 +79,8 @@ session_env::routed dispatch(broker_context& ctx, const message_ptr& m, const pu
     ++r.reached;
     auto q = std::min(e.opts.max_qos, m->q);
     bool retain = e.opts.retain_as_published && m->retain;
-    if (e.wants_client_id) {  // internal: never durable, never grouped
-      if (!client_id)
-        client_id = std::make_shared<const std::string>(from.client_id);
-      caf::anon_send(e.target, deliver_msg{m, q, retain, e.sub_id, 0, client_id});
+    if (e.direct) {  // internal: never durable, never grouped
+      e.direct->offer(m, from.client_id);
       return;
     }
     auto sid = e.flags ? e.flags->store_id.load(std::memory_order_relaxed) : 0;
@@ -141,7 +138,7 @@ session_env::routed dispatch(broker_context& ctx, const message_ptr& m, const pu
 }
 
 bool subscribe_internal(broker_context& ctx, const subscriber_actor& target, std::uint64_t key,
-                        const std::string& filter, mqtt::qos max_qos, bool wants_client_id) {
+                        const std::string& filter, mqtt::qos max_qos, direct_subscriber* direct) {
   // Always "online", never durable: an internal subscriber lives as long
   // as the broker.
   static const auto always_online = [] {
@@ -159,7 +156,7 @@ bool subscribe_internal(broker_context& ctx, const subscriber_actor& target, std
   e.session = key;
   e.opts = opts;
   e.flags = always_online;
-  e.wants_client_id = wants_client_id;
+  e.direct = direct;
   ctx.subs.insert(filter, std::move(e));
   return true;
 }

@@ -47,10 +47,12 @@ inline constexpr std::uint64_t internal_key_base = std::uint64_t{1} << 63;
 /// Subscribes the internal subscriber `target` (key `key`, at least
 /// `internal_key_base`) to `filter`; it receives a `deliver_msg` for every
 /// match — except messages it published itself with `key` as their origin
-/// (the subscription is no-local). With `wants_client_id`, each delivery
-/// carries the publisher's client id (`deliver_msg::client_id`).
+/// (the subscription is no-local). With `direct`, matches are offered to
+/// it by a direct call (context.hpp `direct_subscriber`) instead of a
+/// `deliver_msg` to `target`.
 /// @returns false when `filter` is not a valid topic filter.
 bool subscribe_internal(broker_context& ctx, const subscriber_actor& target, std::uint64_t key,
-                        const std::string& filter, mqtt::qos max_qos, bool wants_client_id = false);
+                        const std::string& filter, mqtt::qos max_qos,
+                        direct_subscriber* direct = nullptr);
 
 }  // namespace iotb::actors

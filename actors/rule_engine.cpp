@@ -1,5 +1,6 @@
 #include "actors/rule_engine.hpp"
 
+#include <algorithm>
 #include <thread>
 
 #include <rapidjson/document.h>
@@ -284,43 +285,42 @@ std::shared_ptr<live_action> make_action(const context_ptr& ctx, const rule_engi
 
 // -- the rule actor ---------------------------------------------------------------------
 
-subscriber_actor::behavior_type rule_actor(subscriber_actor::pointer self, context_ptr ctx,
-                                           std::shared_ptr<live_rule> r) {
-  subscribe_internal(*ctx, caf::actor_cast<subscriber_actor>(self), r->key,
-                     r->program->topic_filter(), mqtt::qos::at_least_once,
-                     /*wants_client_id=*/true);
+/// Evaluates rule `r` on `m` and runs its actions on the output.
+void process(broker_context& ctx, live_rule& r, const message& m, std::string_view client_id) {
+  rules::message_context mc;
+  mc.topic = m.topic;
+  mc.payload = m.payload;
+  mc.client_id = client_id;
+  if (auto dev = actions::device_of(m.topic)) {
+    mc.product_key = dev->first;
+    mc.device_name = dev->second;
+  }
+  mc.message_id = m.id;
+  mc.qos = static_cast<std::uint8_t>(m.q);
+  mc.timestamp_ms = static_cast<std::int64_t>(clock::wall_ms());
+  auto res = r.program->evaluate(mc);
+  switch (res.status) {
+    case rules::eval_status::filtered:
+      r.counters.no_result.fetch_add(1, std::memory_order_relaxed);
+      return;
+    case rules::eval_status::failed:
+      r.counters.exception.fetch_add(1, std::memory_order_relaxed);
+      IOTB_LOG_LIMITED(info, "rules")
+          << "rule " << r.def.id << ": message " << m.id << ": " << res.error;
+      return;
+    case rules::eval_status::passed:
+      break;
+  }
+  r.counters.passed.fetch_add(1, std::memory_order_relaxed);
+  for (const auto& a : r.actions)
+    run_action(ctx, r, *a, res.output, mc, m.payload);
+}
+
+rule_input_actor::behavior_type rule_actor(context_ptr ctx, std::shared_ptr<live_rule> r) {
   return {
-      [ctx, r](const deliver_msg& d) {
-        const auto& m = *d.msg;
-        r->counters.matched.fetch_add(1, std::memory_order_relaxed);
-        rules::message_context mc;
-        mc.topic = m.topic;
-        mc.payload = m.payload;
-        if (d.client_id)
-          mc.client_id = *d.client_id;
-        if (auto dev = actions::device_of(m.topic)) {
-          mc.product_key = dev->first;
-          mc.device_name = dev->second;
-        }
-        mc.message_id = m.id;
-        mc.qos = static_cast<std::uint8_t>(m.q);
-        mc.timestamp_ms = static_cast<std::int64_t>(clock::wall_ms());
-        auto res = r->program->evaluate(mc);
-        switch (res.status) {
-          case rules::eval_status::filtered:
-            r->counters.no_result.fetch_add(1, std::memory_order_relaxed);
-            return;
-          case rules::eval_status::failed:
-            r->counters.exception.fetch_add(1, std::memory_order_relaxed);
-            IOTB_LOG_LIMITED(info, "rules")
-                << "rule " << r->def.id << ": message " << m.id << ": " << res.error;
-            return;
-          case rules::eval_status::passed:
-            break;
-        }
-        r->counters.passed.fetch_add(1, std::memory_order_relaxed);
-        for (const auto& a : r->actions)
-          run_action(*ctx, *r, *a, res.output, mc, m.payload);
+      [ctx, r](const rule_input_msg& d) {
+        process(*ctx, *r, *d.msg, d.client_id ? std::string_view(*d.client_id) : "");
+        r->backlog.fetch_sub(1, std::memory_order_relaxed);
       },
   };
 }
@@ -353,7 +353,13 @@ std::shared_ptr<live_rule> start_rule(caf::local_actor* self, engine_state& st,
     r->actions.push_back(make_action(st.ctx, st.cfg, r, specs[i], i));
   if (auto ea = admin::ops::stored_error_action(r->def))
     r->error_action = make_action(st.ctx, st.cfg, r, *ea, error_index);
-  r->actor = caf::actor_cast<caf::actor>(self->spawn(rule_actor, st.ctx, r));
+  r->ctx = st.ctx.get();
+  r->inline_eval = std::none_of(r->actions.begin(), r->actions.end(),
+                                [](const auto& a) { return a->type == "republish"; });
+  r->input = self->spawn(rule_actor, st.ctx, r);
+  r->actor = caf::actor_cast<caf::actor>(r->input);
+  subscribe_internal(*st.ctx, subscriber_actor{}, r->key, r->program->topic_filter(),
+                     mqtt::qos::at_least_once, r.get());
   IOTB_LOG(info, "rules") << "rule " << r->def.id << " (" << r->def.name << ") started: FROM \""
                           << r->program->topic_filter() << "\", " << r->actions.size()
                           << " actions";
@@ -380,6 +386,22 @@ void stop_rule(engine_state& st, const std::shared_ptr<live_rule>& r) {
 }
 
 }  // namespace
+
+void live_rule::offer(const message_ptr& m, std::string_view client_id) {
+  counters.matched.fetch_add(1, std::memory_order_relaxed);
+  if (inline_eval) {  // sinks only: no dispatch from here, so no hop either
+    process(*ctx, *this, *m, client_id);
+    return;
+  }
+  if (backlog.fetch_add(1, std::memory_order_relaxed) >= rule_backlog_limit) {
+    backlog.fetch_sub(1, std::memory_order_relaxed);
+    counters.overloaded.fetch_add(1, std::memory_order_relaxed);
+    return;
+  }
+  caf::anon_send(
+      input, rule_input_msg{
+                 m, client_id.empty() ? nullptr : std::make_shared<const std::string>(client_id)});
+}
 
 rules_actor spawn_rule_engine(caf::actor_system& sys, context_ptr ctx, rule_engine_config cfg) {
   return sys.spawn([ctx = std::move(ctx), cfg = std::move(cfg)](
@@ -468,6 +490,11 @@ void write_rule_metrics(admin::json_writer& w, const live_rule& r) {
   u("exception", exc);
   u("noResult", none);
   u("errorRecords", r.errors_sent.load(std::memory_order_relaxed));
+  w.Key("dropped");
+  w.StartObject();
+  u("overloaded", r.counters.overloaded.load(std::memory_order_relaxed));
+  w.EndObject();
+  u("backlog", r.backlog.load(std::memory_order_relaxed));
   auto action = [&](const live_action& a) {
     w.StartObject();
     if (a.index != error_index)
@@ -545,6 +572,9 @@ std::string render_rule_prometheus(const rule_table& table) {
        [](const live_rule& r) { return r.counters.exception.load(std::memory_order_relaxed); }},
       {"rule_failed_no_result_total", "Messages for which a rule's WHERE was false.",
        [](const live_rule& r) { return r.counters.no_result.load(std::memory_order_relaxed); }},
+      {"rule_dropped_overloaded_total",
+       "Matches a rule dropped because its actor had 10,000 messages waiting.",
+       [](const live_rule& r) { return r.counters.overloaded.load(std::memory_order_relaxed); }},
   };
   for (const auto& c : counters) {
     head(c.name, "counter", c.help);

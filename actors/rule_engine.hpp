@@ -50,10 +50,26 @@ namespace iotb::actors {
 /// Router keys of rule actors: internal, above the fixed ones.
 inline constexpr std::uint64_t rule_key_base = internal_key_base + (std::uint64_t{1} << 32);
 
+/// Messages a rule's actor may have waiting; beyond, new matches are
+/// dropped and counted (`overloaded`), so a rule slower than its traffic
+/// holds bounded memory (a sink's own buffer is bounded apart).
+inline constexpr std::uint32_t rule_backlog_limit = 10'000;
+
+/// A matching message on its way to a rule's actor, with its publisher's
+/// client id (null for the broker's own messages).
+struct rule_input_msg {
+  message_ptr msg;
+  std::shared_ptr<const std::string> client_id;
+};
+
+using rule_input_actor = caf::typed_actor<caf::reacts_to<rule_input_msg>>;
+
 /// One rule's counters (SPEC §9): matched by FROM; passed (WHERE held);
-/// failed = exception (a run-time error) + no_result (WHERE false).
+/// failed = exception (a run-time error) + no_result (WHERE false);
+/// overloaded: matched but dropped, the actor's backlog being full.
 struct rule_counters {
   std::atomic<std::uint64_t> matched{0};
+  std::atomic<std::uint64_t> overloaded{0};
   std::atomic<std::uint64_t> passed{0};
   std::atomic<std::uint64_t> exception{0};
   std::atomic<std::uint64_t> no_result{0};
@@ -76,8 +92,16 @@ struct live_action {
   std::atomic<std::uint64_t> not_loaded{0};
 };
 
-/// A running (or refused) rule.
-struct live_rule {
+/// A running (or refused) rule. It subscribes as a direct internal
+/// subscriber: `offer`, on the publisher's thread, counts the match; a
+/// rule whose actions are all sinks evaluates it there and offers the
+/// output to the sinks' buffers (no hop: the rule scales with the
+/// publishers' threads, as EMQX runs rules in the publisher's process);
+/// a rule that republishes sends it to its actor (dispatching from inside
+/// a dispatch is not allowed), unless the actor's backlog is full.
+struct live_rule final : direct_subscriber {
+  void offer(const message_ptr& m, std::string_view client_id) override;
+
   store::rule_record def;
   std::shared_ptr<const rules::program> program;  ///< null when the SQL does not compile
   std::string error;                              ///< why the rule does not run
@@ -86,6 +110,10 @@ struct live_rule {
   std::vector<std::shared_ptr<live_action>> actions;
   std::shared_ptr<live_action> error_action;
   caf::actor actor;
+  rule_input_actor input;         ///< the same actor; set before the subscription
+  broker_context* ctx = nullptr;  ///< outlives every rule (the engine stops them)
+  bool inline_eval = false;       ///< no republish action: `offer` runs the rule
+  std::atomic<std::uint32_t> backlog{0};
   std::atomic<std::uint64_t> errors_sent{0};
 };
 
@@ -144,3 +172,4 @@ void write_rule_metrics(admin::json_writer& w, const live_rule& r);
 }  // namespace iotb::actors
 
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(iotb::actors::rule_change_msg)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(iotb::actors::rule_input_msg)
