@@ -87,7 +87,17 @@ def test_sql_errors_and_bad_actions_are_refused_at_creation(env):
     ors = " OR ".join("a = %d" % i for i in range(10000))
     status, out = env["api"].post("/api/v1/rules", {
         "name": "huge", "sql": 'SELECT * FROM "x" WHERE ' + ors, "actions": []})
-    assert status == 400, out
+    assert status == 400 and "sql" in out["message"], out
+    hostile = {
+        "deep nesting": 'SELECT * FROM "x" WHERE ' + "(" * 100 + "a" + ")" * 100 + " > 1",
+        "huge literal": "SELECT '" + "x" * 20000 + "' AS s FROM \"x\"",
+        "huge statement": 'SELECT a FROM "x" WHERE ' + " " * 70000 + "a > 1",
+        "huge number": 'SELECT ' + "9" * 100 + ' AS n FROM "x"',
+    }
+    for what, sql in hostile.items():
+        status, out = env["api"].post("/api/v1/rules", {"name": "h", "sql": sql, "actions": []})
+        assert status == 400 and "sql" in out["message"], (what, status, out)
+    assert env["broker"].proc.poll() is None
     status, out = env["api"].get("/api/v1/rules")
     assert out["total"] == 0
 
