@@ -403,34 +403,42 @@ void live_rule::offer(const message_ptr& m, std::string_view client_id) {
                  m, client_id.empty() ? nullptr : std::make_shared<const std::string>(client_id)});
 }
 
-rules_actor spawn_rule_engine(caf::actor_system& sys, context_ptr ctx, rule_engine_config cfg) {
-  return sys.spawn([ctx = std::move(ctx), cfg = std::move(cfg)](
-                       rules_actor::pointer self) mutable -> rules_actor::behavior_type {
-    auto st = std::make_shared<engine_state>();
-    st->ctx = std::move(ctx);
-    st->cfg = std::move(cfg);
-    if (st->ctx->registry)
-      if (auto all = admin::ops::list_rules(*st->ctx->registry)) {
-        for (auto& def : *all)
-          st->cfg.table->put(start_rule(self, *st, std::move(def)));
-      } else {
-        IOTB_LOG(error, "rules") << "cannot read the rules: " << all.error().what;
-      }
-    self->attach_functor([st] {
-      for (auto& r : st->cfg.table->all())
-        stop_rule(*st, st->cfg.table->take(r->def.id));
-    });
-    return {
-        [self, st](const rule_change_msg& m) {
-          stop_rule(*st, st->cfg.table->take(m.id));
-          if (st->ctx->registry)
-            if (auto def = admin::ops::get_rule(*st->ctx->registry, m.id))
-              st->cfg.table->put(start_rule(self, *st, std::move(*def)));
-          if (m.done)
-            m.done();
-        },
-    };
+namespace {
+
+/// The engine's behaviour. (Its state comes as a spawn argument: CAF 0.17
+/// spawning a lambda with no arguments binds a reference to null, which
+/// UBSan reports.)
+rules_actor::behavior_type engine(rules_actor::pointer self, std::shared_ptr<engine_state> st) {
+  if (st->ctx->registry)
+    if (auto all = admin::ops::list_rules(*st->ctx->registry)) {
+      for (auto& def : *all)
+        st->cfg.table->put(start_rule(self, *st, std::move(def)));
+    } else {
+      IOTB_LOG(error, "rules") << "cannot read the rules: " << all.error().what;
+    }
+  self->attach_functor([st] {
+    for (auto& r : st->cfg.table->all())
+      stop_rule(*st, st->cfg.table->take(r->def.id));
   });
+  return {
+      [self, st](const rule_change_msg& m) {
+        stop_rule(*st, st->cfg.table->take(m.id));
+        if (st->ctx->registry)
+          if (auto def = admin::ops::get_rule(*st->ctx->registry, m.id))
+            st->cfg.table->put(start_rule(self, *st, std::move(*def)));
+        if (m.done)
+          m.done();
+      },
+  };
+}
+
+}  // namespace
+
+rules_actor spawn_rule_engine(caf::actor_system& sys, context_ptr ctx, rule_engine_config cfg) {
+  auto st = std::make_shared<engine_state>();
+  st->ctx = std::move(ctx);
+  st->cfg = std::move(cfg);
+  return sys.spawn(engine, std::move(st));
 }
 
 std::optional<api_error> check_rule(const store::rule_record& r,

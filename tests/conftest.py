@@ -41,13 +41,29 @@ class Broker:
 
     def __init__(self, tmp_path, extra_args=()):
         tmp_path.mkdir(parents=True, exist_ok=True)
+        self.data_dir = str(tmp_path / "data")
+        self.log_path = str(tmp_path / "broker.log")
+        self.log = open(self.log_path, "ab")
+        # A free port can be taken by another test process between
+        # free_port() and the broker's bind (tools/test runs two shards at
+        # once): a start that fails on a port in use is tried again on new
+        # ports.
+        for attempt in range(3):
+            try:
+                self._start(extra_args)
+                return
+            except RuntimeError:
+                with open(self.log_path, "rb") as f:
+                    in_use = b"in use" in f.read()[-4000:]
+                if attempt == 2 or not in_use:
+                    raise
+
+    def _start(self, extra_args):
         self.port = free_port()
         self.ws_port = free_port()
         # The admin API on its own free port, so that parallel brokers never
         # collide on the default 18083 (a test may still pass --admin).
         self.admin_port = free_port()
-        self.data_dir = str(tmp_path / "data")
-        self.log_path = str(tmp_path / "broker.log")
         binary = os.environ.get("IOTB_BINARY", os.path.join(ROOT, "build", "iotbroker"))
         # Every listener on a free port (or off), so brokers never collide;
         # extra_args come last and override.
@@ -55,7 +71,6 @@ class Broker:
                      "--ws", "127.0.0.1:%d" % self.ws_port, "--wss", "127.0.0.1:0",
                      "--admin", "127.0.0.1:%d" % self.admin_port,
                      "--data-dir", self.data_dir, "--log-level", "debug", *extra_args]
-        self.log = open(self.log_path, "ab")
         self.proc = subprocess.Popen(self.args, stdout=self.log, stderr=self.log)
         wait_port(self.port, self.proc)
         if "--admin" not in extra_args:
