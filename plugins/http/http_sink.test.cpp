@@ -264,10 +264,13 @@ class listener {
 };
 
 /// Answers every request on each accepted connection with `answer`,
-/// keeping connections open; counts connections and requests.
+/// keeping connections open (or closing each after its answer, without
+/// saying so: a peer whose idle timeout is shorter than ours); counts
+/// connections and requests.
 class tiny_server {
  public:
-  explicit tiny_server(std::string answer) : answer_(std::move(answer)) {
+  explicit tiny_server(std::string answer, bool close_after_answer = false)
+      : answer_(std::move(answer)), close_after_answer_(close_after_answer) {
     thread_ = std::thread([this] { serve(); });
   }
   ~tiny_server() {
@@ -312,7 +315,7 @@ class tiny_server {
         }
         in.erase(0, end + 4 + body);
         ++requests;
-        if (::write(c, answer_.data(), answer_.size()) < 0)
+        if (::write(c, answer_.data(), answer_.size()) < 0 || close_after_answer_)
           break;
       }
       ::close(c);
@@ -321,6 +324,7 @@ class tiny_server {
 
   listener l_;
   std::string answer_;
+  bool close_after_answer_;
   std::mutex mu_;
   std::string last_;
   std::thread thread_;
@@ -415,6 +419,22 @@ TEST_F(HttpSinkPlugin, KeepsTheConnectionAndMapsStatuses) {
     EXPECT_THAT(r.error, HasSubstr("HTTP 404: no such hook"));
   }
   EXPECT_EQ(nope.requests.load(), 2);  // one request per record
+}
+
+TEST_F(HttpSinkPlugin, ReconnectsWhenThePeerClosedTheKeptConnection) {
+  tiny_server srv{"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n", true};
+  auto s =
+      reg_->create("http", R"({"url":"http://127.0.0.1:)" + std::to_string(srv.port()) + "\"}");
+  ASSERT_TRUE(s) << s.error();
+  // Whether the peer's FIN arrived before the next request or not, the
+  // request goes out again on a new connection.
+  for (int i = 0; i < 3; ++i) {
+    auto st = deliver(*s, 1);
+    ASSERT_EQ(st.size(), 1u);
+    EXPECT_EQ(st[0].status, plugins::delivery_status::ok) << i << ": " << st[0].error;
+  }
+  EXPECT_EQ(srv.requests.load(), 3);
+  EXPECT_EQ(srv.connections.load(), 3);
 }
 
 }  // namespace
