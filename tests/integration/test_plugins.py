@@ -29,16 +29,18 @@ def test_plugins_endpoint_lists_loaded_and_failed(broker_factory, tmp_path):
     status, out = admin_api(b).get("/api/v1/plugins")
     assert status == 200, out
     names = [p["name"] for p in out["items"]]
-    assert names == ["file"], out
+    assert names == ["file", "http"], out
     item = out["items"][0]
     assert item["abi"] == 1 and item["version"] and item["description"]
     assert item["file"].endswith("/iotb_sink_file.so")
+    assert out["items"][1]["file"].endswith("/iotb_sink_http.so")
     assert len(out["errors"]) == 1, out
     assert out["errors"][0]["file"].endswith("/x.so")
     assert "dlopen failed" in out["errors"][0]["error"]
     log = b.log_text()
     assert "loaded sink 'file'" in log
-    assert "sink plugins: 1 loaded, 1 skipped" in log
+    assert "loaded sink 'http'" in log
+    assert "sink plugins: 2 loaded, 1 skipped" in log
 
 
 def test_plugins_cli_creates_a_sink(tmp_path):
@@ -47,7 +49,7 @@ def test_plugins_cli_creates_a_sink(tmp_path):
                         "--config", json.dumps({"path": str(out_file), "fsync": "always"})],
                        capture_output=True, text=True, timeout=60)
     assert p.returncode == 0, p.stderr
-    assert [i["name"] for i in json.loads(p.stdout)["items"]] == ["file"]
+    assert [i["name"] for i in json.loads(p.stdout)["items"]] == ["file", "http"]
     assert "configuration accepted" in p.stderr
     assert out_file.exists()
     p = subprocess.run([binary_path(), "plugins", "--plugin-dir", build_plugins(), "--sink", "file",
