@@ -137,16 +137,26 @@ class pg_sink : public sink::instance {
     last_attempt_ = now;
     conn_.reset();
     // Keywords are applied in order: the conninfo (expanded from dbname)
-    // overrides the application name; our timeouts override the conninfo.
+    // overrides the application name and the TCP timeout; our connect
+    // timeout overrides the conninfo's. tcp_user_timeout bounds a call on a
+    // peer that vanished (no RST) near the statement timeout.
+    const auto tcp_timeout = std::to_string(cfg_.statement_timeout_ms + 5000);
     const auto timeout = std::to_string(cfg_.connect_timeout_s);
-    const auto options = "-c statement_timeout=" + std::to_string(cfg_.statement_timeout_ms);
-    const char* keys[] = {"fallback_application_name", "dbname", "connect_timeout", "options",
-                          nullptr};
-    const char* values[] = {"iotbroker", cfg_.conninfo.c_str(), timeout.c_str(), options.c_str(),
-                            nullptr};
+    const char* keys[] = {"fallback_application_name", "tcp_user_timeout", "dbname",
+                          "connect_timeout", nullptr};
+    const char* values[] = {"iotbroker", tcp_timeout.c_str(), cfg_.conninfo.c_str(),
+                            timeout.c_str(), nullptr};
     conn_ptr c{PQconnectdbParams(keys, values, 1)};
     if (!c || PQstatus(c.get()) != CONNECTION_OK) {
       connect_error_ = "cannot connect: " + trimmed(c ? PQerrorMessage(c.get()) : "out of memory");
+      host_.warn(connect_error_);
+      return connect_error_;
+    }
+    // A SET rather than the `options` keyword, which would replace the
+    // conninfo's own options.
+    const auto set = "SET statement_timeout = " + std::to_string(cfg_.statement_timeout_ms);
+    if (result_ptr r{PQexec(c.get(), set.c_str())}; PQresultStatus(r.get()) != PGRES_COMMAND_OK) {
+      connect_error_ = "cannot set statement_timeout: " + trimmed(PQerrorMessage(c.get()));
       host_.warn(connect_error_);
       return connect_error_;
     }
