@@ -54,11 +54,13 @@ class PgServer:
         return None
 
     @classmethod
-    def start(cls, settings=None):
-        """Starts a server; `settings` are extra postgresql.conf lines."""
+    def start(cls, settings=None, plain_tcp=False):
+        """Starts a server; `settings` are extra postgresql.conf lines;
+        `plain_tcp` also accepts TCP without TLS (for a broker that cannot
+        isolate libpq's OpenSSL: sanitizer builds)."""
         s = cls()
         try:
-            s._init(settings or {})
+            s._init(settings or {}, plain_tcp)
             s._pg_ctl("start", "-l", s.log_path, "-o", "-k " + s.dir)
             s.psql("CREATE ROLE %s LOGIN PASSWORD '%s'" % (USER, PASSWORD), db="postgres",
                    user="postgres")
@@ -88,7 +90,7 @@ class PgServer:
         prefix = ["runuser", "-u", "postgres", "--"] if self.as_postgres else []
         return subprocess.run(prefix + args, capture_output=True, text=True, timeout=120, **kw)
 
-    def _init(self, settings):
+    def _init(self, settings, plain_tcp):
         if self.as_postgres:
             shutil.chown(self.dir, "postgres", "postgres")
         p = self._run([os.path.join(self.bin, "initdb"), "-D", self.data, "-U", "postgres",
@@ -119,6 +121,8 @@ class PgServer:
         with open(os.path.join(self.data, "pg_hba.conf"), "w") as f:
             f.write("local all all trust\n"
                     "hostssl all all 127.0.0.1/32 scram-sha-256\n")
+            if plain_tcp:
+                f.write("hostnossl all all 127.0.0.1/32 scram-sha-256\n")
 
     def _pg_ctl(self, *args):
         p = self._run([os.path.join(self.bin, "pg_ctl"), "-D", self.data, "-w", "-t", "60", *args])
