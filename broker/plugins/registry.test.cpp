@@ -220,10 +220,12 @@ TEST(PluginLoaderDirs, MissingAndEmptyDirectoriesLoadNothing) {
 }
 
 TEST(PluginLoaderDirs, OneFileNamedTwiceLoadsOnce) {
+  auto once = plugin_registry::load({IOTB_PLUGIN_BUILD_DIR});
   auto reg = plugin_registry::load({IOTB_PLUGIN_BUILD_DIR, IOTB_PLUGIN_BUILD_DIR});
-  ASSERT_EQ(reg->plugins().size(), 2u);  // the built-in sinks, by file name
-  EXPECT_EQ(reg->plugins()[0].name, "file");
-  EXPECT_EQ(reg->plugins()[1].name, "http");
+  ASSERT_GE(once->plugins().size(), 1u);  // file, and postgresql when libpq was found
+  ASSERT_EQ(reg->plugins().size(), once->plugins().size());
+  EXPECT_NE(reg->find("file"), nullptr);
+  EXPECT_NE(reg->find("http"), nullptr);
   EXPECT_TRUE(reg->errors().empty());
 }
 
