@@ -7,7 +7,6 @@ POST /api/v1/rules/test without side effects."""
 import json
 import os
 import subprocess
-import time
 import urllib.request
 
 import pytest
@@ -15,6 +14,7 @@ import pytest
 from adminapi import admin_api
 from conftest import Broker, binary_path
 from mqttc import V311, Client
+from waiting import wait_for
 
 
 def plugin_dirs():
@@ -26,16 +26,6 @@ def plugin_dirs():
 def env(broker_factory):
     b = broker_factory("--plugin-dir", plugin_dirs(), "--allow-anonymous")
     return {"broker": b, "api": admin_api(b)}
-
-
-def wait_for(pred, timeout=10.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        v = pred()
-        if v:
-            return v
-        time.sleep(0.05)
-    return pred()
 
 
 def create(e, body, expect=201):
