@@ -75,9 +75,12 @@ struct rule_counters {
   std::atomic<std::uint64_t> no_result{0};
 };
 
+/// `live_action::index` of a rule's error action.
+inline constexpr std::size_t error_action_index = SIZE_MAX;
+
 /// One action of a running rule.
 struct live_action {
-  std::size_t index = 0;  ///< in the rule's actions; SIZE_MAX: the error action
+  std::size_t index = 0;  ///< in the rule's actions; error_action_index: the error action
   std::string type;       ///< "republish" or a sink plugin's name
   // republish
   std::string topic_template;

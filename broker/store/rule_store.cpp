@@ -50,22 +50,10 @@ expected<rule_record, error> get_rule(const txn& t, std::string_view id) {
 }
 
 expected<std::vector<rule_record>, error> list_rules(const txn& t) {
-  std::vector<rule_record> out;
-  std::optional<error> bad;
-  auto ok = scan(t, table::rules, {}, [&](std::string_view key, std::span<const std::uint8_t> v) {
-    auto r = decode(key, v);
-    if (!r) {
-      bad = r.error();
-      return false;
-    }
-    out.push_back(std::move(*r));
-    return true;
-  });
-  if (!ok)
-    return unexpected{ok.error()};
-  if (bad)
-    return unexpected{*bad};
-  return out;
+  // The id is the key: decoded without it, then set.
+  return decode_all(
+      t, table::rules, {}, [](std::span<const std::uint8_t> v) { return decode({}, v); },
+      [](std::string_view key, rule_record& r) { r.id = std::string(key); });
 }
 
 bool erase_rule(write_txn& t, std::string_view id) {
