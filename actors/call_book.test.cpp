@@ -14,7 +14,7 @@ constexpr std::uint64_t dev_session = 7;
 constexpr std::uint64_t other_session = 8;
 
 /// A fake broker: who is online, what was published, which timers run.
-class fake_env : public call_env {
+class fake_call_env : public call_env {
  public:
   std::map<std::string, device_presence> online;  ///< "pk/dn" → sessions
   bool subscribed_answer = true;
@@ -78,7 +78,7 @@ class call_book_test : public ::testing::Test {
     book->start(std::move(r));
   }
 
-  fake_env env;
+  fake_call_env env;
   call_config cfg;
   std::vector<call_result> results;
   std::unique_ptr<call_book> book = std::make_unique<call_book>(env, cfg, self_origin);

@@ -10,8 +10,6 @@ using namespace iotb::mqtt;
 
 namespace {
 
-constexpr std::uint32_t expiry_never = 0xFFFFFFFF;
-
 qos min_qos(qos a, qos b) {
   return a < b ? a : b;
 }

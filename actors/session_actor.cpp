@@ -12,7 +12,6 @@ namespace iotb::actors {
 
 namespace {
 
-constexpr std::uint32_t expiry_never = 0xFFFFFFFF;
 constexpr std::size_t flush_bytes = 64 * 1024;
 constexpr unsigned flush_deferrals = 32;
 
@@ -304,7 +303,7 @@ void session_actor_impl::on_restore(const store::session_record& r) {
   ctx_->restoring.fetch_sub(1, std::memory_order_release);
   attaches_ = 1;  // the next CONNECT finds the session present
   publish_directory_entry(mqtt::version::v311, {});
-  if (r.expiry == expiry_never)
+  if (r.expiry == mqtt::session_expiry_never)
     return;
   auto now = clock::wall_ms();
   auto since = r.disconnected_ms != 0 && r.disconnected_ms < now ? now - r.disconnected_ms : 0;
@@ -428,7 +427,7 @@ void session_actor_impl::end_connection(const char* why) {
     persist(clock::wall_ms());  // the expiry runs from now, also across restarts
   if (expiry == 0) {
     end_session();
-  } else if (expiry != expiry_never) {
+  } else if (expiry != mqtt::session_expiry_never) {
     delayed_send(self(), std::chrono::seconds{expiry},
                  timer_msg{timer_kind::expire, ++expire_gen_});
   }

@@ -2,9 +2,13 @@
 
 #include <algorithm>
 
+#include "broker/acl/topic_rules.hpp"
+
 namespace iotb::acl {
 
 namespace {
+
+using detail::is_wild;
 
 constexpr std::size_t max_filter_bytes = 65535;
 
@@ -36,7 +40,7 @@ std::optional<access> parse_access(std::string_view w) noexcept {
   return std::nullopt;
 }
 
-std::vector<std::string_view> split(std::string_view s) {
+std::vector<std::string_view> split_filter(std::string_view s) {
   std::vector<std::string_view> out;
   for (;;) {
     auto slash = s.find('/');
@@ -50,7 +54,7 @@ std::vector<std::string_view> split(std::string_view s) {
 bool valid_filter(std::string_view f) noexcept {
   if (f.empty() || f.size() > max_filter_bytes || f.find('\0') != std::string_view::npos)
     return false;
-  auto levels = split(f);
+  auto levels = split_filter(f);
   for (std::size_t i = 0; i < levels.size(); ++i) {
     auto lv = levels[i];
     if (lv.find('#') != std::string_view::npos && (lv != "#" || i + 1 != levels.size()))
@@ -59,10 +63,6 @@ bool valid_filter(std::string_view f) noexcept {
       return false;
   }
   return true;
-}
-
-bool is_wild(std::string_view lv) noexcept {
-  return lv == "+" || lv == "#";
 }
 
 /// A first-level wildcard never matches a `$` level (MQTT-4.7.2-1).
@@ -120,8 +120,8 @@ std::string acl_parse_error::what() const {
 }
 
 bool filter_covers(std::string_view outer, std::string_view inner) noexcept {
-  auto o = split(outer);
-  auto in = split(inner);
+  auto o = split_filter(outer);
+  auto in = split_filter(inner);
   for (std::size_t k = 0;; ++k) {
     if (k == o.size())
       return k == in.size();
@@ -144,8 +144,8 @@ bool filter_matches(std::string_view filter, std::string_view topic) noexcept {
 }
 
 bool filters_overlap(std::string_view a, std::string_view b) noexcept {
-  auto x = split(a);
-  auto y = split(b);
+  auto x = split_filter(a);
+  auto y = split_filter(b);
   for (std::size_t k = 0;; ++k) {
     if (k == x.size() && k == y.size())
       return true;

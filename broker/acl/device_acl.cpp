@@ -8,6 +8,7 @@ namespace iotb::acl {
 
 namespace {
 
+using detail::is_wild;
 using detail::levels;
 using detail::max_slashes;
 using detail::max_topic_bytes;
@@ -104,10 +105,6 @@ struct ns_pos {
   std::size_t at = 0;
   bool status = false;  ///< `/as/…`: server-generated
 };
-
-bool is_wild(std::string_view lv) noexcept {
-  return lv == "+" || lv == "#";
-}
 
 template <class IsProduct>
 ns_pos locate(const levels& l, const IsProduct& is_product) {

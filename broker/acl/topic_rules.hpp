@@ -106,6 +106,10 @@ inline bool is_plus(std::string_view lv) noexcept {
   return lv.size() == 1 && lv[0] == '+';
 }
 
+inline bool is_wild(std::string_view lv) noexcept {
+  return is_hash(lv) || is_plus(lv);
+}
+
 /// `${serviceId}_reply`: a non-empty id, then `_reply`.
 inline bool is_reply_level(std::string_view lv) noexcept {
   return lv.size() > 6 && lv.ends_with("_reply");

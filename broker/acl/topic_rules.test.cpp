@@ -21,7 +21,7 @@ namespace {
 using namespace test_scope;
 
 // Seeds: allowed publish topics and subscribe filters of every kind.
-const char* const pub_rows[] = {
+const char* const pub_cases[] = {
     "/{pk}/{dn}/user/update",
     "/{pk}/{dn}/user/update/error",
     "/{pk}/{dn}/user/telemetry",
@@ -37,7 +37,7 @@ const char* const pub_rows[] = {
     "/ota/device/inform/{pk}/{dn}",
     "/ext/ntp/{pk}/{dn}/request",
 };
-const char* const sub_rows[] = {
+const char* const sub_cases[] = {
     "/{pk}/{dn}/user/get",
     "/{pk}/{dn}/user/data/+",
     "/{pk}/{dn}/user/cmd/#",
@@ -111,7 +111,7 @@ TEST(DeviceAclRules, AllowedFiltersMatchOnlySubscribableTopics) {
   std::mt19937 rng(42);
   std::size_t allowed = 0;
   for (int round = 0; round < 1000; ++round) {
-    auto base = split(t(sub_rows[rng() % std::size(sub_rows)]));
+    auto base = split(t(sub_cases[rng() % std::size(sub_cases)]));
     for (auto& lv : base)
       if (rng() % 4 == 0)
         lv = "+";
@@ -153,7 +153,8 @@ TEST(DeviceAclRules, PublishFastPathAgreesWithGeneralRules) {
   EXPECT_FALSE(detail::publish_fast_path(d, t("/sys/{pk}/{dn}/thing/service/+_reply")));
 
   std::vector<std::string> corpus;
-  for (auto rows : {std::span<const char* const>(pub_rows), std::span<const char* const>(sub_rows)})
+  for (auto rows :
+       {std::span<const char* const>(pub_cases), std::span<const char* const>(sub_cases)})
     for (auto r : rows)
       for (auto f : {t, other_device, other_product})
         corpus.push_back(f(r));

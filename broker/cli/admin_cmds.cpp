@@ -34,10 +34,6 @@ std::optional<std::string> password_arg(const args& a) {
   return a.get("password");
 }
 
-int fail(const store::error& e) {
-  return cli::fail(store::to_string(e.code), e.what);
-}
-
 /// The audit entry of a CLI change (who = "cli").
 void audit(store::env& env, const std::string& action, const std::string& target) {
   store::audit_record r;

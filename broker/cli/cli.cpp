@@ -8,6 +8,7 @@
 #include "broker/auth/sign.hpp"
 #include "broker/cli/json_out.hpp"
 #include "broker/cli/registry_cmds.hpp"
+#include "broker/store/env.hpp"
 #include "broker/tls/cert.hpp"
 
 namespace iotb::cli {
@@ -88,6 +89,10 @@ int fail(const char* code, const std::string& what) {
   w.EndObject();
   std::fprintf(stderr, "%s\n", sb.GetString());
   return 1;
+}
+
+int fail(const store::error& e) {
+  return fail(store::to_string(e.code), e.what);
 }
 
 int usage(const std::string& what) {

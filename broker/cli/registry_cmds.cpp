@@ -21,10 +21,6 @@ void print(const std::string& json) {
   std::puts(json.c_str());
 }
 
-int fail(const store::error& e) {
-  return cli::fail(store::to_string(e.code), e.what);
-}
-
 expected<std::shared_ptr<store::env>, store::error> open_env(const args& a) {
   auto dir = a.get("data-dir").value_or("./data");
   return store::env::open(dir + "/registry", {});

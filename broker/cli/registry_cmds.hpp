@@ -7,6 +7,10 @@
 
 #include "broker/cli/args.hpp"
 
+namespace iotb::store {
+struct error;
+}
+
 namespace iotb::cli {
 
 /// Each returns the exit code; output JSON on stdout, errors on stderr.
@@ -35,6 +39,8 @@ namespace iotb::cli {
 
 /// Prints `{"error":code,"message":what}` on stderr; @returns 1.
 int fail(const char* code, const std::string& what);
+/// fail() with a store error's code and text.
+int fail(const store::error& e);
 /// Prints a usage error on stderr; @returns 2.
 int usage(const std::string& what);
 

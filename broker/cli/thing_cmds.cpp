@@ -16,10 +16,6 @@ namespace {
 
 namespace ops = admin::ops;
 
-int fail(const store::error& e) {
-  return cli::fail(store::to_string(e.code), e.what);
-}
-
 std::optional<std::string> read_file(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in)

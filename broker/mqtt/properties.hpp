@@ -67,6 +67,10 @@ struct publish_properties {
   bool operator==(const publish_properties&) const = default;
 };
 
+/// A Session Expiry Interval of 0xFFFFFFFF: the session never expires
+/// (MQTT 5 3.1.2.11.2).
+inline constexpr std::uint32_t session_expiry_never = 0xFFFFFFFF;
+
 /// Properties of every packet other than PUBLISH. Which ones are allowed
 /// depends on the packet type; the decoder rejects the others with
 /// `errc::bad_property`.

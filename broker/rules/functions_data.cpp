@@ -236,7 +236,7 @@ value fn_flat_map(eval_ctx& c, const call_node& n, args_t a) {
 
 constexpr type_mask t_all = t_any;
 
-const function_def table[] = {
+const function_def data_table[] = {
     {"nanvl",
      2,
      2,
@@ -411,7 +411,7 @@ const function_def table[] = {
 }  // namespace
 
 std::span<const function_def> data_functions() {
-  return table;
+  return data_table;
 }
 
 }  // namespace iotb::rules::detail

@@ -160,7 +160,7 @@ value fn_rand(eval_ctx&, const call_node&, args_t) {
 
 constexpr std::array<type_mask, 4> num1{t_num, t_num, t_num, t_num};
 
-const function_def table[] = {
+const function_def math_table[] = {
     {"abs", 1, 1, num1, t_num, "(n)", "Absolute value.", "abs(-2.5)", "2.5", origin::platform,
      fn_abs},
     {"asin", 1, 1, num1, t_real, "(n)", "Arcsine in radians (NaN, written as null, outside -1…1).",
@@ -222,7 +222,7 @@ const function_def table[] = {
 }  // namespace
 
 std::span<const function_def> math_functions() {
-  return table;
+  return math_table;
 }
 
 }  // namespace iotb::rules::detail

@@ -270,7 +270,7 @@ value fn_payload(eval_ctx& c, const call_node& n, args_t) {
 
 constexpr std::array<type_mask, 4> none{};
 
-const function_def table[] = {
+const function_def message_table[] = {
     {"deviceName", 0, 0, none, t_str, "()",
      "The sending device's name (\"\" for a non-device client).", "deviceName()", "\"sensor-01\"",
      origin::platform, fn_device_name},
@@ -387,7 +387,7 @@ const function_def table[] = {
 }  // namespace
 
 std::span<const function_def> message_functions() {
-  return table;
+  return message_table;
 }
 
 }  // namespace iotb::rules::detail

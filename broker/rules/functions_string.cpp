@@ -490,7 +490,7 @@ value fn_digest(eval_ctx& c, const call_node& n, args_t a) {
 constexpr std::array<type_mask, 4> str1{t_str, t_str, t_str, t_str};
 constexpr type_mask t_text = t_scalar | t_arr | t_obj;
 
-const function_def table[] = {
+const function_def string_table[] = {
     {"concat",
      2,
      variadic,
@@ -625,7 +625,7 @@ const function_def table[] = {
 }  // namespace
 
 std::span<const function_def> string_functions() {
-  return table;
+  return string_table;
 }
 
 }  // namespace iotb::rules::detail

@@ -12,10 +12,6 @@ namespace {
 namespace fb = flatbuffers;
 namespace s = iotb::schema;
 
-std::string str(const fb::String* x) {
-  return x ? x->str() : std::string{};
-}
-
 std::vector<std::uint8_t> encode(const admin_user_record& r) {
   fb::FlatBufferBuilder b(128);
   auto root = s::CreateAdminUser(b, b.CreateString(r.name), static_cast<s::AdminRole>(r.role),
@@ -29,9 +25,9 @@ expected<admin_user_record, error> decode_user(std::span<const std::uint8_t> buf
   if (!u || (u->role() != s::AdminRole::admin && u->role() != s::AdminRole::viewer))
     return unexpected{error{errc::corrupt, "an admin user record failed verification"}};
   admin_user_record r;
-  r.name = str(u->name());
+  r.name = fb_str(u->name());
   r.role = static_cast<admin_role>(u->role());
-  r.password_hash = str(u->password_hash());
+  r.password_hash = fb_str(u->password_hash());
   r.created_ms = u->created_ms();
   return r;
 }
@@ -51,12 +47,12 @@ expected<audit_record, error> decode_audit(std::span<const std::uint8_t> buf) {
     return unexpected{error{errc::corrupt, "an audit record failed verification"}};
   audit_record r;
   r.time_ms = e->time_ms();
-  r.who = str(e->who());
-  r.action = str(e->action());
-  r.target = str(e->target());
-  r.address = str(e->address());
+  r.who = fb_str(e->who());
+  r.action = fb_str(e->action());
+  r.target = fb_str(e->target());
+  r.address = fb_str(e->address());
   r.result = e->result();
-  r.detail = str(e->detail());
+  r.detail = fb_str(e->detail());
   return r;
 }
 

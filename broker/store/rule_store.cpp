@@ -10,22 +10,18 @@ namespace s = iotb::schema;
 
 namespace {
 
-std::string str(const fb::String* v) {
-  return v ? v->str() : std::string{};
-}
-
 expected<rule_record, error> decode(std::string_view id, std::span<const std::uint8_t> buf) {
   auto* r = verified<s::Rule>(buf);
   if (!r)
     return unexpected{error{errc::corrupt, "a rule record failed verification"}};
   rule_record out;
   out.id = std::string(id);
-  out.name = str(r->name());
-  out.description = str(r->description());
-  out.sql = str(r->sql());
+  out.name = fb_str(r->name());
+  out.description = fb_str(r->description());
+  out.sql = fb_str(r->sql());
   out.enabled = r->enabled();
-  out.actions = str(r->actions());
-  out.error_action = str(r->error_action());
+  out.actions = fb_str(r->actions());
+  out.error_action = fb_str(r->error_action());
   out.created_ms = r->created_ms();
   out.updated_ms = r->updated_ms();
   return out;

@@ -10,22 +10,6 @@ namespace iotb::store {
 namespace fb = flatbuffers;
 namespace s = iotb::schema;
 
-namespace {
-
-std::string str(const fb::String* x) {
-  return x ? x->str() : std::string{};
-}
-
-std::vector<std::uint8_t> finish(fb::FlatBufferBuilder& b) {
-  return {b.GetBufferPointer(), b.GetBufferPointer() + b.GetSize()};
-}
-
-error corrupt(const char* kind) {
-  return error{errc::corrupt, std::string("a ") + kind + " record failed verification"};
-}
-
-}  // namespace
-
 std::vector<std::uint8_t> encode_message(const message& m, std::uint64_t received_ms) {
   fb::FlatBufferBuilder b(128 + m.topic.size() + m.payload.size());
   const auto& p = m.props;
@@ -71,7 +55,7 @@ std::vector<std::uint8_t> encode_message(const message& m, std::uint64_t receive
     mb.add_user_properties(ups);
   mb.add_origin(m.origin);
   b.Finish(mb.Finish());
-  return finish(b);
+  return fb_bytes(b);
 }
 
 expected<std::shared_ptr<message>, error> decode_message(
@@ -79,9 +63,9 @@ expected<std::shared_ptr<message>, error> decode_message(
     std::chrono::steady_clock::time_point now) {
   auto r = verified<s::StoredMessage>(bytes, 1);
   if (!r || !r->topic())
-    return unexpected{corrupt("message")};
+    return unexpected{corrupt_record("message")};
   if (r->qos() > 2)
-    return unexpected{corrupt("message")};
+    return unexpected{corrupt_record("message")};
   std::string payload;
   if (auto pl = r->payload())
     payload.assign(reinterpret_cast<const char*>(pl->data()), pl->size());
@@ -101,7 +85,7 @@ expected<std::shared_ptr<message>, error> decode_message(
     p.correlation_data = std::string(reinterpret_cast<const char*>(cd->data()), cd->size());
   if (auto ups = r->user_properties())
     for (auto u : *ups)
-      p.user_properties.emplace_back(str(u->key()), str(u->value()));
+      p.user_properties.emplace_back(fb_str(u->key()), fb_str(u->value()));
   return m;
 }
 
@@ -118,26 +102,26 @@ std::vector<std::uint8_t> encode_session(const session_record& r) {
                               r.kind, b.CreateString(r.product_key), b.CreateString(r.device_name),
                               b.CreateVector(subs));
   b.Finish(off);
-  return finish(b);
+  return fb_bytes(b);
 }
 
 expected<session_record, error> decode_session(std::span<const std::uint8_t> bytes) {
   auto s = verified<s::Session>(bytes);
   if (!s || s->store_id() == 0)
-    return unexpected{corrupt("session")};
+    return unexpected{corrupt_record("session")};
   session_record r;
-  r.client_id = str(s->client_id());
+  r.client_id = fb_str(s->client_id());
   r.store_id = s->store_id();
   r.version = static_cast<mqtt::version>(s->version());
   r.expiry = s->expiry();
   r.disconnected_ms = s->disconnected_ms();
   r.kind = s->kind();
-  r.product_key = str(s->product_key());
-  r.device_name = str(s->device_name());
+  r.product_key = fb_str(s->product_key());
+  r.device_name = fb_str(s->device_name());
   if (auto subs = s->subscriptions()) {
     for (auto x : *subs) {
       if (!x->filter() || x->max_qos() > 2 || x->retain_handling() > 2)
-        return unexpected{corrupt("session")};
+        return unexpected{corrupt_record("session")};
       subscription_record sr;
       sr.filter = x->filter()->str();
       sr.opts.max_qos = static_cast<mqtt::qos>(x->max_qos());

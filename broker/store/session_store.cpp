@@ -14,8 +14,6 @@ namespace s = iotb::schema;
 
 namespace {
 
-constexpr std::uint32_t expiry_never = 0xFFFFFFFF;
-
 sub_id_list sub_ids_of(const s::QueueEntry& q) {
   sub_id_list ids{q.sub_id()};
   if (const auto* more = q.more_sub_ids())
@@ -103,7 +101,7 @@ expected<loaded_state, error> session_store::load(std::uint64_t now_ms) {
       // Expiry 0 (a durable session resumed with expiry 0) ends with its
       // connection, which the restart ended.
       bool expired =
-          r->expiry == 0 || (r->expiry != expiry_never && r->disconnected_ms != 0 &&
+          r->expiry == 0 || (r->expiry != mqtt::session_expiry_never && r->disconnected_ms != 0 &&
                              r->disconnected_ms + std::uint64_t{r->expiry} * 1000 <= now_ms);
       if (expired) {
         ++out.expired_sessions;

@@ -37,32 +37,20 @@ void append_stamp(std::string& k, std::uint64_t time_ms, std::uint64_t message_i
   k.append(be, stamp_bytes);
 }
 
-std::string str(const fb::String* v) {
-  return v ? v->str() : std::string{};
-}
-
-error corrupt(const char* kind) {
-  return error{errc::corrupt, std::string("a ") + kind + " record failed verification"};
-}
-
-std::vector<std::uint8_t> finish(fb::FlatBufferBuilder& b) {
-  return {b.GetBufferPointer(), b.GetBufferPointer() + b.GetSize()};
-}
-
 std::vector<std::uint8_t> encode_value(const property_record& r) {
   fb::FlatBufferBuilder b(64 + r.value.size());
   b.Finish(s::CreatePropertyValue(b, b.CreateString(r.value), r.time_ms, r.version, r.message_id));
-  return finish(b);
+  return fb_bytes(b);
 }
 
 expected<property_record, error> decode_value(std::span<const std::uint8_t> buf,
                                               std::string identifier) {
   auto* v = verified<s::PropertyValue>(buf);
   if (!v)
-    return unexpected{corrupt("property value")};
+    return unexpected{corrupt_record("property value")};
   property_record r;
   r.identifier = std::move(identifier);
-  r.value = str(v->value());
+  r.value = fb_str(v->value());
   r.time_ms = v->time_ms();
   r.version = v->version();
   r.message_id = v->message_id();
@@ -119,7 +107,7 @@ expected<bool, error> put_thing_model(write_txn& t, std::string_view pk,
   fb::FlatBufferBuilder b(256 + r.tsl.size());
   b.Finish(s::CreateThingModel(b, b.CreateString(r.tsl), static_cast<s::CheckMode>(r.mode),
                                r.updated_ms));
-  return t.put(table::thing_models, pk, bytes(finish(b)));
+  return t.put(table::thing_models, pk, bytes(fb_bytes(b)));
 }
 
 expected<thing_model_record, error> get_thing_model(const txn& t, std::string_view pk) {
@@ -129,9 +117,9 @@ expected<thing_model_record, error> get_thing_model(const txn& t, std::string_vi
         error{errc::not_found, "product '" + std::string(pk) + "' has no thing model"}};
   auto* m = verified<s::ThingModel>(*v);
   if (!m)
-    return unexpected{corrupt("thing model")};
+    return unexpected{corrupt_record("thing model")};
   thing_model_record r;
-  r.tsl = str(m->tsl());
+  r.tsl = fb_str(m->tsl());
   r.mode =
       m->check_mode() == s::CheckMode::strict ? thing::check_mode::strict : thing::check_mode::weak;
   r.updated_ms = m->updated_ms();
@@ -223,7 +211,7 @@ expected<bool, error> append_event(write_txn& t, std::string_view pk, std::strin
   fb::FlatBufferBuilder b(96 + e.params.size());
   b.Finish(s::CreateThingEvent(b, b.CreateString(e.identifier), b.CreateString(e.type),
                                b.CreateString(e.params), e.time_ms, e.message_id));
-  return t.put(table::events, key, bytes(finish(b)));
+  return t.put(table::events, key, bytes(fb_bytes(b)));
 }
 
 expected<std::vector<event_record>, error> list_events(const txn& t, std::string_view pk,
@@ -244,13 +232,13 @@ expected<std::vector<event_record>, error> list_events(const txn& t, std::string
       return false;
     auto* e = verified<s::ThingEvent>(v);
     if (!e) {
-      bad = corrupt("event");
+      bad = corrupt_record("event");
       return false;
     }
-    if (!identifier.empty() && str(e->identifier()) != identifier)
+    if (!identifier.empty() && fb_str(e->identifier()) != identifier)
       return true;
-    out.push_back(event_record{str(e->identifier()), str(e->type()), str(e->params()), e->time_ms(),
-                               e->message_id()});
+    out.push_back(event_record{fb_str(e->identifier()), fb_str(e->type()), fb_str(e->params()),
+                               e->time_ms(), e->message_id()});
     return true;
   });
   if (!ok)
@@ -273,7 +261,7 @@ expected<std::vector<property_record>, error> put_desired(
     if (auto cur = t.get(table::desired, key)) {
       auto* old = verified<s::PropertyValue>(*cur);
       if (!old)
-        return unexpected{corrupt("desired value")};
+        return unexpected{corrupt_record("desired value")};
       v.version = old->version() + 1;
     }
     if (auto ok = t.put(table::desired, key, bytes(encode_value(v))); !ok)
@@ -324,7 +312,7 @@ expected<bool, error> put_ota(write_txn& t, std::string_view pk, std::string_vie
                              b.CreateString(r.desc), r.reported_ms, r.progress_ms,
                              b.CreateString(r.target_version), b.CreateString(r.target_module),
                              b.CreateString(r.target_data), r.target_ms, r.target_id));
-  return t.put(table::ota, device_prefix(pk, dn), bytes(finish(b)));
+  return t.put(table::ota, device_prefix(pk, dn), bytes(fb_bytes(b)));
 }
 
 expected<ota_record, error> get_ota(const txn& t, std::string_view pk, std::string_view dn) {
@@ -333,11 +321,18 @@ expected<ota_record, error> get_ota(const txn& t, std::string_view pk, std::stri
     return unexpected{error{errc::not_found, "the device has reported no OTA state"}};
   auto* o = verified<s::OtaState>(*v);
   if (!o)
-    return unexpected{corrupt("OTA state")};
-  return ota_record{str(o->version()),        str(o->module_()),       o->step(),
-                    str(o->desc()),           o->reported_ms(),        o->progress_ms(),
-                    str(o->target_version()), str(o->target_module()), str(o->target_data()),
-                    o->target_ms(),           o->target_id()};
+    return unexpected{corrupt_record("OTA state")};
+  return ota_record{fb_str(o->version()),
+                    fb_str(o->module_()),
+                    o->step(),
+                    fb_str(o->desc()),
+                    o->reported_ms(),
+                    o->progress_ms(),
+                    fb_str(o->target_version()),
+                    fb_str(o->target_module()),
+                    fb_str(o->target_data()),
+                    o->target_ms(),
+                    o->target_id()};
 }
 
 expected<bool, error> put_config(write_txn& t, std::string_view pk, const config_record& r) {
@@ -346,7 +341,7 @@ expected<bool, error> put_config(write_txn& t, std::string_view pk, const config
       b.CreateVector(reinterpret_cast<const std::uint8_t*>(r.content.data()), r.content.size());
   b.Finish(s::CreateProductConfig(b, b.CreateString(r.config_id), content, b.CreateString(r.sign),
                                   r.updated_ms));
-  return t.put(table::configs, pk, bytes(finish(b)));
+  return t.put(table::configs, pk, bytes(fb_bytes(b)));
 }
 
 expected<config_record, error> get_config(const txn& t, std::string_view pk) {
@@ -355,8 +350,8 @@ expected<config_record, error> get_config(const txn& t, std::string_view pk) {
     return unexpected{error{errc::not_found, "the product has no configuration file"}};
   auto* c = verified<s::ProductConfig>(*v);
   if (!c)
-    return unexpected{corrupt("configuration file")};
-  config_record r{str(c->config_id()), {}, str(c->sign()), c->updated_ms()};
+    return unexpected{corrupt_record("configuration file")};
+  config_record r{fb_str(c->config_id()), {}, fb_str(c->sign()), c->updated_ms()};
   if (c->content())
     r.content.assign(reinterpret_cast<const char*>(c->content()->data()), c->content()->size());
   return r;
@@ -368,15 +363,15 @@ expected<std::string, error> get_shadow(const txn& t, std::string_view pk, std::
     return unexpected{error{errc::not_found, "the device has no shadow"}};
   auto* sh = verified<s::Shadow>(*v);
   if (!sh)
-    return unexpected{corrupt("shadow")};
-  return str(sh->doc());
+    return unexpected{corrupt_record("shadow")};
+  return fb_str(sh->doc());
 }
 
 expected<bool, error> put_shadow(write_txn& t, std::string_view pk, std::string_view dn,
                                  std::string_view doc) {
   fb::FlatBufferBuilder b(64 + doc.size());
   b.Finish(s::CreateShadow(b, b.CreateString(doc)));
-  return t.put(table::shadows, device_prefix(pk, dn), bytes(finish(b)));
+  return t.put(table::shadows, device_prefix(pk, dn), bytes(fb_bytes(b)));
 }
 
 // -- removal and retention ------------------------------------------------------------

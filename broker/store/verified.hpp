@@ -1,13 +1,16 @@
 #pragma once
 /// @file
 /// Internal to broker/store: FlatBuffers verification of a record read from
-/// LMDB.
+/// LMDB, and the small helpers every record codec shares.
 
 #include <cstdint>
 #include <span>
+#include <string>
 #include <vector>
 
 #include <flatbuffers/flatbuffers.h>
+
+#include "broker/store/env.hpp"
 
 namespace iotb::store {
 
@@ -26,6 +29,21 @@ const T* verified(std::span<const std::uint8_t> b, int slot = 0) {
   if (!v.VerifyBuffer<T>(nullptr))
     return nullptr;
   return flatbuffers::GetRoot<T>(copy.data());
+}
+
+/// A string field's text; empty when the field is absent.
+inline std::string fb_str(const flatbuffers::String* s) {
+  return s ? s->str() : std::string{};
+}
+
+/// The finished buffer's bytes.
+inline std::vector<std::uint8_t> fb_bytes(flatbuffers::FlatBufferBuilder& b) {
+  return {b.GetBufferPointer(), b.GetBufferPointer() + b.GetSize()};
+}
+
+/// The error for a `kind` record that failed verification.
+inline error corrupt_record(const char* kind) {
+  return error{errc::corrupt, std::string("a ") + kind + " record failed verification"};
 }
 
 }  // namespace iotb::store

@@ -10,6 +10,7 @@
 #include <utility>
 #include <vector>
 
+#include "broker/thing/json_text.hpp"
 #include "broker/thing/shadow_detail.hpp"
 #include "broker/thing/tsl.hpp"
 
@@ -29,13 +30,6 @@ shadow_error fail(shadow_errc code, std::string message = {}) {
 // request's own levels, so that the recursive walks below stay shallow.
 std::size_t max_text_depth(const shadow_limits& l) {
   return std::max<std::size_t>(64, l.max_depth + 4);
-}
-
-std::string compact(const rapidjson::Value& v) {
-  rapidjson::StringBuffer sb;
-  detail::json_writer w(sb);
-  v.Accept(w);
-  return {sb.GetString(), sb.GetSize()};
 }
 
 // Levels of a value: 0 for a scalar, 1 + its deepest child for a container.
@@ -93,7 +87,7 @@ expected<section_change, shadow_error> read_section(const rapidjson::Value* v,
     if (deleting || m.value.IsNull() || is_null_text(m.value))
       c.attrs.emplace_back(std::move(attr), std::nullopt);
     else
-      c.attrs.emplace_back(std::move(attr), compact(m.value));
+      c.attrs.emplace_back(std::move(attr), compact_json(m.value));
   }
   return c;
 }
@@ -221,7 +215,7 @@ expected<token_json, shadow_error> read_token(const rapidjson::Value& root,
   const rapidjson::Value& v = it->value;
   if ((v.IsString() && v.GetStringLength() <= limits.max_client_token) || v.IsInt64() ||
       v.IsUint64())
-    return compact(v);
+    return compact_json(v);
   return unexpected{
       fail(shadow_errc::bad_client_token, "clientToken must be a string of at most " +
                                               std::to_string(limits.max_client_token) + " bytes")};

@@ -9,6 +9,7 @@
 #include <rapidjson/memorystream.h>
 #include <rapidjson/reader.h>
 
+#include "broker/thing/json_text.hpp"
 #include "broker/thing/shadow_detail.hpp"
 #include "broker/thing/tsl.hpp"
 
@@ -348,13 +349,6 @@ namespace {
 // limit plus the document's levels, with room for a raised limit.
 constexpr std::size_t max_stored_depth = 64;
 
-std::string compact(const rapidjson::Value& v) {
-  rapidjson::StringBuffer sb;
-  detail::json_writer w(sb);
-  v.Accept(w);
-  return {sb.GetString(), sb.GetSize()};
-}
-
 const rapidjson::Value* member(const rapidjson::Value& obj, const char* key) {
   auto it = obj.FindMember(key);
   return it == obj.MemberEnd() ? nullptr : &it->value;
@@ -367,7 +361,7 @@ bool read_section(const rapidjson::Value* values, const rapidjson::Value* meta,
   if (!values->IsObject() || (meta && !meta->IsObject()))
     return false;
   for (auto& m : values->GetObject()) {
-    shadow_attr a{compact(m.value), doc_timestamp};
+    shadow_attr a{compact_json(m.value), doc_timestamp};
     if (meta) {
       if (auto t = meta->FindMember(m.name); t != meta->MemberEnd()) {
         const rapidjson::Value* ts = t->value.IsObject() ? member(t->value, "timestamp") : nullptr;

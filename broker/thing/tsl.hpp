@@ -119,6 +119,9 @@ struct property {
 /// `events[].type`.
 enum class event_type : std::uint8_t { info, alert, error };
 
+/// "info", "alert" or "error": the TSL's name of an event type.
+const char* event_type_name(event_type t);
+
 /// An event (the built-in `post` carries the properties as output).
 struct event {
   std::string identifier;

@@ -100,6 +100,8 @@ void write_type(writer& w, const data_type& t) {
   w.EndObject();
 }
 
+}  // namespace
+
 const char* event_type_name(event_type t) {
   switch (t) {
     case event_type::info:
@@ -111,8 +113,6 @@ const char* event_type_name(event_type t) {
   }
   return "info";
 }
-
-}  // namespace
 
 std::string export_tsl(const thing_model& m) {
   rapidjson::StringBuffer sb;

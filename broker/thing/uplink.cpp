@@ -3,33 +3,16 @@
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
+#include "broker/thing/json_text.hpp"
+
 namespace iotb::thing {
 
 namespace {
 
 using writer = rapidjson::Writer<rapidjson::StringBuffer>;
 
-std::string compact(const rapidjson::Value& v) {
-  rapidjson::StringBuffer sb;
-  writer w(sb);
-  v.Accept(w);
-  return {sb.GetString(), sb.GetSize()};
-}
-
 std::string_view sv(const rapidjson::Value& v) {
   return {v.GetString(), v.GetStringLength()};
-}
-
-const char* event_type_name(event_type t) {
-  switch (t) {
-    case event_type::alert:
-      return "alert";
-    case event_type::error:
-      return "error";
-    case event_type::info:
-      break;
-  }
-  return "info";
 }
 
 /// A string member, or a number written as text (the SDKs send both).
@@ -105,7 +88,7 @@ check_result accept_all(const rapidjson::Value& params) {
 void keep_values(uplink_outcome& out, const check_result& r, std::uint64_t now_ms) {
   out.values.reserve(r.accepted.size());
   for (const auto& a : r.accepted)
-    out.values.push_back(posted_value{std::string(a.identifier), compact(*a.value),
+    out.values.push_back(posted_value{std::string(a.identifier), compact_json(*a.value),
                                       a.time ? static_cast<std::uint64_t>(*a.time) : now_ms});
 }
 
@@ -167,7 +150,7 @@ void event_post(uplink_outcome& out, const topic_info& t, const alink_request& r
       values = &v->value;
     }
   }
-  e.params = compact(*values);
+  e.params = compact_json(*values);
   out.event = std::move(e);
   answer(out, t, req.ack, method, "success", findings);
 }
