@@ -23,17 +23,33 @@ def free_port():
         return s.getsockname()[1]
 
 
-def wait_port(port, proc, timeout=20.0):
+def free_ports(n):
+    """n distinct free ports: all n sockets are bound at once, so the kernel
+    cannot hand out the same port twice (free_port() called n times can)."""
+    socks = [socket.socket() for _ in range(n)]
+    try:
+        for s in socks:
+            s.bind(("127.0.0.1", 0))
+        return [s.getsockname()[1] for s in socks]
+    finally:
+        for s in socks:
+            s.close()
+
+
+def wait_ready(log_path, offset, proc, timeout=30.0):
+    """Waits for the broker's "ready" line written after offset in its log:
+    every listener is then bound by this process. A connect to a port alone
+    can reach another test's broker when the two picked the same port."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
+        with open(log_path, "rb") as f:
+            f.seek(offset)
+            if b" ready (io threads" in f.read():
+                return
         if proc.poll() is not None:
             raise RuntimeError("broker exited early with %s" % proc.returncode)
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
-                return
-        except OSError:
-            time.sleep(0.02)
-    raise TimeoutError("broker did not listen on %d" % port)
+        time.sleep(0.02)
+    raise TimeoutError("broker did not log ready within %.0f s" % timeout)
 
 
 class Broker:
@@ -59,11 +75,9 @@ class Broker:
                     raise
 
     def _start(self, extra_args):
-        self.port = free_port()
-        self.ws_port = free_port()
         # The admin API on its own free port, so that parallel brokers never
         # collide on the default 18083 (a test may still pass --admin).
-        self.admin_port = free_port()
+        self.port, self.ws_port, self.admin_port = free_ports(3)
         binary = os.environ.get("IOTB_BINARY", os.path.join(ROOT, "build", "iotbroker"))
         # Every listener on a free port (or off), so brokers never collide;
         # extra_args come last and override.
@@ -71,10 +85,10 @@ class Broker:
                      "--ws", "127.0.0.1:%d" % self.ws_port, "--wss", "127.0.0.1:0",
                      "--admin", "127.0.0.1:%d" % self.admin_port,
                      "--data-dir", self.data_dir, "--log-level", "debug", *extra_args]
+        self.log.flush()
+        offset = os.path.getsize(self.log_path)
         self.proc = subprocess.Popen(self.args, stdout=self.log, stderr=self.log)
-        wait_port(self.port, self.proc)
-        if "--admin" not in extra_args:
-            wait_port(self.admin_port, self.proc)
+        wait_ready(self.log_path, offset, self.proc)
 
     # An ssl.SSLContext when the admin listener speaks HTTPS (--admin-tls).
     admin_ssl = None
