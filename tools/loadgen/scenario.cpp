@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <cstring>
 
+#include "tools/loadgen/pacing.hpp"
 #include "tools/loadgen/proc_stats.hpp"
 
 namespace iotb::loadgen {
@@ -17,19 +18,12 @@ using clock_type = std::chrono::steady_clock;
 
 namespace {
 
-/// CONNECTs in flight at once during the connect phase.
-constexpr std::size_t max_connecting = 200;
-/// The connect phase must complete within this.
-constexpr std::chrono::seconds connect_deadline{30};
-/// The pacer's period, and the most credit it saves up (a burst).
-constexpr std::chrono::milliseconds pace_period{1};
+using pacing::connect_deadline;
+using pacing::max_connecting;
+using pacing::now_ns;
+using pacing::pace_period;
+/// The most credit the pacer saves up (a burst).
 constexpr double max_burst_s = 0.01;
-
-std::uint64_t now_ns() noexcept {
-  return static_cast<std::uint64_t>(
-      std::chrono::duration_cast<std::chrono::nanoseconds>(clock_type::now().time_since_epoch())
-          .count());
-}
 
 }  // namespace
 

@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cstdio>
 
+#include "tools/loadgen/pacing.hpp"
 #include "tools/loadgen/proc_stats.hpp"
 
 namespace iotb::loadgen {
@@ -15,18 +16,10 @@ namespace {
 
 using clock_type = std::chrono::steady_clock;
 
-/// CONNECTs in flight at once while the devices connect.
-constexpr std::size_t max_connecting = 200;
-/// Devices and driver must be connected within this.
-constexpr std::chrono::seconds connect_deadline{30};
-/// The pacer's period.
-constexpr std::chrono::milliseconds pace_period{1};
-
-std::uint64_t now_ns() noexcept {
-  return static_cast<std::uint64_t>(
-      std::chrono::duration_cast<std::chrono::nanoseconds>(clock_type::now().time_since_epoch())
-          .count());
-}
+using pacing::connect_deadline;
+using pacing::max_connecting;
+using pacing::now_ns;
+using pacing::pace_period;
 
 clock_type::duration seconds(double s) {
   return std::chrono::duration_cast<clock_type::duration>(std::chrono::duration<double>(s));
