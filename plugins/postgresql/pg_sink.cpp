@@ -5,7 +5,7 @@
 // OpenSSL 3), nothing of the broker. The broker loads it with RTLD_DEEPBIND
 // so that libpq's OpenSSL calls stay in OpenSSL 3 (SPEC §9 "Crash
 // isolation"; proved by tests/integration/test_sink_postgresql.py).
-// Reference: docs/plugins.md "PostgreSQL (`postgresql`)".
+// Reference: docs/plugins.md "PostgreSQL (`postgres`)".
 //
 // Outcomes per record:
 // - the batch's INSERT succeeds: OK;
@@ -93,7 +93,7 @@ bool transient(const char* sqlstate) {
 
 class pg_sink : public sink::instance {
  public:
-  static constexpr const char* name = "postgresql";
+  static constexpr const char* name = "postgres";
   static constexpr const char* version = "1.0.0";
   static constexpr const char* description =
       "Inserts each record as a row into a PostgreSQL table (libpq; batched multi-row INSERTs)";

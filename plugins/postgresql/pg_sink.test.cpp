@@ -39,7 +39,7 @@ class PgSink : public ::testing::Test {
  protected:
   void SetUp() override {
     reg_ = plugin_registry::load({IOTB_PLUGIN_BUILD_DIR});
-    if (reg_->find("postgresql") == nullptr)
+    if (reg_->find("postgres") == nullptr)
       GTEST_SKIP() << "iotb_sink_postgresql.so not built (no libpq at configure time)";
   }
 
@@ -47,7 +47,7 @@ class PgSink : public ::testing::Test {
     create_options o;
     o.instance_name = "test";
     o.log = [](log::level, std::string_view) {};
-    return reg_->create("postgresql", config, std::move(o));
+    return reg_->create("postgres", config, std::move(o));
   }
 
   std::string conninfo_ = "host=127.0.0.1 port=" + std::to_string(closed_port()) +
@@ -61,7 +61,7 @@ class PgSink : public ::testing::Test {
 };
 
 TEST_F(PgSink, DescribesItself) {
-  const auto* p = reg_->find("postgresql");
+  const auto* p = reg_->find("postgres");
   EXPECT_EQ(p->abi, 1u);
   EXPECT_THAT(p->file, HasSubstr("iotb_sink_postgresql.so"));
   rapidjson::Document schema;

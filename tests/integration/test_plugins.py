@@ -17,7 +17,7 @@ def built_sinks():
     """The sink names built beside the binary: file, http, and postgresql
     when libpq was found at configure time."""
     names = {"iotb_sink_file.so": "file", "iotb_sink_http.so": "http",
-             "iotb_sink_postgresql.so": "postgresql"}
+             "iotb_sink_postgresql.so": "postgres"}
     return sorted(n for f, n in names.items() if os.path.exists(os.path.join(build_plugins(), f)))
 
 

@@ -102,7 +102,7 @@ def test_rows_with_the_column_mapping_over_tls(env, pg):
                   "mid numeric, at timestamptz, ms bigint, whole jsonb, absent text")
     r = create_rule(env["api"], {
         "name": "to-pg", "sql": 'SELECT temp, meta.site AS site, meta FROM "pg/+/data"',
-        "actions": [{"type": "postgresql", "conninfo": pg.conninfo(SSLMODE),
+        "actions": [{"type": "postgres", "conninfo": pg.conninfo(SSLMODE),
                      "table": "public." + t,
                      "columns": {"temp": "temp", "site": "site", "meta": "meta",
                                  "topic": "$topic", "dn": "$deviceName", "mid": "$messageId",
@@ -172,10 +172,10 @@ def test_libpq_openssl3_is_isolated_from_boringssl(pg, tmp_path, monkeypatch):
         # The probe links libcrypto.so.3: with DEEPBIND its OpenSSL_version_num
         # is OpenSSL 3's (0x3...), without it BoringSSL's (0x1010107f).
         assert by_name["tls_probe"]["description"].startswith("OpenSSL_version_num=0x3"), by_name
-        assert "postgresql" in by_name, by_name
+        assert "postgres" in by_name, by_name
         t = table(pg, "n int, mid numeric")
         create_rule(api, {"name": "iso", "sql": 'SELECT n FROM "iso/t"',
-                          "actions": [{"type": "postgresql", "conninfo": pg.conninfo(),
+                          "actions": [{"type": "postgres", "conninfo": pg.conninfo(),
                                        "table": t, "columns": {"n": "n", "mid": "$messageId"}}]})
         pub = Client(b.port, "iso")
         for i in range(5):
@@ -202,7 +202,7 @@ def test_server_restart_mid_stream_loses_no_acknowledged_message(env, pg):
     t = table(pg, "seq int, mid numeric")
     r = create_rule(env["api"], {
         "name": "restart", "sql": 'SELECT seq FROM "rs/+"',
-        "actions": [{"type": "postgresql", "conninfo": pg.conninfo(SSLMODE), "table": t,
+        "actions": [{"type": "postgres", "conninfo": pg.conninfo(SSLMODE), "table": t,
                      "connectTimeoutSeconds": 2,
                      "columns": {"seq": "seq", "mid": "$messageId"}}]})
     acked, stop = [], threading.Event()
@@ -250,7 +250,7 @@ def test_a_bad_row_is_dropped_to_the_error_action_and_the_rest_inserted(env, pg,
     errors = str(tmp_path / "errors.jsonl")
     r = create_rule(env["api"], {
         "name": "bad-row", "sql": 'SELECT n FROM "bad/t"',
-        "actions": [{"type": "postgresql", "conninfo": pg.conninfo(SSLMODE), "table": t,
+        "actions": [{"type": "postgres", "conninfo": pg.conninfo(SSLMODE), "table": t,
                      "columns": {"n": "n", "mid": "$messageId"}}],
         "errorAction": {"type": "file", "path": errors}})
     pub = Client(env["broker"].port, "bad")
@@ -271,7 +271,7 @@ def test_a_bad_row_is_dropped_to_the_error_action_and_the_rest_inserted(env, pg,
     texts = sorted(rec["error"] for rec in recs)
     assert "invalid input syntax for type integer" in texts[0], texts
     assert "null value in column \"n\"" in texts[1], texts
-    assert all(rec["actionType"] == "postgresql" and rec["rule"] == r["id"] for rec in recs)
+    assert all(rec["actionType"] == "postgres" and rec["rule"] == r["id"] for rec in recs)
     assert wait_for(lambda: count(pg, t) == 58, timeout=20), count(pg, t)
     m = wait_for(lambda: (lambda m: m["actions"][0]["success"] == 58 and m)(
         metrics(env["api"], r["id"])))
@@ -279,7 +279,7 @@ def test_a_bad_row_is_dropped_to_the_error_action_and_the_rest_inserted(env, pg,
 
 
 def test_configuration_errors_refuse_the_rule(env, pg):
-    good = {"type": "postgresql", "conninfo": pg.conninfo(SSLMODE), "table": "x",
+    good = {"type": "postgres", "conninfo": pg.conninfo(SSLMODE), "table": "x",
             "columns": {"a": "a"}}
     cases = [
         ({k: v for k, v in good.items() if k != "table"}, "table: required"),
