@@ -188,7 +188,8 @@ value fn_split(eval_ctx& c, const call_node& n, args_t a) {
   std::size_t pos = 0;
   for (;;) {
     auto hit = s.find(sep, pos);
-    parts.push_back(value::str(std::string(s.substr(pos, hit - pos))));
+    parts.push_back(c.strings ? value::view(c.strings->keep(s.substr(pos, hit - pos)))
+                              : value::str(std::string(s.substr(pos, hit - pos))));
     if (hit == std::string_view::npos)
       break;
     pos = hit + sep.size();

@@ -27,9 +27,7 @@ const function_def* find_function(std::string_view name) {
 }
 
 value make_string(eval_ctx& c, const call_node& n, std::string s) {
-  if (!c.charge(n, s.size()))
-    return {};
-  return value::str(std::move(s));
+  return c.string(n, s);
 }
 
 value type_error(eval_ctx& c, const call_node& n, std::size_t i, std::string_view what) {

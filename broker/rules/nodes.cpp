@@ -1,5 +1,6 @@
 #include "broker/rules/nodes.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <limits>
@@ -32,6 +33,14 @@ bool eval_ctx::charge(const node& n, std::size_t size) {
     return false;
   }
   return true;
+}
+
+value eval_ctx::string(const node& n, std::string_view s) {
+  if (!charge(n, s.size()))
+    return {};
+  if (strings != nullptr)
+    return value::view(strings->keep(s));
+  return value::str(std::string(s));
 }
 
 std::int64_t eval_ctx::now_ms() const {
@@ -76,7 +85,9 @@ value field_node::eval(eval_ctx& c) const {
         return value::missing();
       const rapidjson::Value* hit = nullptr;
       for (auto& m : v->GetObject()) {
+        // Length, then the first byte, before a memcmp call.
         if (m.name.GetStringLength() == s.name.size() &&
+            (s.name.empty() || m.name.GetString()[0] == s.name[0]) &&
             std::memcmp(m.name.GetString(), s.name.data(), s.name.size()) == 0) {
           hit = &m.value;
           break;
@@ -176,9 +187,7 @@ value arith(eval_ctx& c, const node& at, arith_op op, const value& a, const valu
     std::string s;
     s.reserve(a.as_string().size() + b.as_string().size());
     s.append(a.as_string()).append(b.as_string());
-    if (!c.charge(at, s.size()))
-      return {};
-    return value::str(std::move(s));
+    return c.string(at, s);
   }
   if (!a.is_number() || !b.is_number()) {
     static constexpr std::string_view verbs[] = {"add", "subtract", "multiply", "divide",
@@ -335,7 +344,37 @@ bool like_match(std::string_view s, std::string_view p, char esc) noexcept {
   return pi == p.size();
 }
 
+like_node::like_node(std::uint32_t l, std::uint32_t c, node_ptr x, node_ptr pattern, char esc,
+                     bool negated)
+    : node(l, c, t_bool | t_null),
+      x_(std::move(x)),
+      p_(std::move(pattern)),
+      esc_(esc),
+      not_(negated) {
+  const value* k = p_->constant();
+  if (k == nullptr || !k->is_string())
+    return;
+  auto p = k->as_string();
+  auto special = [&](char ch) { return ch == '%' || ch == '_' || (esc_ != 0 && ch == esc_); };
+  if (p.empty() || p.back() != '%')
+    return;
+  p.remove_suffix(1);
+  if (std::any_of(p.begin(), p.end(), special))
+    return;
+  prefix_only_ = true;
+  prefix_ = std::string(p);
+}
+
 value like_node::eval(eval_ctx& c) const {
+  if (prefix_only_) {
+    auto x = x_->eval(c);
+    if (x.is_null())
+      return {};
+    if (!x.is_string())
+      return c.fail(*this,
+                    "LIKE needs strings, got " + std::string(type_name(x.type())) + " and string");
+    return value(x.as_string().starts_with(prefix_) != not_);
+  }
   auto x = x_->eval(c);
   auto p = p_->eval(c);
   if (x.is_null() || p.is_null())

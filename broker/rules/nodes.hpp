@@ -7,8 +7,11 @@
 /// bounds (chains such as `a OR b OR …` and `a + b + …` are one n-ary
 /// node, evaluated in a loop). Internal to broker/rules.
 
+#include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <memory>
+#include <memory_resource>
 #include <span>
 #include <string>
 #include <vector>
@@ -21,6 +24,30 @@ namespace iotb::rules::detail {
 class node;
 struct function_def;
 
+/// The strings one evaluation computes (upper(), concat(), `||`…): copied
+/// into a block on the evaluating thread's stack (heap blocks past 1 KiB)
+/// and freed together when the evaluation ends, so a computed string costs
+/// no allocation and its value no reference count. The string budget
+/// (limits::max_eval_bytes) bounds the total.
+class string_arena {
+ public:
+  string_arena() = default;
+  string_arena(const string_arena&) = delete;
+  string_arena& operator=(const string_arena&) = delete;
+
+  /// A copy of `s` that lives as long as the arena.
+  [[nodiscard]] std::string_view keep(std::string_view s) {
+    auto* p = static_cast<char*>(mem_.allocate(s.empty() ? 1 : s.size(), 1));
+    if (!s.empty())
+      std::memcpy(p, s.data(), s.size());
+    return {p, s.size()};
+  }
+
+ private:
+  alignas(std::max_align_t) char block_[1024];
+  std::pmr::monotonic_buffer_resource mem_{block_, sizeof block_};
+};
+
 /// One evaluation: the message, the payload, the alias slots, the first
 /// error, the string budget.
 struct eval_ctx {
@@ -32,6 +59,8 @@ struct eval_ctx {
   std::string error;                                 ///< the first run-time error
   bool failed = false;
   std::size_t bytes = 0;  ///< string bytes built so far (limits::max_eval_bytes)
+  /// Where computed strings live (null: each owns its memory, value::str).
+  string_arena* strings = nullptr;
 
   /// Records the first run-time error (with the node's position); returns
   /// null so that callers can `return c.fail(n, "…")`.
@@ -39,6 +68,9 @@ struct eval_ctx {
   /// Counts `n` bytes of a computed string; false (and failed) over the
   /// per-string or per-evaluation budget.
   bool charge(const node& n, std::size_t size);
+  /// A computed string as a value: charged, then kept in `strings` (or
+  /// owned by the value when there is no arena). Null when over budget.
+  value string(const node& n, std::string_view s);
   /// timestamp(): the message's time, or now.
   [[nodiscard]] std::int64_t now_ms() const;
 };
@@ -223,18 +255,17 @@ class in_node final : public node {
 /// `x [NOT] LIKE pattern [ESCAPE 'c']`.
 class like_node final : public node {
  public:
-  like_node(std::uint32_t l, std::uint32_t c, node_ptr x, node_ptr pattern, char esc, bool negated)
-      : node(l, c, t_bool | t_null),
-        x_(std::move(x)),
-        p_(std::move(pattern)),
-        esc_(esc),
-        not_(negated) {}
+  like_node(std::uint32_t l, std::uint32_t c, node_ptr x, node_ptr pattern, char esc, bool negated);
   value eval(eval_ctx& c) const override;
 
  private:
   node_ptr x_, p_;
   char esc_;
   bool not_;
+  /// A constant pattern `text%` with no other wildcard or escape: the
+  /// common case, tested as a prefix.
+  bool prefix_only_ = false;
+  std::string prefix_;
 };
 
 /// `x IS [NOT] NULL` (true for missing fields too).

@@ -157,6 +157,16 @@ TEST(RulesParser, InLikeIsNull) {
   EXPECT_EQ(eval_expr("'50%' LIKE '50\\%'"), "true");
   EXPECT_EQ(eval_expr("'50x' LIKE '50\\%'"), "false");
   EXPECT_EQ(eval_expr("'a_b' LIKE 'a!_b' ESCAPE '!'"), "true");
+  // A constant 'text%' pattern is a prefix test: the same answers.
+  EXPECT_EQ(eval_expr("name LIKE 'sensor%'"), "false");  // case-sensitive
+  EXPECT_EQ(eval_expr("name NOT LIKE 'Sensor%'"), "false");
+  EXPECT_EQ(eval_expr("name LIKE '%'"), "true");
+  EXPECT_EQ(eval_expr("'' LIKE '%'"), "true");
+  EXPECT_EQ(eval_expr("'Sens' LIKE 'Sensor%'"), "false");
+  EXPECT_EQ(eval_expr("missing_field LIKE 'a%'"), "null");
+  EXPECT_EQ(eval_expr("'a!%b' LIKE 'a!%' ESCAPE '!'"), "false");  // escaped: not a prefix test
+  EXPECT_EQ(eval_expr("'a%' LIKE 'a!%' ESCAPE '!'"), "true");
+  EXPECT_EQ(eval_expr("humidity LIKE 'a%'").rfind("error: ", 0), 0u);
   EXPECT_EQ(eval_expr("missing_field IS NULL"), "true");
   EXPECT_EQ(eval_expr("name IS NOT NULL"), "true");
 }

@@ -145,7 +145,8 @@ eval_result run(const program_impl& p, const message_context& m, const parsed_pa
 
   boost::container::small_vector<value, 8> slots(p.items.size());
   boost::container::small_vector<std::uint8_t, 8> done(p.items.size(), 0);
-  detail::eval_ctx c{m, nullptr, nullptr, nullptr, nullptr, {}, false, 0};
+  detail::string_arena strings;
+  detail::eval_ctx c{m, nullptr, nullptr, nullptr, nullptr, {}, false, 0, &strings};
   c.payload = json;
   c.select = &p.exprs;
   c.slots = slots.data();

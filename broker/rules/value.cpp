@@ -357,6 +357,12 @@ constexpr auto plain_table = [] {
 }  // namespace
 
 bool valid_utf8(std::string_view s) noexcept {
+  // Most payloads are ASCII: one pass the compiler vectorizes decides it.
+  unsigned char high = 0;
+  for (char ch : s)
+    high |= static_cast<unsigned char>(ch);
+  if (high < 0x80)
+    return true;
   std::size_t i = 0;
   while (i < s.size()) {
     if (i + 8 <= s.size()) {
@@ -431,11 +437,61 @@ bool append_string(std::string& out, std::string_view s) {
   return true;
 }
 
+namespace {
+
+/// A real with at most 4 decimals below 1e15 (38.6, 1013.25: what devices
+/// send) written from integers: the fewest decimals k for which n, the
+/// integer nearest d·10^k, gives n / 10^k == d. That text reads back as d
+/// (n and 10^k are exact, so the division is the correctly rounded value of
+/// n·10^-k) and has the fewest digits, which is what Grisu2 writes
+/// (json_out.test.cpp compares them), at a fraction of its cost. False for
+/// other values.
+bool append_short_decimal(std::string& out, double d) {
+  static constexpr double scale[] = {1.0, 10.0, 100.0, 1000.0, 10000.0};
+  static constexpr std::uint64_t iscale[] = {1, 10, 100, 1000, 10000};
+  const double a = std::fabs(d);
+  if (!(a >= 1e-4 && a < 1e15))
+    return false;
+  for (int k = 0; k < 5; ++k) {
+    const double x = a * scale[k];
+    // 15 significant digits at most: such a decimal is the only one of its
+    // length that reads back as d (DBL_DIG), so it is Grisu2's text too.
+    if (x >= 1e15)
+      return false;
+    const auto n = static_cast<std::uint64_t>(x + 0.5);  // the nearest integer
+    if (static_cast<double>(n) / scale[k] != a)
+      continue;
+    char buf[48];
+    char* e = buf;
+    if (d < 0)
+      *e++ = '-';
+    e = std::to_chars(e, buf + sizeof buf, n / iscale[k]).ptr;
+    *e++ = '.';
+    if (k == 0) {
+      *e++ = '0';  // an integral real keeps its ".0"
+    } else {
+      auto frac = n % iscale[k];
+      for (int i = k - 1; i >= 0; --i) {
+        e[i] = static_cast<char>('0' + frac % 10);
+        frac /= 10;
+      }
+      e += k;
+    }
+    out.append(buf, e);
+    return true;
+  }
+  return false;
+}
+
+}  // namespace
+
 void append_real(std::string& out, double d) {
   if (!std::isfinite(d)) {
     out += "null";
     return;
   }
+  if (append_short_decimal(out, d))
+    return;
   // RapidJSON's Grisu2 (twice as fast as libstdc++'s to_chars here);
   // an integral real keeps its ".0".
   char buf[32];
