@@ -16,7 +16,7 @@ namespace iotb::rules {
 struct select_item {
   detail::node_ptr expr;
   std::string name;     ///< output name (alias or derived)
-  std::string key;      ///< `"name":` as JSON, made once
+  std::string key;      ///< `,"name":` as JSON, made once (the first item skips the comma)
   bool spread = false;  ///< an unaliased thingPropertyFlatMap(): its members join the output
 };
 

@@ -75,7 +75,7 @@ std::span<const function_def> data_functions();
 // Helpers shared by the implementations.
 
 /// A computed string, charged against the budget (null when over it).
-[[nodiscard]] value make_string(eval_ctx& c, const call_node& n, std::string s);
+[[nodiscard]] value make_string(eval_ctx& c, const call_node& n, std::string_view s);
 /// Fails with "<fn>: argument <i> must be <what>, got <type>".
 value type_error(eval_ctx& c, const call_node& n, std::size_t i, std::string_view what);
 /// True (and `out` set) when argument i is a string literal.

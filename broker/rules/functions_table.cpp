@@ -26,7 +26,7 @@ const function_def* find_function(std::string_view name) {
   return nullptr;
 }
 
-value make_string(eval_ctx& c, const call_node& n, std::string s) {
+value make_string(eval_ctx& c, const call_node& n, std::string_view s) {
   return c.string(n, s);
 }
 

@@ -179,6 +179,7 @@ std::shared_ptr<program_impl> parser::statement() {
   for (auto& it : p->items) {
     p->exprs.push_back(it.expr.get());
     if (!it.spread) {
+      it.key = ",";
       if (!append_string(it.key, it.name)) {
         fail(1, 1, "an output name is not valid UTF-8");
         return nullptr;

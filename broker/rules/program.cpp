@@ -231,10 +231,9 @@ eval_result run(const program_impl& p, const message_context& m, const parsed_pa
     }
     if (v.is_missing())
       continue;
-    if (!first)
-      out.push_back(',');
+    const auto& k = p.items[i].key;
+    out.append(k.data() + (first ? 1 : 0), k.size() - (first ? 1 : 0));
     first = false;
-    out += p.items[i].key;
     ok = detail::write_value(out, v);
   }
   out.push_back('}');

@@ -458,7 +458,9 @@ bool append_short_decimal(std::string& out, double d) {
     // length that reads back as d (DBL_DIG), so it is Grisu2's text too.
     if (x >= 1e15)
       return false;
-    const auto n = static_cast<std::uint64_t>(x + 0.5);  // the nearest integer
+    // The nearest integer: adding and taking away 2^52 leaves no fraction
+    // bits (exact for 0 <= x < 2^52, and x < 1e15 here).
+    const auto n = static_cast<std::uint64_t>((x + 0x1p52) - 0x1p52);
     if (static_cast<double>(n) / scale[k] != a)
       continue;
     char buf[48];
