@@ -26,6 +26,17 @@ void api_call::reply(unsigned status, std::string body) {
   res.send(std::move(r));
 }
 
+void api_call::send(response r) {
+  if (replied.exchange(true))
+    return;
+  if (on_reply) {
+    auto f = std::move(on_reply);
+    on_reply = nullptr;
+    f(*this, r.result_int());
+  }
+  res.send(std::move(r));
+}
+
 void api_call::fail(const api_error& e) {
   if (audit_detail.empty())
     audit_detail = e.message;

@@ -81,6 +81,8 @@ struct api_call {
   void reply(unsigned status, std::string body);
   /// Sends the error body and status of `e`.
   void fail(const api_error& e);
+  /// Sends a response made by the handler (not JSON: the console's files).
+  void send(response r);
   /// Sends a store error mapped to its API status (not_found → 404, exists
   /// and in_use → 409, invalid → 400 bad_field, limit → 429, the rest 500/503).
   void fail(const store::error& e);

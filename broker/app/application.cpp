@@ -23,6 +23,7 @@
 #include "actors/thing_calls.hpp"
 #include "actors/thing_handler.hpp"
 #include "broker/acl/policy.hpp"
+#include "broker/admin/console.hpp"
 #include "broker/admin/server.hpp"
 #include "broker/auth/registry_auth.hpp"
 #include "broker/log/log.hpp"
@@ -202,6 +203,8 @@ bool application::start() {
     admin_->start();
     IOTB_LOG(info, "main") << "listening: admin " << (cfg_.admin_tls ? "https" : "http") << "://"
                            << cfg_.admin.to_string() << "/api/v1";
+    IOTB_LOG(info, "main") << "console: " << (cfg_.admin_tls ? "https" : "http") << "://"
+                           << cfg_.admin.to_string() << "/";
   }
   IOTB_LOG(info, "main") << "iotbroker " << IOTBROKER_VERSION << " ready (io threads "
                          << pool_->size() << ", workers " << (cfg_.workers ? cfg_.workers : cores())
@@ -338,6 +341,8 @@ bool application::open_admin() {
                   c->fail(admin::api_error{admin::api_errc::bad_request,
                                            "a WebSocket upgrade is required here"});
                 });
+  // The web console (GET /, GET /assets/{name}), compiled into the binary.
+  admin::add_console_routes(*admin_, admin::embedded_console_assets());
   live_->start();
   return true;
 }

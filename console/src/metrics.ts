@@ -1,0 +1,57 @@
+// The live metrics stream ({"subscribe":"metrics"} on /api/v1/ws): one
+// frame a second with every /metrics sample, turned into totals by metric
+// name (labels summed) and per-second rates of the counters.
+import { liveSocket } from "./api";
+
+export interface MetricsFrame {
+  time: number;
+  values: Record<string, number>;
+}
+
+/** The sum of every sample of `name`, whatever its labels. */
+export function total(f: MetricsFrame, name: string): number {
+  let sum = 0;
+  for (const [k, v] of Object.entries(f.values)) {
+    const base = k.indexOf("{") < 0 ? k : k.slice(0, k.indexOf("{"));
+    if (base === name) sum += v;
+  }
+  return sum;
+}
+
+/** Per-second rate of a counter between two frames (0 across a restart). */
+export function rate(prev: MetricsFrame, cur: MetricsFrame, name: string): number {
+  const dt = (cur.time - prev.time) / 1000;
+  const d = total(cur, name) - total(prev, name);
+  return dt > 0 && d >= 0 ? d / dt : 0;
+}
+
+/** Calls `onFrame` with each frame until the returned function is called. */
+export function subscribeMetrics(
+  onFrame: (f: MetricsFrame) => void,
+  onState: (connected: boolean) => void,
+): () => void {
+  let ws: WebSocket | null = null;
+  let stopped = false;
+  let retry: number | undefined;
+  const open = () => {
+    ws = liveSocket();
+    ws.onopen = () => {
+      onState(true);
+      ws?.send(JSON.stringify({ subscribe: "metrics" }));
+    };
+    ws.onmessage = (e) => {
+      const m = JSON.parse(String(e.data)) as { type: string } & MetricsFrame;
+      if (m.type === "metrics") onFrame({ time: m.time, values: m.values });
+    };
+    ws.onclose = () => {
+      onState(false);
+      if (!stopped) retry = window.setTimeout(open, 2000);
+    };
+  };
+  open();
+  return () => {
+    stopped = true;
+    window.clearTimeout(retry);
+    ws?.close();
+  };
+}

@@ -1,0 +1,146 @@
+// Overview: online devices and connections, messages in/out per second as a
+// live chart (uPlot), rule and sink rates, alarms.
+import { useEffect, useRef, useState } from "preact/hooks";
+import uPlot from "uplot";
+import "uplot/dist/uPlot.min.css";
+import { MetricsFrame, rate, subscribeMetrics, total } from "./metrics";
+
+const windowSeconds = 300;
+
+interface Figures {
+  connections: number;
+  sessions: number;
+  subscriptions: number;
+  retained: number;
+  inRate: number;
+  outRate: number;
+  rulesPassed: number;
+  rulesFailed: number;
+  sinkRetries: number;
+  dropped: number;
+}
+
+function figures(prev: MetricsFrame, cur: MetricsFrame): Figures {
+  return {
+    connections: total(cur, "iotbroker_connections"),
+    sessions: total(cur, "iotbroker_sessions"),
+    subscriptions: total(cur, "iotbroker_subscriptions"),
+    retained: total(cur, "iotbroker_retained"),
+    inRate: rate(prev, cur, "iotbroker_messages_received_total"),
+    outRate: rate(prev, cur, "iotbroker_messages_sent_total"),
+    rulesPassed: rate(prev, cur, "iotbroker_rule_passed_total"),
+    rulesFailed:
+      rate(prev, cur, "iotbroker_rule_failed_exception_total") +
+      rate(prev, cur, "iotbroker_rule_dropped_overloaded_total"),
+    sinkRetries: actionRate(prev, cur, "retried"),
+    dropped: rate(prev, cur, "iotbroker_messages_dropped_total"),
+  };
+}
+
+/** Rate of iotbroker_rule_action_total samples whose result label is `result`. */
+function actionRate(prev: MetricsFrame, cur: MetricsFrame, result: string): number {
+  const pick = (f: MetricsFrame) =>
+    Object.entries(f.values)
+      .filter(([k]) => k.startsWith("iotbroker_rule_action_total{") && k.includes(`"${result}"`))
+      .reduce((s, [, v]) => s + v, 0);
+  const dt = (cur.time - prev.time) / 1000;
+  const d = pick(cur) - pick(prev);
+  return dt > 0 && d >= 0 ? d / dt : 0;
+}
+
+function fmt(x: number): string {
+  return x >= 100 ? Math.round(x).toLocaleString() : x.toFixed(x % 1 === 0 ? 0 : 1);
+}
+
+function Stat(props: { label: string; value: number; unit?: string }) {
+  return (
+    <div class="stat">
+      <div class="value" data-stat={props.label}>
+        {fmt(props.value)}
+        {props.unit && <span class="unit">{props.unit}</span>}
+      </div>
+      <div class="label">{props.label}</div>
+    </div>
+  );
+}
+
+export function OverviewPage() {
+  const [fig, setFig] = useState<Figures | null>(null);
+  const [connected, setConnected] = useState(false);
+  const chartEl = useRef<HTMLDivElement>(null);
+  const plot = useRef<uPlot | null>(null);
+  const series = useRef<[number[], number[], number[]]>([[], [], []]);
+
+  useEffect(() => {
+    const el = chartEl.current!;
+    plot.current = new uPlot(
+      {
+        width: el.clientWidth || 600,
+        height: 240,
+        // The last five minutes, whatever the points so far.
+        scales: {
+          x: { time: true, range: (_u, _min, max) => [max - windowSeconds, max] },
+          y: { range: (_u, _min, max) => [0, Math.max(10, max * 1.1)] },
+        },
+        series: [
+          {},
+          { label: "in/s", stroke: "#2563eb", width: 2 },
+          { label: "out/s", stroke: "#16a34a", width: 2 },
+        ],
+        axes: [{}, { size: 60 }],
+      },
+      series.current,
+      el,
+    );
+    const resize = () => plot.current?.setSize({ width: el.clientWidth, height: 240 });
+    addEventListener("resize", resize);
+    let prev: MetricsFrame | null = null;
+    const stop = subscribeMetrics((f) => {
+      if (prev) {
+        const g = figures(prev, f);
+        setFig(g);
+        const [t, a, b] = series.current;
+        t.push(f.time / 1000);
+        a.push(g.inRate);
+        b.push(g.outRate);
+        if (t.length > windowSeconds) [t, a, b].forEach((s) => s.shift());
+        plot.current?.setData(series.current);
+      }
+      prev = f;
+    }, setConnected);
+    return () => {
+      stop();
+      removeEventListener("resize", resize);
+      plot.current?.destroy();
+    };
+  }, []);
+
+  const alarms: string[] = [];
+  if (!connected) alarms.push("Live data is disconnected; reconnecting.");
+  if (fig && fig.sinkRetries > 0) alarms.push(`Sinks are retrying: ${fmt(fig.sinkRetries)}/s.`);
+  if (fig && fig.rulesFailed > 0) alarms.push(`Rules are failing: ${fmt(fig.rulesFailed)}/s.`);
+
+  return (
+    <section aria-labelledby="overview-title">
+      <h1 id="overview-title">Overview</h1>
+      {alarms.length > 0 && (
+        <ul class="alarms" role="status">
+          {alarms.map((a) => (
+            <li>{a}</li>
+          ))}
+        </ul>
+      )}
+      <div class="stats">
+        <Stat label="Connections" value={fig?.connections ?? 0} />
+        <Stat label="Sessions" value={fig?.sessions ?? 0} />
+        <Stat label="Subscriptions" value={fig?.subscriptions ?? 0} />
+        <Stat label="Messages in" value={fig?.inRate ?? 0} unit="/s" />
+        <Stat label="Messages out" value={fig?.outRate ?? 0} unit="/s" />
+        <Stat label="Rule outputs" value={fig?.rulesPassed ?? 0} unit="/s" />
+        <Stat label="Dropped" value={fig?.dropped ?? 0} unit="/s" />
+      </div>
+      <h2>Messages per second</h2>
+      <div class="chart" ref={chartEl} aria-label="Messages in and out per second" role="img" />
+    </section>
+  );
+}
