@@ -11,7 +11,6 @@
 #include <cstdint>
 #include <cstring>
 #include <memory>
-#include <memory_resource>
 #include <span>
 #include <string>
 #include <vector>
@@ -25,9 +24,11 @@ class node;
 struct function_def;
 
 /// The strings one evaluation computes (upper(), concat(), `||`…): copied
-/// into a block on the evaluating thread's stack (heap blocks past 1 KiB)
-/// and freed together when the evaluation ends, so a computed string costs
-/// no allocation and its value no reference count. The string budget
+/// into a block on the evaluating thread's stack (a string that does not
+/// fit gets its own heap block) and freed together when the evaluation
+/// ends, so a computed string costs no allocation and its value no
+/// reference count. Making one costs nothing (no resource object is built:
+/// an evaluation that computes no string pays nothing). The string budget
 /// (limits::max_eval_bytes) bounds the total.
 class string_arena {
  public:
@@ -37,15 +38,23 @@ class string_arena {
 
   /// A copy of `s` that lives as long as the arena.
   [[nodiscard]] std::string_view keep(std::string_view s) {
-    auto* p = static_cast<char*>(mem_.allocate(s.empty() ? 1 : s.size(), 1));
+    char* p = nullptr;
+    if (s.size() <= sizeof block_ - used_) {
+      p = block_ + used_;
+      used_ += s.size();
+    } else {
+      big_.push_back(std::make_unique<char[]>(s.size()));
+      p = big_.back().get();
+    }
     if (!s.empty())
       std::memcpy(p, s.data(), s.size());
     return {p, s.size()};
   }
 
  private:
-  alignas(std::max_align_t) char block_[1024];
-  std::pmr::monotonic_buffer_resource mem_{block_, sizeof block_};
+  char block_[1024];  // deliberately not initialised
+  std::size_t used_ = 0;
+  std::vector<std::unique_ptr<char[]>> big_;
 };
 
 /// One evaluation: the message, the payload, the alias slots, the first
