@@ -87,7 +87,14 @@ export function OverviewPage() {
           { label: "in/s", stroke: "#2563eb", width: 2 },
           { label: "out/s", stroke: "#16a34a", width: 2 },
         ],
-        axes: [{}, { size: 60 }],
+        // Clock times in the browser's time zone.
+        axes: [
+          {
+            values: (_u, splits) =>
+              splits.map((t) => new Date(t * 1000).toLocaleTimeString([], { hour12: false })),
+          },
+          { size: 60 },
+        ],
       },
       series.current,
       el,
