@@ -12,23 +12,18 @@ namespace asio = boost::asio;
 // -- api_call -------------------------------------------------------------------
 
 void api_call::reply(unsigned status, std::string body) {
-  if (replied.exchange(true))
-    return;  // only the first answer counts
-  if (on_reply) {
-    auto f = std::move(on_reply);
-    on_reply = nullptr;
-    f(*this, status);
-  }
+  if (replied.load())
+    return;  // only the first answer counts (send() checks it for good)
   auto r = json_response(static_cast<http::status>(status), std::move(body));
   r.set(http::field::cache_control, "no-store");
   if (status == 401)
     r.set(http::field::www_authenticate, "Bearer");
-  res.send(std::move(r));
+  send(std::move(r));
 }
 
 void api_call::send(response r) {
   if (replied.exchange(true))
-    return;
+    return;  // only the first answer counts
   if (on_reply) {
     auto f = std::move(on_reply);
     on_reply = nullptr;

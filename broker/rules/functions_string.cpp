@@ -188,8 +188,7 @@ value fn_split(eval_ctx& c, const call_node& n, args_t a) {
   std::size_t pos = 0;
   for (;;) {
     auto hit = s.find(sep, pos);
-    parts.push_back(c.strings ? value::view(c.strings->keep(s.substr(pos, hit - pos)))
-                              : value::str(std::string(s.substr(pos, hit - pos))));
+    parts.push_back(c.keep(s.substr(pos, hit - pos)));
     if (hit == std::string_view::npos)
       break;
     pos = hit + sep.size();

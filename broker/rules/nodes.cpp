@@ -38,6 +38,10 @@ bool eval_ctx::charge(const node& n, std::size_t size) {
 value eval_ctx::string(const node& n, std::string_view s) {
   if (!charge(n, s.size()))
     return {};
+  return keep(s);
+}
+
+value eval_ctx::keep(std::string_view s) const {
   if (strings != nullptr)
     return value::view(strings->keep(s));
   return value::str(std::string(s));

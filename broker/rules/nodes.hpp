@@ -77,9 +77,12 @@ struct eval_ctx {
   /// Counts `n` bytes of a computed string; false (and failed) over the
   /// per-string or per-evaluation budget.
   bool charge(const node& n, std::size_t size);
-  /// A computed string as a value: charged, then kept in `strings` (or
-  /// owned by the value when there is no arena). Null when over budget.
+  /// A computed string as a value: charged, then kept (see keep()). Null
+  /// when over budget.
   value string(const node& n, std::string_view s);
+  /// A copy of `s` as a value, not charged (the caller charged for it):
+  /// in `strings`, or owned by the value when there is no arena.
+  [[nodiscard]] value keep(std::string_view s) const;
   /// timestamp(): the message's time, or now.
   [[nodiscard]] std::int64_t now_ms() const;
 };
