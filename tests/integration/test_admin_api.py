@@ -372,3 +372,54 @@ def test_admin_port_in_use_is_a_clean_start_failure(tmp_path):
     assert p.returncode == 1, out
     assert str(port) in out, out
     assert "runtime error" not in out and "AddressSanitizer" not in out, out
+
+
+def test_users_api(broker, api):
+    """The users endpoints do what `iotbroker admin user` does: add (201,
+    the password never echoed), list, set a password (the old tokens die),
+    delete; 400 for a bad role or a short password, 409 for a name taken
+    and for deleting the last admin; viewers get 403 except on their own
+    password; every change is in the audit log without the password."""
+    status, u = api.post("/api/v1/users", {"name": "olga", "role": "viewer",
+                                           "password": "olga-pass-1"})
+    assert status == 201 and u["name"] == "olga" and u["role"] == "viewer", u
+    assert "password" not in str(u) and "olga-pass-1" not in str(u)
+    assert api.post("/api/v1/users", {"name": "olga", "role": "viewer",
+                                      "password": "olga-pass-1"})[0] == 409
+    status, e = api.post("/api/v1/users", {"name": "x", "role": "root", "password": "12345678"})
+    assert status == 400 and "role" in e["message"], e
+    status, e = api.post("/api/v1/users", {"name": "x", "role": "viewer", "password": "short"})
+    assert status == 400 and "8 characters" in e["message"], e
+    status, e = api.post("/api/v1/users", {"name": "bad name!", "role": "viewer",
+                                           "password": "12345678"})
+    assert status == 400, e
+    status, lst = api.get("/api/v1/users")
+    assert status == 200 and lst["total"] == 2
+    assert sorted(x["name"] for x in lst["items"]) == ["admin", "olga"]
+
+    olga = Api(broker)
+    status, out = olga.login("olga", "olga-pass-1")
+    assert status == 200
+    olga.token = out["token"]
+    assert olga.get("/api/v1/users")[0] == 403
+    assert olga.post("/api/v1/users", {"name": "y", "role": "admin",
+                                       "password": "12345678"})[0] == 403
+    assert olga.call("PUT", "/api/v1/users/admin/password", {"password": "stolen-pw-1"})[0] == 403
+    # Her own password: allowed; the token she used dies with the change.
+    status, _, _ = olga.call("PUT", "/api/v1/users/olga/password", {"password": "olga-pass-2"})
+    assert status == 200
+    assert olga.get("/api/v1/products")[0] == 401
+    assert olga.login("olga", "olga-pass-1")[0] == 401
+    assert olga.login("olga", "olga-pass-2")[0] == 200
+
+    status, e = api.delete("/api/v1/users/admin")
+    assert status == 409 and "last admin" in e["message"], e
+    assert api.delete("/api/v1/users/olga") == (200, {"name": "olga", "deleted": True})
+    assert api.delete("/api/v1/users/olga")[0] == 404
+    assert olga.login("olga", "olga-pass-2")[0] == 401
+
+    status, audit = api.get("/api/v1/audit?limit=50")
+    actions = [a["action"] for a in audit["items"]]
+    assert "POST /api/v1/users" in actions and "DELETE /api/v1/users/olga" in actions, actions
+    assert "PUT /api/v1/users/olga/password" in actions, actions
+    assert "olga-pass" not in str(audit) and "stolen-pw" not in str(audit)
