@@ -8,12 +8,19 @@ export interface MetricsFrame {
   values: Record<string, number>;
 }
 
-/** The sum of every sample of `name`, whatever its labels. */
+/**
+ * The sum of every sample of `name`, whatever its labels; a name with
+ * labels (`x{reason="y"}`) is the sum of the samples that carry them.
+ */
 export function total(f: MetricsFrame, name: string): number {
+  const brace = name.indexOf("{");
+  const base = brace < 0 ? name : name.slice(0, brace);
+  const labels = brace < 0 ? [] : name.slice(brace + 1, -1).split(",");
   let sum = 0;
   for (const [k, v] of Object.entries(f.values)) {
-    const base = k.indexOf("{") < 0 ? k : k.slice(0, k.indexOf("{"));
-    if (base === name) sum += v;
+    const kb = k.indexOf("{");
+    if ((kb < 0 ? k : k.slice(0, kb)) !== base) continue;
+    if (labels.every((l) => k.includes(l))) sum += v;
   }
   return sum;
 }

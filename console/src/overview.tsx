@@ -1,8 +1,7 @@
 // Overview: online devices and connections, messages in/out per second as a
 // live chart (uPlot), rule and sink rates, alarms.
-import { useEffect, useRef, useState } from "preact/hooks";
-import uPlot from "uplot";
-import "uplot/dist/uPlot.min.css";
+import { useEffect, useState } from "preact/hooks";
+import { palette, pushPoint, TimeChart } from "./chart";
 import { MetricsFrame, rate, subscribeMetrics, total } from "./metrics";
 
 const windowSeconds = 300;
@@ -33,7 +32,10 @@ function figures(prev: MetricsFrame, cur: MetricsFrame): Figures {
       rate(prev, cur, "iotbroker_rule_failed_exception_total") +
       rate(prev, cur, "iotbroker_rule_dropped_overloaded_total"),
     sinkRetries: actionRate(prev, cur, "retried"),
-    dropped: rate(prev, cur, "iotbroker_messages_dropped_total"),
+    // A message nobody subscribed to is not a loss: not counted here.
+    dropped:
+      rate(prev, cur, "iotbroker_messages_dropped_total") -
+      rate(prev, cur, 'iotbroker_messages_dropped_total{reason="no_subscribers"}'),
   };
 }
 
@@ -67,59 +69,20 @@ function Stat(props: { label: string; value: number; unit?: string }) {
 export function OverviewPage() {
   const [fig, setFig] = useState<Figures | null>(null);
   const [connected, setConnected] = useState(false);
-  const chartEl = useRef<HTMLDivElement>(null);
-  const plot = useRef<uPlot | null>(null);
-  const series = useRef<[number[], number[], number[]]>([[], [], []]);
+  const [data, setData] = useState<number[][]>([]);
 
   useEffect(() => {
-    const el = chartEl.current!;
-    plot.current = new uPlot(
-      {
-        width: el.clientWidth || 600,
-        height: 240,
-        // The last five minutes, whatever the points so far.
-        scales: {
-          x: { time: true, range: (_u, _min, max) => [max - windowSeconds, max] },
-          y: { range: (_u, _min, max) => [0, Math.max(10, max * 1.1)] },
-        },
-        series: [
-          {},
-          { label: "in/s", stroke: "#2563eb", width: 2 },
-          { label: "out/s", stroke: "#16a34a", width: 2 },
-        ],
-        // Clock times in the browser's time zone.
-        axes: [
-          {
-            values: (_u, splits) =>
-              splits.map((t) => new Date(t * 1000).toLocaleTimeString([], { hour12: false })),
-          },
-          { size: 60 },
-        ],
-      },
-      series.current,
-      el,
-    );
-    const resize = () => plot.current?.setSize({ width: el.clientWidth, height: 240 });
-    addEventListener("resize", resize);
     let prev: MetricsFrame | null = null;
-    const stop = subscribeMetrics((f) => {
+    let series: number[][] = [];
+    return subscribeMetrics((f) => {
       if (prev) {
         const g = figures(prev, f);
         setFig(g);
-        const [t, a, b] = series.current;
-        t.push(f.time / 1000);
-        a.push(g.inRate);
-        b.push(g.outRate);
-        if (t.length > windowSeconds) [t, a, b].forEach((s) => s.shift());
-        plot.current?.setData(series.current);
+        series = pushPoint(series, f.time / 1000, [g.inRate, g.outRate], windowSeconds);
+        setData(series);
       }
       prev = f;
     }, setConnected);
-    return () => {
-      stop();
-      removeEventListener("resize", resize);
-      plot.current?.destroy();
-    };
   }, []);
 
   const alarms: string[] = [];
@@ -147,7 +110,16 @@ export function OverviewPage() {
         <Stat label="Dropped" value={fig?.dropped ?? 0} unit="/s" />
       </div>
       <h2>Messages per second</h2>
-      <div class="chart" ref={chartEl} aria-label="Messages in and out per second" role="img" />
+      <TimeChart
+        label="Messages in and out per second"
+        series={[
+          { label: "in/s", stroke: palette[0] },
+          { label: "out/s", stroke: palette[1] },
+        ]}
+        data={data}
+        windowSeconds={windowSeconds}
+        height={240}
+      />
     </section>
   );
 }

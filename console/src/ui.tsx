@@ -100,13 +100,21 @@ export function Field(props: {
   hint?: string;
   children: ComponentChildren;
 }) {
+  // The hint and the error stay outside the label: the control's accessible
+  // name is the label alone; the error is announced when it appears.
   return (
-    <label class="field">
-      <span>{props.label}</span>
-      {props.children}
+    <div class="field">
+      <label>
+        <span>{props.label}</span>
+        {props.children}
+      </label>
       {props.hint && <small class="hint">{props.hint}</small>}
-      {props.error && <small class="error">{props.error}</small>}
-    </label>
+      {props.error && (
+        <small class="error" role="status">
+          {props.error}
+        </small>
+      )}
+    </div>
   );
 }
 
