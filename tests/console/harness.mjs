@@ -58,6 +58,7 @@ export async function startBroker(extraArgs = []) {
       return {
         url: `http://127.0.0.1:${admin}/`,
         mqttPort: mqtt,
+        pid: proc.pid,
         password,
         dataDir,
         log: () => log,
@@ -114,4 +115,95 @@ export function publish(port, topic, payload, count = 1) {
       "-m", payload, "-i", `console-test-${process.pid}-${i}`]);
     if (r.status !== 0) throw new Error("mosquitto_pub failed: " + r.stderr);
   }
+}
+
+let publishLinesCount = 0;
+
+/**
+ * Publishes each of `lines` as one message on `topic` through a single
+ * `mosquitto_pub -l` (stdin, one message a line). Asynchronous, so the test
+ * can keep driving the browser meanwhile; resolves when the client exits.
+ */
+export function publishLines(port, topic, lines, extraArgs = []) {
+  return new Promise((ok, fail) => {
+    const args = ["-h", "127.0.0.1", "-p", String(port), "-t", topic, "-l",
+      "-i", `console-lines-${process.pid}-${++publishLinesCount}`, ...extraArgs];
+    const proc = spawn("mosquitto_pub", args, { stdio: ["pipe", "ignore", "pipe"] });
+    let err = "";
+    proc.stderr.on("data", (d) => (err += d));
+    proc.once("error", fail);
+    proc.once("exit", (code) =>
+      code === 0 ? ok() : fail(new Error(`mosquitto_pub -l exited ${code}: ${err}`)));
+    proc.stdin.end(lines.join("\n") + "\n");
+  });
+}
+
+// -- devices and the API, for the device pages' tests ---------------------------
+
+/** What a device SDK sends in a signed CONNECT (SPEC §2.1; tests/devices.py). */
+export async function deviceCredentials(pk, dn, secret, clientId = `${pk}.${dn}`) {
+  const { createHmac } = await import("node:crypto");
+  const content = `clientId${clientId}deviceName${dn}productKey${pk}`;
+  return {
+    clientId: `${clientId}|securemode=3,signmethod=hmacsha256|`,
+    username: `${dn}&${pk}`,
+    password: createHmac("sha256", secret).update(content).digest("hex").toUpperCase(),
+  };
+}
+
+/**
+ * A signed device kept connected with Debian's mosquitto_sub, subscribed to
+ * `topics` (QoS 1); `output()` is what it received ("topic payload" lines).
+ */
+export function startDevice(port, creds, topics) {
+  const args = ["-h", "127.0.0.1", "-p", String(port), "-i", creds.clientId, "-u", creds.username,
+    "-P", creds.password, "-q", "1", "-v"];
+  for (const t of topics) args.push("-t", t);
+  const proc = spawn("mosquitto_sub", args, { stdio: ["ignore", "pipe", "pipe"] });
+  let out = "";
+  let err = "";
+  proc.stdout.on("data", (d) => (out += d));
+  proc.stderr.on("data", (d) => (err += d));
+  return {
+    output: () => out,
+    errors: () => err,
+    async waitFor(text, ms = 10000) {
+      const deadline = Date.now() + ms;
+      while (!out.includes(text)) {
+        if (Date.now() > deadline)
+          throw new Error(`device never got ${JSON.stringify(text)}; got:\n${out}\n${err}`);
+        await new Promise((ok) => setTimeout(ok, 100));
+      }
+    },
+    stop() {
+      if (proc.exitCode === null && proc.signalCode === null) proc.kill("SIGTERM");
+    },
+  };
+}
+
+/** One QoS 1 PUBLISH from a signed device (mosquitto_pub: connect, publish, disconnect). */
+export function devicePublish(port, creds, topic, payload) {
+  const r = spawnSync("mosquitto_pub", ["-h", "127.0.0.1", "-p", String(port), "-i", creds.clientId,
+    "-u", creds.username, "-P", creds.password, "-q", "1", "-t", topic, "-m", payload]);
+  if (r.status !== 0) throw new Error("mosquitto_pub failed: " + r.stderr);
+}
+
+/** The admin API with a token: `call(method, path, body)` → parsed JSON (throws on an error). */
+export async function adminApi(url, user, password) {
+  const login = await fetch(url + "api/v1/login", {
+    method: "POST",
+    body: JSON.stringify({ username: user, password }),
+  });
+  if (!login.ok) throw new Error("login failed: " + login.status);
+  const { token } = await login.json();
+  return async function call(method, path, body) {
+    const r = await fetch(url + path.replace(/^\//, ""), {
+      method,
+      headers: { Authorization: "Bearer " + token },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const text = await r.text();
+    if (!r.ok) throw new Error(`${method} ${path}: ${r.status} ${text}`);
+    return text ? JSON.parse(text) : undefined;
+  };
 }
