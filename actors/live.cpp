@@ -411,9 +411,16 @@ void live_hub::on_message(const message_ptr& m, std::string_view client_id) {
       w.Bool(m->retain);
       admin::field(w, "messageId", std::to_string(m->id));
       switch (f->payload) {
-        case payload_mode::text:
-          admin::field(w, "payload", m->payload);
+        case payload_mode::text: {
+          // A text frame must be UTF-8: a browser drops the socket otherwise.
+          bool replaced = false;
+          admin::field(w, "payload", admin::utf8_lossy(m->payload, &replaced));
+          if (replaced) {
+            w.Key("binary");
+            w.Bool(true);
+          }
           break;
+        }
         case payload_mode::hex:
           admin::field(w, "payload", hex_of(m->payload));
           break;

@@ -207,4 +207,40 @@ expected<page_request, api_error> parse_page(const params& query) {
   return out;
 }
 
+std::string utf8_lossy(std::string_view bytes, bool* replaced) {
+  std::string out;
+  out.reserve(bytes.size());
+  bool any = false;
+  const auto* p = reinterpret_cast<const unsigned char*>(bytes.data());
+  const std::size_t n = bytes.size();
+  for (std::size_t i = 0; i < n;) {
+    unsigned c = p[i];
+    std::size_t len = c < 0x80             ? 1
+                      : (c & 0xE0) == 0xC0 ? 2
+                      : (c & 0xF0) == 0xE0 ? 3
+                      : (c & 0xF8) == 0xF0 ? 4
+                                           : 0;
+    bool ok = len != 0 && i + len <= n;
+    std::uint32_t cp = len == 1 ? c : len == 2 ? c & 0x1F : len == 3 ? c & 0x0F : c & 0x07;
+    for (std::size_t k = 1; ok && k < len; ++k) {
+      ok = (p[i + k] & 0xC0) == 0x80;
+      cp = (cp << 6) | (p[i + k] & 0x3F);
+    }
+    // Shortest form only, no surrogates, nothing above U+10FFFF.
+    static constexpr std::uint32_t least[] = {0, 0, 0x80, 0x800, 0x10000};
+    ok = ok && cp >= least[len] && !(cp >= 0xD800 && cp <= 0xDFFF) && cp <= 0x10FFFF;
+    if (ok) {
+      out.append(bytes.data() + i, len);
+      i += len;
+    } else {
+      out.append("\xEF\xBF\xBD");
+      any = true;
+      ++i;
+    }
+  }
+  if (replaced)
+    *replaced = any;
+  return out;
+}
+
 }  // namespace iotb::admin

@@ -34,6 +34,14 @@ inline void field(json_writer& w, const char* key, std::string_view value) {
   w.String(value.data(), static_cast<rapidjson::SizeType>(value.size()));
 }
 
+/// `bytes` as valid UTF-8: each byte that does not start a well-formed
+/// sequence (bad lead or continuation byte, overlong form, surrogate, above
+/// U+10FFFF, cut short) becomes U+FFFD, as a browser's TextDecoder does.
+/// JSON text and WebSocket text frames must be valid UTF-8 (a browser fails
+/// the connection otherwise); payloads are arbitrary bytes. Sets `*replaced`
+/// when anything was replaced.
+[[nodiscard]] std::string utf8_lossy(std::string_view bytes, bool* replaced = nullptr);
+
 /// API error codes: the `code` slug of an error body, each with one status.
 enum class api_errc : std::uint8_t {
   bad_json,            ///< 400: the body is not JSON, or not an object

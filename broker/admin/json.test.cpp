@@ -2,8 +2,38 @@
 
 #include <gtest/gtest.h>
 
+#include <string>
+#include <vector>
+
 namespace iotb::admin {
 namespace {
+
+TEST(AdminJson, Utf8LossyKeepsValidTextAndReplacesEachBadByte) {
+  bool replaced = true;
+  EXPECT_EQ(utf8_lossy("", &replaced), "");
+  EXPECT_FALSE(replaced);
+  const std::string ok = "plain, \xC3\xA9t\xC3\xA9 \xE2\x82\xAC \xF0\x9F\x98\x80";
+  EXPECT_EQ(utf8_lossy(ok, &replaced), ok);
+  EXPECT_FALSE(replaced);
+  const std::string fffd = "\xEF\xBF\xBD";
+  struct bad_case {
+    std::string in, out;
+  };
+  for (const auto& c : std::vector<bad_case>{
+           {"\xFF", fffd},                                   // never a lead byte
+           {"a\x80b", "a" + fffd + "b"},                     // a lone continuation byte
+           {"\xC3", fffd},                                   // cut short at the end
+           {"\xC3(", fffd + "("},                            // a bad continuation
+           {"\xC0\xAF", fffd + fffd},                        // overlong '/'
+           {"\xE0\x80\xAF", fffd + fffd + fffd},             // overlong, three bytes
+           {"\xED\xA0\x80", fffd + fffd + fffd},             // a surrogate (U+D800)
+           {"\xF4\x90\x80\x80", fffd + fffd + fffd + fffd},  // above U+10FFFF
+           {std::string("\0x", 2), std::string("\0x", 2)},   // NUL is valid UTF-8
+       }) {
+    EXPECT_EQ(utf8_lossy(c.in, &replaced), c.out) << c.in;
+    EXPECT_EQ(replaced, c.in != c.out) << c.in;
+  }
+}
 
 TEST(AdminJson, ErrorBodies) {
   EXPECT_EQ(error_body({api_errc::not_found, "no \"x\""}),

@@ -108,6 +108,27 @@ def test_trace_filters_and_payload_modes(broker):
     asyncio.run(go())
 
 
+def test_trace_text_of_a_binary_payload_keeps_the_socket(broker):
+    """A payload that is not UTF-8, traced as text: each bad byte is U+FFFD
+    and the frame says "binary"; the text frame stays valid UTF-8, so the
+    viewer's socket (which checks, as browsers do) keeps receiving."""
+    api = admin_api(broker)
+
+    async def go():
+        async with websockets.connect(ws_url(broker, api.token)) as ws:
+            await ws.send(json.dumps({"subscribe": "trace", "topic": "bin/#"}))
+            assert (await frames_until(ws, lambda f: f["type"] == "ok"))[0]
+            c = Client(broker.port, "binary-pub", V311)
+            c.pub("bin/1", b"\xff\x00ok\xc3", 1)
+            c.pub("bin/2", "caf\u00e9".encode(), 1)
+            f, _ = await frames_until(ws, lambda f: f["type"] == "trace")
+            assert (f["topic"], f["payload"], f.get("binary")) == (
+                "bin/1", "\ufffd\x00ok\ufffd", True)
+            f, _ = await frames_until(ws, lambda f: f["type"] == "trace")
+            assert (f["topic"], f["payload"], f.get("binary")) == ("bin/2", "caf\u00e9", None)
+    asyncio.run(go())
+
+
 def test_events_and_bad_commands(broker):
     api = admin_api(broker)
     status, p = api.post("/api/v1/products", {"name": "evt_1"})
