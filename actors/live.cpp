@@ -24,17 +24,22 @@ namespace iotb::actors {
 namespace beast = boost::beast;
 namespace websocket = beast::websocket;
 
-namespace {
-
 /// What a trace shows of the payload.
-enum class payload_mode : std::uint8_t { text, hex, hidden };
+enum class trace_payload : std::uint8_t { text, hex, hidden };
+
+/// Trace frames a viewer gets per second unless it asks (`"maxRate"`).
+constexpr std::uint32_t default_trace_rate = 1000;
+constexpr std::uint32_t max_trace_rate = 10000;
 
 struct trace_filter {
   std::string topic = "#";
   std::string client_id;  ///< exact, empty = any
   std::string device;     ///< "pk/dn", empty = any
-  payload_mode payload = payload_mode::text;
+  trace_payload payload = trace_payload::text;
+  std::uint32_t max_rate = default_trace_rate;  ///< frames per second; the rest dropped
 };
+
+namespace {
 
 std::string hex_of(std::string_view s) {
   static constexpr char digits[] = "0123456789abcdef";
@@ -79,7 +84,19 @@ class live_hub::viewer : public std::enable_shared_from_this<viewer> {
     }
     queued_bytes_ += frame.size();
     queue_.push_back(std::move(frame));
+    queued_.store(queue_.size(), std::memory_order_relaxed);
     if (writing_)
+      return;
+    writing_ = true;
+    lk.unlock();
+    wake();
+  }
+
+  /// Sends the `dropped` count of frames the tap refused while the writer
+  /// was idle (the tick calls it once a second: the tap never wakes it).
+  void report_refused() {
+    std::unique_lock lk(mu_);
+    if (closed_ || writing_ || refused_.load(std::memory_order_relaxed) == 0)
       return;
     writing_ = true;
     lk.unlock();
@@ -102,12 +119,25 @@ class live_hub::viewer : public std::enable_shared_from_this<viewer> {
     std::lock_guard lk(mu_);
     return events_;
   }
-  /// The trace filter, if tracing.
-  [[nodiscard]] std::optional<trace_filter> trace() const {
+  /// The trace filter, if tracing (an immutable snapshot).
+  [[nodiscard]] std::shared_ptr<const trace_filter> trace() const {
     std::lock_guard lk(mu_);
-    if (!trace_)
-      return std::nullopt;
-    return filter_;
+    return trace_ ? filter_ : nullptr;
+  }
+
+  /// The tap's cheap checks before it formats a frame (any thread, no
+  /// lock): within the trace's frames-per-second budget and room in the
+  /// queue. A refused frame is counted in the next `dropped` frame.
+  [[nodiscard]] bool admit(std::uint64_t now_ms, std::uint32_t max_rate) {
+    auto second = now_ms / 1000;
+    auto w = window_.load(std::memory_order_relaxed);
+    if (w != second && window_.compare_exchange_strong(w, second, std::memory_order_relaxed))
+      in_window_.store(0, std::memory_order_relaxed);
+    if (in_window_.fetch_add(1, std::memory_order_relaxed) < max_rate &&
+        queued_.load(std::memory_order_relaxed) < max_queued_frames)
+      return true;
+    refused_.fetch_add(1, std::memory_order_relaxed);
+    return false;
   }
 
  protected:
@@ -145,14 +175,22 @@ class live_hub::viewer : public std::enable_shared_from_this<viewer> {
         f.client_id = str("clientId");
         f.device = str("device");
         auto p = str("payload");
-        f.payload = p == "hex"      ? payload_mode::hex
-                    : p == "hidden" ? payload_mode::hidden
-                                    : payload_mode::text;
+        f.payload = p == "hex"      ? trace_payload::hex
+                    : p == "hidden" ? trace_payload::hidden
+                                    : trace_payload::text;
+        auto rate = d.FindMember("maxRate");
+        bool rate_ok =
+            rate == d.MemberEnd() || (rate->value.IsUint() && rate->value.GetUint() >= 1 &&
+                                      rate->value.GetUint() <= max_trace_rate);
+        if (rate != d.MemberEnd() && rate_ok)
+          f.max_rate = rate->value.GetUint();
         if (!mqtt::valid_topic_filter(f.topic) ||
             (!p.empty() && p != "text" && p != "hex" && p != "hidden")) {
           bad_ = "trace: bad topic filter or payload mode";
+        } else if (!rate_ok) {
+          bad_ = "trace: maxRate must be 1-" + std::to_string(max_trace_rate) + " frames a second";
         } else {
-          filter_ = std::move(f);
+          filter_ = std::make_shared<const trace_filter>(std::move(f));
           trace_ = true;
         }
       } else if (!sub.empty()) {
@@ -193,6 +231,7 @@ class live_hub::viewer : public std::enable_shared_from_this<viewer> {
     std::unique_lock lk(mu_);
     if (closed_)
       return false;
+    dropped_ += refused_.exchange(0, std::memory_order_relaxed);
     if (queue_.empty()) {
       if (dropped_ == 0) {
         writing_ = false;
@@ -209,6 +248,7 @@ class live_hub::viewer : public std::enable_shared_from_this<viewer> {
     current_ = std::move(queue_.front());
     queue_.pop_front();
     queued_bytes_ -= current_.size();
+    queued_.store(queue_.size(), std::memory_order_relaxed);
     return true;
   }
 
@@ -239,8 +279,13 @@ class live_hub::viewer : public std::enable_shared_from_this<viewer> {
   bool metrics_ = false;
   bool trace_ = false;
   bool events_ = false;
-  trace_filter filter_;
+  std::shared_ptr<const trace_filter> filter_;
   std::string bad_;
+  // The tap's lock-free admission (see `admit`).
+  std::atomic<std::uint64_t> window_{0};     ///< the current second
+  std::atomic<std::uint32_t> in_window_{0};  ///< frames offered in it
+  std::atomic<std::size_t> queued_{0};       ///< queue_.size(), for a peek
+  std::atomic<std::uint64_t> refused_{0};    ///< not admitted, not yet reported
 };
 
 namespace {
@@ -354,21 +399,26 @@ void live_hub::forget(viewer* v) {
 }
 
 void live_hub::update_tap() {
-  bool on = false;
-  {
-    std::lock_guard lk(mu_);
-    for (const auto& v : viewers_)
-      on = on || v->wants_tap();
+  auto taps = std::make_shared<std::vector<tap_entry>>();
+  std::lock_guard lk(mu_);
+  for (const auto& v : viewers_) {
+    auto f = v->trace();
+    bool events = v->wants_events();
+    if (f || events)
+      taps->push_back({v, std::move(f), events});
   }
-  ctx_->tracing.store(on, std::memory_order_relaxed);
+  taps_ = taps->empty() ? nullptr : std::move(taps);
+  ctx_->tracing.store(taps_ != nullptr, std::memory_order_relaxed);
 }
 
 void live_hub::on_message(const message_ptr& m, std::string_view client_id) {
-  std::vector<std::shared_ptr<viewer>> vs;
+  std::shared_ptr<const std::vector<tap_entry>> taps;
   {
     std::lock_guard lk(mu_);
-    vs = viewers_;
+    taps = taps_;
   }
+  if (!taps)
+    return;
   auto time = clock::wall_ms();
   // Device status changes are events too.
   std::optional<std::string> event;
@@ -387,10 +437,9 @@ void live_hub::on_message(const message_ptr& m, std::string_view client_id) {
       });
   }
   auto dev = core::device_of_topic(m->topic);
-  for (const auto& v : vs) {
-    if (event && v->wants_events())
+  for (const auto& [v, f, events] : *taps) {
+    if (event && events)
       v->push(*event);
-    auto f = v->trace();
     if (!f || !router::topic_matches(f->topic, m->topic))
       continue;
     if (!f->client_id.empty() && f->client_id != client_id)
@@ -398,6 +447,8 @@ void live_hub::on_message(const message_ptr& m, std::string_view client_id) {
     if (!f->device.empty() &&
         (!dev || f->device != std::string(dev->first) + "/" + std::string(dev->second)))
       continue;
+    if (!v->admit(time, f->max_rate))
+      continue;  // over its rate or its queue is full: counted, not formatted
     v->push(to_json([&](admin::json_writer& w) {
       admin::field(w, "type", "trace");
       w.Key("time");
@@ -411,7 +462,7 @@ void live_hub::on_message(const message_ptr& m, std::string_view client_id) {
       w.Bool(m->retain);
       admin::field(w, "messageId", std::to_string(m->id));
       switch (f->payload) {
-        case payload_mode::text: {
+        case trace_payload::text: {
           // A text frame must be UTF-8: a browser drops the socket otherwise.
           bool replaced = false;
           admin::field(w, "payload", admin::utf8_lossy(m->payload, &replaced));
@@ -421,10 +472,10 @@ void live_hub::on_message(const message_ptr& m, std::string_view client_id) {
           }
           break;
         }
-        case payload_mode::hex:
+        case trace_payload::hex:
           admin::field(w, "payload", hex_of(m->payload));
           break;
-        case payload_mode::hidden:
+        case trace_payload::hidden:
           w.Key("payloadSize");
           w.Uint64(m->payload.size());
           break;
@@ -455,8 +506,10 @@ void live_hub::tick() {
       vs = self->viewers_;
     }
     bool any_metrics = false;
-    for (const auto& v : vs)
+    for (const auto& v : vs) {
       any_metrics = any_metrics || v->wants_metrics();
+      v->report_refused();
+    }
     if (any_metrics) {
       // The same figures as /metrics: its samples as one JSON object.
       metrics::scrape_gauges g;

@@ -129,6 +129,36 @@ def test_trace_text_of_a_binary_payload_keeps_the_socket(broker):
     asyncio.run(go())
 
 
+def test_trace_rate_cap(broker):
+    """"maxRate" caps a trace's frames a second (default 1,000); the rest
+    are counted in a "dropped" frame, never formatted; a bad maxRate is
+    refused with an error frame."""
+    api = admin_api(broker)
+
+    async def go():
+        async with websockets.connect(ws_url(broker, api.token)) as ws:
+            for bad in (0, 10001, "5", -1):
+                await ws.send(json.dumps({"subscribe": "trace", "maxRate": bad}))
+                f, _ = await frames_until(ws, lambda f: f["type"] in ("ok", "error"))
+                assert f["type"] == "error" and "maxRate" in f["message"], (bad, f)
+            await ws.send(json.dumps({"subscribe": "trace", "topic": "capped/#", "maxRate": 5}))
+            assert (await frames_until(ws, lambda f: f["type"] == "ok"))[0]
+            c = Client(broker.port, "capped-pub", V311)
+            for i in range(60):
+                c.pub("capped/%d" % i, b"x", 1)
+            traces, dropped = 0, 0
+            end = time.monotonic() + 4
+            while time.monotonic() < end and traces + dropped < 60:
+                f, _ = await frames_until(ws, lambda f: True, timeout=0.5)
+                if f and f["type"] == "trace":
+                    traces += 1
+                elif f and f["type"] == "dropped":
+                    dropped += f["count"]
+            # 60 messages in well under two seconds: at most two windows of 5.
+            assert 1 <= traces <= 10 and traces + dropped == 60, (traces, dropped)
+    asyncio.run(go())
+
+
 def test_events_and_bad_commands(broker):
     api = admin_api(broker)
     status, p = api.post("/api/v1/products", {"name": "evt_1"})
