@@ -298,7 +298,10 @@ test("device: shadow desired state reaches the device; a stale version is a conf
   await device.waitFor(`/shadow/get/${pk}/${dn}`);
   await device.waitFor('"color":"green"');
   assert.match(device.output(), /"method":"control"/);
-  assert.equal((await page.locator("[data-shadow-version]").textContent()).trim(), "1");
+  // The page reloads the document after the answer: wait for version 1.
+  await page.waitForFunction(
+    () => document.querySelector("[data-shadow-version]")?.textContent?.trim() === "1",
+  );
 
   // Version 1 again: the shadow is at 1 already.
   await editor.fill('{"color":"red"}');
