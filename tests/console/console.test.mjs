@@ -62,6 +62,11 @@ test("log in with the initial password; the overview's figures and chart move", 
     await page.waitForTimeout(500);
   }
   assert.ok(parseFloat(seen) > 0, "messages in stayed " + seen);
+  // A few more seconds of traffic: lines in the chart for the screenshot.
+  for (let i = 0; i < 8; ++i) {
+    publish(broker.mqttPort, "console/test", "{\"t\":1}", 10 + 5 * i);
+    await page.waitForTimeout(500);
+  }
   await screenshot(page, "overview");
   assert.deepEqual(page.consoleErrors, []);
   await page.context().close();
