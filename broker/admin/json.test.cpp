@@ -20,8 +20,10 @@ TEST(AdminJson, Utf8LossyKeepsValidTextAndReplacesEachBadByte) {
     std::string in, out;
   };
   for (const auto& c : std::vector<bad_case>{
-           {"\xFF", fffd},                                   // never a lead byte
-           {"a\x80b", "a" + fffd + "b"},                     // a lone continuation byte
+           {"\xFF", fffd},  // never a lead byte
+           {"a\x80"
+            "b",
+            "a" + fffd + "b"},                               // a lone continuation byte
            {"\xC3", fffd},                                   // cut short at the end
            {"\xC3(", fffd + "("},                            // a bad continuation
            {"\xC0\xAF", fffd + fffd},                        // overlong '/'
