@@ -281,15 +281,10 @@ void handle_subscriptions(broker_context& ctx, const call_ptr& call) {
 }
 
 void handle_metrics(broker_context& ctx, const call_ptr& call) {
-  metrics::scrape_gauges g;
-  g.subscriptions = static_cast<std::int64_t>(ctx.subs.size());
-  g.retained = static_cast<std::int64_t>(ctx.retained.size());
   admin::response r{boost::beast::http::status::ok, 11};
   r.set(boost::beast::http::field::content_type, "text/plain; version=0.0.4; charset=utf-8");
   r.set(boost::beast::http::field::cache_control, "no-store");
-  r.body() = metrics::render_prometheus(ctx.metrics, g);
-  if (ctx.metrics_extra)
-    r.body() += ctx.metrics_extra();
+  r.body() = ctx.prometheus_text();
   call->res.send(std::move(r));
 }
 

@@ -2,6 +2,7 @@
 
 #include <chrono>
 
+#include "broker/metrics/broker_metrics.hpp"
 #include "broker/util/clock.hpp"
 
 namespace iotb::actors {
@@ -13,6 +14,21 @@ broker_context::broker_context(config c)
       authz(std::make_unique<acl::open_authorizer>()),
       uplink_all(cfg.broker_uplink_rate, std::chrono::seconds{1}),
       connects_all(cfg.max_connect_rate, std::chrono::seconds{1}) {}
+
+std::string broker_context::prometheus_text() const {
+  metrics::scrape_gauges g;
+  g.subscriptions = static_cast<std::int64_t>(subs.size());
+  g.retained = static_cast<std::int64_t>(retained.size());
+  if (durable) {
+    auto s = durable->snapshot();
+    g.store_used_bytes = static_cast<std::int64_t>(s.used_bytes);
+    g.store_max_bytes = static_cast<std::int64_t>(s.max_bytes);
+  }
+  auto text = metrics::render_prometheus(metrics, g);
+  if (metrics_extra)
+    text += metrics_extra();
+  return text;
+}
 
 void broker_context::device_log(const std::string& pk, const std::string& dn, store::log_kind kind,
                                 std::string text, std::string ip) const {

@@ -135,6 +135,10 @@ struct broker_context {
   /// More `/metrics` text (the rules engine's per-rule and per-action
   /// counters); set before the admin listener starts. Any thread.
   std::function<std::string()> metrics_extra;
+  /// The `/metrics` text: the counters, the scrape-time gauges (router,
+  /// retained, session store) and `metrics_extra`. What `/metrics` answers
+  /// and what the live WebSocket's metrics frames carry. Any thread.
+  [[nodiscard]] std::string prometheus_text() const;
 
   /// Appends to a device's log through the writer (no-op without one).
   /// Never pass a secret in `text`. Any thread.

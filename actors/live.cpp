@@ -14,7 +14,6 @@
 #include "broker/admin/router.hpp"
 #include "broker/core/device_topics.hpp"
 #include "broker/log/log.hpp"
-#include "broker/metrics/broker_metrics.hpp"
 #include "broker/mqtt/codec.hpp"
 #include "broker/router/topic_match.hpp"
 #include "broker/util/clock.hpp"
@@ -512,10 +511,8 @@ void live_hub::tick() {
     }
     if (any_metrics) {
       // The same figures as /metrics: its samples as one JSON object.
-      metrics::scrape_gauges g;
-      g.subscriptions = static_cast<std::int64_t>(self->ctx_->subs.size());
-      g.retained = static_cast<std::int64_t>(self->ctx_->retained.size());
-      auto text = metrics::render_prometheus(self->ctx_->metrics, g);
+      // The same text as /metrics, rules and store gauges included.
+      auto text = self->ctx_->prometheus_text();
       auto frame = to_json([&](admin::json_writer& w) {
         admin::field(w, "type", "metrics");
         w.Key("time");

@@ -54,6 +54,11 @@ struct listener_metrics {
 struct scrape_gauges {
   std::int64_t subscriptions = 0;  ///< router entries (sessions and internal subscribers)
   std::int64_t retained = 0;       ///< retained messages
+  /// The session store (durable sessions, QoS 1 queues, retained): bytes in
+  /// use and the most its map may grow to; negative: no store (persistence
+  /// off), not rendered.
+  std::int64_t store_used_bytes = -1;
+  std::int64_t store_max_bytes = -1;
 };
 
 struct broker_metrics {

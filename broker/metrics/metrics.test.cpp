@@ -63,6 +63,18 @@ TEST(Metrics, PrometheusTextNamesEveryFamilyOnce) {
     ++helps;
   EXPECT_EQ(types, helps);
   EXPECT_GT(types, 15u);
+  // No store (persistence off): its gauges are absent, not zero.
+  EXPECT_EQ(text.find("iotbroker_store_used_bytes"), std::string::npos);
+}
+
+TEST(Metrics, SessionStoreGaugesWhenThereIsAStore) {
+  broker_metrics m;
+  scrape_gauges g;
+  g.store_used_bytes = 4096;
+  g.store_max_bytes = 1 << 20;
+  auto text = render_prometheus(m, g);
+  EXPECT_NE(text.find("iotbroker_store_used_bytes 4096\n"), std::string::npos);
+  EXPECT_NE(text.find("iotbroker_store_max_bytes 1048576\n"), std::string::npos);
 }
 
 }  // namespace

@@ -95,6 +95,12 @@ std::string render_prometheus(const broker_metrics& m, const scrape_gauges& g) {
   w.sample("subscriptions", {}, g.subscriptions);
   w.head("retained", "gauge", "Retained messages.");
   w.sample("retained", {}, g.retained);
+  if (g.store_used_bytes >= 0) {
+    w.head("store_used_bytes", "gauge", "Bytes in use in the session store's map.");
+    w.sample("store_used_bytes", {}, g.store_used_bytes);
+    w.head("store_max_bytes", "gauge", "The most the session store's map may grow to.");
+    w.sample("store_max_bytes", {}, g.store_max_bytes);
+  }
   w.single("messages_received_total", "counter", "PUBLISH packets received from clients.",
            m.packets_received[3].value());
   w.single("messages_sent_total", "counter", "PUBLISH packets sent to clients.",

@@ -221,6 +221,14 @@ expected<bool, error> env::transact(const change_job& job) {
   return true;
 }
 
+std::size_t env::used_bytes() const noexcept {
+  MDB_envinfo info{};
+  MDB_stat st{};
+  if (mdb_env_info(env_, &info) != 0 || mdb_env_stat(env_, &st) != 0)
+    return 0;
+  return (static_cast<std::size_t>(info.me_last_pgno) + 1) * st.ms_psize;
+}
+
 expected<bool, error> env::sync() {
   if (int rc = mdb_env_sync(env_, 1); rc != 0)
     return unexpected{lmdb_error(rc, "syncing " + dir_)};

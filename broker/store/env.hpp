@@ -158,6 +158,9 @@ class env {
   [[nodiscard]] expected<bool, error> grow();
   /// The current map size in bytes.
   [[nodiscard]] std::size_t map_size() const noexcept { return map_size_.load(); }
+  /// Bytes of the map in use: pages up to the last one written (freed pages
+  /// inside are reused before the map grows). 0 when LMDB cannot tell.
+  [[nodiscard]] std::size_t used_bytes() const noexcept;
 
   [[nodiscard]] MDB_dbi dbi(table t) const noexcept { return dbis_[static_cast<int>(t)]; }
   [[nodiscard]] MDB_env* handle() const noexcept { return env_; }

@@ -459,6 +459,8 @@ session_store::stats session_store::snapshot() const {
   s.refused = refused_.load(std::memory_order_relaxed);
   s.commits = writer_->snapshot();
   s.map_size = env_->map_size();
+  s.used_bytes = env_->used_bytes();
+  s.max_bytes = std::max(opts_.max_map_size, s.map_size);
   return s;
 }
 

@@ -188,6 +188,8 @@ class session_store {
     std::uint64_t refused = 0;  ///< enqueues that failed (store full)
     writer::stats commits;
     std::size_t map_size = 0;
+    std::size_t used_bytes = 0;  ///< of the map (env::used_bytes)
+    std::size_t max_bytes = 0;   ///< the most it may grow to (max_map_size)
   };
   [[nodiscard]] stats snapshot() const;
 

@@ -312,6 +312,11 @@ TEST_F(SessionStoreTest, FullStoreRefusesEnqueueAndKeepsWhatItHas) {
   }
   EXPECT_TRUE(refused);
   EXPECT_GT(stored, 16);  // more than fit in the first 1 MiB: the map grew
+  // Full: what is in use is close to the most the map may grow to.
+  auto s = store_->snapshot();
+  EXPECT_EQ(s.max_bytes, std::size_t{2} << 20);
+  EXPECT_GT(s.used_bytes, s.max_bytes * 9 / 10);
+  EXPECT_LE(s.used_bytes, s.max_bytes);
   EXPECT_EQ(store_->snapshot().refused, 1u);
   EXPECT_GE(store_->snapshot().commits.grows, 1u);
   auto p = store_->page(1, 0, 1000);

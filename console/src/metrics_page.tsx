@@ -73,6 +73,14 @@ const charts: ChartSpec[] = [
     ],
   },
   {
+    title: "Session store size",
+    unit: "MiB in use; the most it may grow to",
+    series: [
+      { label: "used", value: (_p, c) => total(c, "iotbroker_store_used_bytes") / 1048576 },
+      { label: "max", value: (_p, c) => total(c, "iotbroker_store_max_bytes") / 1048576 },
+    ],
+  },
+  {
     title: "Rules",
     unit: "per second",
     series: [

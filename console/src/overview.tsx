@@ -5,6 +5,8 @@ import { palette, pushPoint, TimeChart } from "./chart";
 import { MetricsFrame, rate, subscribeMetrics, total } from "./metrics";
 
 const windowSeconds = 300;
+/** The share of the session store's map in use that raises an alarm. */
+const storeAlarm = 0.9;
 
 interface Figures {
   connections: number;
@@ -16,7 +18,10 @@ interface Figures {
   rulesPassed: number;
   rulesFailed: number;
   sinkRetries: number;
+  sinkFailures: number;
   dropped: number;
+  storeUsed: number;
+  storeMax: number;
 }
 
 function figures(prev: MetricsFrame, cur: MetricsFrame): Figures {
@@ -32,10 +37,13 @@ function figures(prev: MetricsFrame, cur: MetricsFrame): Figures {
       rate(prev, cur, "iotbroker_rule_failed_exception_total") +
       rate(prev, cur, "iotbroker_rule_dropped_overloaded_total"),
     sinkRetries: actionRate(prev, cur, "retried"),
+    sinkFailures: actionRate(prev, cur, "failed"),
     // A message nobody subscribed to is not a loss: not counted here.
     dropped:
       rate(prev, cur, "iotbroker_messages_dropped_total") -
       rate(prev, cur, 'iotbroker_messages_dropped_total{reason="no_subscribers"}'),
+    storeUsed: total(cur, "iotbroker_store_used_bytes"),
+    storeMax: total(cur, "iotbroker_store_max_bytes"),
   };
 }
 
@@ -88,7 +96,16 @@ export function OverviewPage() {
   const alarms: string[] = [];
   if (!connected) alarms.push("Live data is disconnected; reconnecting.");
   if (fig && fig.sinkRetries > 0) alarms.push(`Sinks are retrying: ${fmt(fig.sinkRetries)}/s.`);
+  if (fig && fig.sinkFailures > 0)
+    alarms.push(`Sinks are failing records: ${fmt(fig.sinkFailures)}/s.`);
   if (fig && fig.rulesFailed > 0) alarms.push(`Rules are failing: ${fmt(fig.rulesFailed)}/s.`);
+  if (fig && fig.storeMax > 0 && fig.storeUsed >= storeAlarm * fig.storeMax) {
+    const mib = (b: number) => Math.round(b / 1048576).toLocaleString();
+    alarms.push(
+      `The session store is ${Math.round((100 * fig.storeUsed) / fig.storeMax)} % full ` +
+        `(${mib(fig.storeUsed)} of ${mib(fig.storeMax)} MiB): QoS 1 messages will be refused.`,
+    );
+  }
 
   return (
     <section aria-labelledby="overview-title">

@@ -101,7 +101,7 @@ test("the audit log lists the changes, newest first", async () => {
 test("metrics: the charts draw and the messages figures move", async () => {
   const page = await adminPage("#/metrics");
   await page.getByRole("heading", { name: "Metrics" }).waitFor();
-  assert.equal(await page.locator(".chart-grid canvas").count() >= 7, true);
+  assert.equal(await page.locator(".chart-grid canvas").count() >= 8, true);
   await page.getByLabel("Filter by name").fill("messages_received");
   const cell = page.getByRole("cell", { name: "iotbroker_messages_received_total", exact: true });
   await cell.waitFor();
@@ -120,6 +120,27 @@ test("metrics: the charts draw and the messages figures move", async () => {
   assert.ok(now >= before + 10, `messages received ${before} → ${now}`);
   await page.getByLabel("Filter by name").fill("");
   await screenshot(page, "metrics");
+  assert.deepEqual(page.consoleErrors, []);
+  await page.context().close();
+});
+
+test("a narrow window: every page fits its width (tables scroll inside)", async () => {
+  const page = await adminPage("#/overview");
+  await page.setViewportSize({ width: 400, height: 800 });
+  for (const hash of ["#/overview", "#/products", "#/devices", "#/rules", "#/trace", "#/metrics",
+    "#/audit", "#/users"]) {
+    await page.goto(broker.url + hash);
+    await page.waitForLoadState("networkidle");
+    await page.waitForTimeout(300);
+    const [scroll, width] = await page.evaluate(() => [
+      document.documentElement.scrollWidth,
+      document.documentElement.clientWidth,
+    ]);
+    assert.ok(scroll <= width + 1, `${hash}: the page is ${scroll} px wide in a ${width} px window`);
+  }
+  await page.goto(broker.url + "#/rules/new");
+  await page.waitForTimeout(300);
+  await screenshot(page, "narrow-rule-editor");
   assert.deepEqual(page.consoleErrors, []);
   await page.context().close();
 });

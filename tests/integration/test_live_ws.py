@@ -7,6 +7,7 @@ import asyncio
 import json
 import socket
 import time
+import urllib.request
 
 import pytest
 import websockets
@@ -68,6 +69,30 @@ def test_metrics_every_second(broker):
             v = second["values"]
             assert v['iotbroker_connections{listener="mqtt"}'] == 1
             assert v["iotbroker_messages_received_total"] >= 1
+            # The session store's gauges, as in /metrics.
+            assert 0 < v["iotbroker_store_used_bytes"] <= v["iotbroker_store_max_bytes"]
+    asyncio.run(go())
+
+
+def test_metrics_frames_carry_the_rules_figures(broker):
+    """The frames carry what /metrics does, the rules engine's per-rule
+    counters included (the console's overview and metrics pages read them)."""
+    api = admin_api(broker)
+    status, rule = api.post("/api/v1/rules", {
+        "name": "live-r", "sql": 'SELECT * FROM "live-r/#"',
+        "actions": [{"type": "republish", "topic": "live-r-out/x"}]})
+    assert status == 201, rule
+    key = 'iotbroker_rule_matched_total{rule="%s"}' % rule["id"]
+    scrape = urllib.request.urlopen(broker.admin_url("/metrics"), timeout=10).read().decode()
+    assert key in scrape and "iotbroker_store_used_bytes" in scrape
+
+    async def go():
+        async with websockets.connect(ws_url(broker, api.token)) as ws:
+            await ws.send(json.dumps({"subscribe": "metrics"}))
+            Client(broker.port, "live-r-pub", V311).pub("live-r/1", b"{}", 1)
+            f, _ = await frames_until(
+                ws, lambda f: f["type"] == "metrics" and f["values"].get(key, 0) >= 1, 5)
+            assert f, "no metrics frame counted the rule's match"
     asyncio.run(go())
 
 
