@@ -436,8 +436,12 @@ void live_hub::on_message(const message_ptr& m, std::string_view client_id) {
       });
   }
   auto dev = core::device_of_topic(m->topic);
-  for (const auto& [v, f, events] : *taps) {
-    if (event && events)
+  for (const auto& tap : *taps) {
+    // Named references, not a structured binding: the lambda below uses
+    // `f`, and clang 14 cannot capture a binding.
+    const auto& v = tap.v;
+    const auto& f = tap.filter;
+    if (event && tap.events)
       v->push(*event);
     if (!f || !router::topic_matches(f->topic, m->topic))
       continue;
