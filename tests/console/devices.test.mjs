@@ -16,6 +16,7 @@ import {
   screenshot,
   startBroker,
   startDevice,
+  until,
 } from "./harness.mjs";
 
 let broker;
@@ -141,13 +142,12 @@ test("products: create one (secret shown once), check and import a thing model, 
 
   // Check mode.
   await page.getByLabel(/^Check mode/).selectOption("strict");
-  await page.waitForFunction(async (pk) => {
-    const s = JSON.parse(sessionStorage.getItem("iotbroker.session"));
-    const r = await fetch(`/api/v1/products/${pk}/thing-model/check-mode`, {
-      headers: { Authorization: "Bearer " + s.token },
-    });
-    return (await r.json()).checkMode === "strict";
-  }, pk);
+  await until(
+    async () => (await call("GET", `/api/v1/products/${pk}/thing-model/check-mode`)).checkMode ===
+      "strict",
+    10000,
+    "check mode strict",
+  );
   await page.getByLabel(/^Check mode/).selectOption("weak");
 
   // A topic category.
@@ -299,9 +299,8 @@ test("device: shadow desired state reaches the device; a stale version is a conf
   await device.waitFor('"color":"green"');
   assert.match(device.output(), /"method":"control"/);
   // The page reloads the document after the answer: wait for version 1.
-  await page.waitForFunction(
-    () => document.querySelector("[data-shadow-version]")?.textContent?.trim() === "1",
-  );
+  const version = page.locator("[data-shadow-version]");
+  await until(async () => (await version.textContent())?.trim() === "1", 10000, "version 1");
 
   // Version 1 again: the shadow is at 1 already.
   await editor.fill('{"color":"red"}');
@@ -376,8 +375,8 @@ test("devices: keyset paging forward and back through 1,200 devices, prefix sear
   for (let i = 2; i <= 4; ++i) {
     await page.getByRole("button", { name: "Next" }).click();
     await pager.getByText(`Page ${i} of 24`).waitFor();
-    await page.waitForFunction((prev) => document.querySelector("tr[data-device]")?.dataset.device !== prev,
-      seen[seen.length - 50]);
+    const firstRow = page.locator("tr[data-device]").first();
+    await until(async () => (await firstRow.getAttribute("data-device")) !== seen[seen.length - 50]);
     const n = await names();
     assert.equal(n.length, 50);
     assert.ok(n[0] > seen[seen.length - 1], "pages follow each other in name order");
@@ -390,7 +389,8 @@ test("devices: keyset paging forward and back through 1,200 devices, prefix sear
     await page.getByRole("button", { name: "Previous" }).click();
     await pager.getByText(`Page ${i} of 24`).waitFor();
   }
-  await page.waitForFunction((f) => document.querySelector("tr[data-device]")?.dataset.device === f, first[0]);
+  await until(async () =>
+    (await page.locator("tr[data-device]").first().getAttribute("data-device")) === first[0]);
   assert.deepEqual(await names(), first);
   assert.ok(await page.getByRole("button", { name: "Previous" }).isDisabled());
 

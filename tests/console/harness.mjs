@@ -207,3 +207,19 @@ export async function adminApi(url, user, password) {
     return text ? JSON.parse(text) : undefined;
   };
 }
+
+/**
+ * Polls `check` (an async function run here, in node) until it returns
+ * truthy or `ms` pass. Not page.waitForFunction: its polling may evaluate
+ * a string in the page, which the console's CSP (no 'unsafe-eval')
+ * refuses — the tests run under the CSP the broker sends.
+ */
+export async function until(check, ms = 10000, what = "condition") {
+  const end = Date.now() + ms;
+  for (;;) {
+    const v = await check();
+    if (v) return v;
+    if (Date.now() > end) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
