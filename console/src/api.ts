@@ -109,3 +109,44 @@ export function liveSocket(): WebSocket {
   const token = s ? "?token=" + encodeURIComponent(s.token) : "";
   return new WebSocket(`${scheme}//${location.host}/api/v1/ws${token}`);
 }
+
+/**
+ * One live subscription ({"subscribe": what}) on its own socket: each JSON
+ * frame goes to `onFrame`; reconnects 2 s after a drop and subscribes
+ * again; `onState` hears whether it is connected. Returns the stop function.
+ */
+export function subscribeLive(
+  what: "metrics" | "events",
+  onFrame: (frame: { type: string } & Record<string, unknown>) => void,
+  onState: (connected: boolean) => void,
+): () => void {
+  let ws: WebSocket | null = null;
+  let stopped = false;
+  let retry: number | undefined;
+  const open = () => {
+    ws = liveSocket();
+    ws.onopen = () => {
+      onState(true);
+      ws?.send(JSON.stringify({ subscribe: what }));
+    };
+    ws.onmessage = (e) => {
+      let m: { type: string } & Record<string, unknown>;
+      try {
+        m = JSON.parse(String(e.data));
+      } catch {
+        return;
+      }
+      onFrame(m);
+    };
+    ws.onclose = () => {
+      onState(false);
+      if (!stopped) retry = window.setTimeout(open, 2000);
+    };
+  };
+  open();
+  return () => {
+    stopped = true;
+    window.clearTimeout(retry);
+    ws?.close();
+  };
+}

@@ -3,7 +3,7 @@
 // (one or a batch, the secrets shown once), enable/disable, delete, and
 // online state kept live from the WebSocket's device events.
 import { useEffect, useRef, useState } from "preact/hooks";
-import { api, liveSocket } from "./api";
+import { api, subscribeLive } from "./api";
 import type { Product } from "./products";
 import { CopyButton } from "./products";
 import {
@@ -87,37 +87,18 @@ export function useDeviceEvents(pk: string, onEvent: (e: LiveEvent) => void): bo
   const [up, setUp] = useState(false);
   const handler = useRef(onEvent);
   handler.current = onEvent;
-  useEffect(() => {
-    let ws: WebSocket | null = null;
-    let stopped = false;
-    let retry: number | undefined;
-    const open = () => {
-      ws = liveSocket();
-      ws.onopen = () => {
-        setUp(true);
-        ws?.send(JSON.stringify({ subscribe: "events" }));
-      };
-      ws.onmessage = (e) => {
-        let m: LiveEvent;
-        try {
-          m = JSON.parse(String(e.data)) as LiveEvent;
-        } catch {
-          return;
-        }
-        if (m.type === "event" && m.productKey === pk && m.deviceName) handler.current(m);
-      };
-      ws.onclose = () => {
-        setUp(false);
-        if (!stopped) retry = window.setTimeout(open, 2000);
-      };
-    };
-    open();
-    return () => {
-      stopped = true;
-      window.clearTimeout(retry);
-      ws?.close();
-    };
-  }, [pk]);
+  useEffect(
+    () =>
+      subscribeLive(
+        "events",
+        (m) => {
+          const e = m as unknown as LiveEvent;
+          if (e.type === "event" && e.productKey === pk && e.deviceName) handler.current(e);
+        },
+        setUp,
+      ),
+    [pk],
+  );
   return up;
 }
 

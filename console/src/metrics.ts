@@ -1,7 +1,7 @@
 // The live metrics stream ({"subscribe":"metrics"} on /api/v1/ws): one
 // frame a second with every /metrics sample, turned into totals by metric
 // name (labels summed) and per-second rates of the counters.
-import { liveSocket } from "./api";
+import { subscribeLive } from "./api";
 
 export interface MetricsFrame {
   time: number;
@@ -37,28 +37,11 @@ export function subscribeMetrics(
   onFrame: (f: MetricsFrame) => void,
   onState: (connected: boolean) => void,
 ): () => void {
-  let ws: WebSocket | null = null;
-  let stopped = false;
-  let retry: number | undefined;
-  const open = () => {
-    ws = liveSocket();
-    ws.onopen = () => {
-      onState(true);
-      ws?.send(JSON.stringify({ subscribe: "metrics" }));
-    };
-    ws.onmessage = (e) => {
-      const m = JSON.parse(String(e.data)) as { type: string } & MetricsFrame;
-      if (m.type === "metrics") onFrame({ time: m.time, values: m.values });
-    };
-    ws.onclose = () => {
-      onState(false);
-      if (!stopped) retry = window.setTimeout(open, 2000);
-    };
-  };
-  open();
-  return () => {
-    stopped = true;
-    window.clearTimeout(retry);
-    ws?.close();
-  };
+  return subscribeLive(
+    "metrics",
+    (m) => {
+      if (m.type === "metrics") onFrame(m as unknown as MetricsFrame);
+    },
+    onState,
+  );
 }

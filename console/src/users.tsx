@@ -20,6 +20,53 @@ function passwordProblem(password: string, repeat: string): string {
   return "";
 }
 
+/** A new password typed twice; `label` names the first field. */
+function PasswordFields(props: {
+  label: string;
+  password: string;
+  repeat: string;
+  error: string;
+  autoFocus?: boolean;
+  onPassword: (v: string) => void;
+  onRepeat: (v: string) => void;
+}) {
+  return (
+    <>
+      <Field label={props.label} error={props.error}>
+        <input
+          type="password"
+          autoComplete="new-password"
+          value={props.password}
+          onInput={(e) => props.onPassword(e.currentTarget.value)}
+          autoFocus={props.autoFocus}
+        />
+      </Field>
+      <Field label="Repeat the password">
+        <input
+          type="password"
+          autoComplete="new-password"
+          value={props.repeat}
+          onInput={(e) => props.onRepeat(e.currentTarget.value)}
+        />
+      </Field>
+    </>
+  );
+}
+
+/** Cancel and the submit button, which says what it is doing while busy. */
+function FormButtons(props: { busy: boolean; action: string; doing: string; onCancel: () => void }) {
+  return (
+    <div class="buttons">
+      <button type="button" onClick={props.onCancel}>
+        Cancel
+      </button>
+      <button type="submit" disabled={props.busy}>
+        {props.busy ? props.doing : props.action}
+      </button>
+    </div>
+  );
+}
+
 function AddUser(props: { onClose: () => void; onDone: () => void }) {
   const [name, setName] = useState("");
   const [role, setRole] = useState<"admin" | "viewer">("viewer");
@@ -53,31 +100,16 @@ function AddUser(props: { onClose: () => void; onDone: () => void }) {
             <option value="admin">admin</option>
           </select>
         </Field>
-        <Field label="Password" error={checked ? passwordError : ""}>
-          <input
-            type="password"
-            autoComplete="new-password"
-            value={password}
-            onInput={(e) => setPassword(e.currentTarget.value)}
-          />
-        </Field>
-        <Field label="Repeat the password">
-          <input
-            type="password"
-            autoComplete="new-password"
-            value={repeat}
-            onInput={(e) => setRepeat(e.currentTarget.value)}
-          />
-        </Field>
+        <PasswordFields
+          label="Password"
+          password={password}
+          repeat={repeat}
+          error={checked ? passwordError : ""}
+          onPassword={setPassword}
+          onRepeat={setRepeat}
+        />
         <ErrorText error={error} />
-        <div class="buttons">
-          <button type="button" onClick={props.onClose}>
-            Cancel
-          </button>
-          <button type="submit" disabled={busy}>
-            {busy ? "Adding…" : "Add user"}
-          </button>
-        </div>
+        <FormButtons busy={busy} action="Add user" doing="Adding…" onCancel={props.onClose} />
       </form>
     </Modal>
   );
@@ -112,32 +144,22 @@ function SetPassword(props: { user: string; onClose: () => void }) {
         </>
       ) : (
         <form onSubmit={submit} noValidate>
-          <Field label="New password" error={checked ? problem : ""}>
-            <input
-              type="password"
-              autoComplete="new-password"
-              value={password}
-              onInput={(e) => setPassword(e.currentTarget.value)}
-              autoFocus
-            />
-          </Field>
-          <Field label="Repeat the password">
-            <input
-              type="password"
-              autoComplete="new-password"
-              value={repeat}
-              onInput={(e) => setRepeat(e.currentTarget.value)}
-            />
-          </Field>
+          <PasswordFields
+            label="New password"
+            password={password}
+            repeat={repeat}
+            error={checked ? problem : ""}
+            autoFocus
+            onPassword={setPassword}
+            onRepeat={setRepeat}
+          />
           <ErrorText error={error} />
-          <div class="buttons">
-            <button type="button" onClick={props.onClose}>
-              Cancel
-            </button>
-            <button type="submit" disabled={busy}>
-              {busy ? "Saving…" : "Set password"}
-            </button>
-          </div>
+          <FormButtons
+            busy={busy}
+            action="Set password"
+            doing="Saving…"
+            onCancel={props.onClose}
+          />
         </form>
       )}
     </Modal>
