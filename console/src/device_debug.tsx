@@ -8,6 +8,35 @@ import { typeText } from "./thing_model";
 import { canChange, ErrorText, Field, messageOf, p, pretty, useAction } from "./ui";
 
 /** A JSON object from a field, or the message to show under it. */
+/** The submit button of a debug form; says "Sending…" while busy. */
+function SendButton(props: { busy: boolean; label: string }) {
+  return (
+    <div>
+      <button type="submit" class="primary" disabled={props.busy}>
+        {props.busy ? "Sending…" : props.label}
+      </button>
+    </div>
+  );
+}
+
+/** A call's timeout in milliseconds, with its validation message. */
+function TimeoutField(props: {
+  value: string;
+  error: string;
+  hint?: string;
+  onInput: (v: string) => void;
+}) {
+  return (
+    <Field label="Timeout (ms)" error={props.error} hint={props.hint}>
+      <input
+        type="number"
+        value={props.value}
+        onInput={(e) => props.onInput(e.currentTarget.value)}
+      />
+    </Field>
+  );
+}
+
 function parseObject(text: string): { value?: Record<string, unknown>; error: string } {
   try {
     const v: unknown = JSON.parse(text.trim() || "{}");
@@ -80,11 +109,7 @@ function PublishCard(props: { pk: string; dn: string }) {
             <option value="1">1 (at least once)</option>
           </select>
         </Field>
-        <div>
-          <button type="submit" class="primary" disabled={busy}>
-            {busy ? "Sending…" : "Publish"}
-          </button>
-        </div>
+        <SendButton busy={busy} label="Publish" />
       </form>
       <ErrorText error={error} />
       {sent && (
@@ -161,14 +186,8 @@ function PropertySetCard(props: { pk: string; dn: string; model: Tsl | null }) {
         >
           <textarea rows={4} value={params} onInput={(e) => setParams(e.currentTarget.value)} />
         </Field>
-        <Field label="Timeout (ms)" error={timeoutErr}>
-          <input type="number" value={timeout} onInput={(e) => setTimeoutMs(e.currentTarget.value)} />
-        </Field>
-        <div>
-          <button type="submit" class="primary" disabled={busy}>
-            {busy ? "Sending…" : "Set"}
-          </button>
-        </div>
+        <TimeoutField value={timeout} error={timeoutErr} onInput={setTimeoutMs} />
+        <SendButton busy={busy} label="Set" />
       </form>
       <ErrorText error={error} />
       {result && <CallOutcome r={result} />}
@@ -245,14 +264,8 @@ function ServiceCard(props: { pk: string; dn: string; model: Tsl | null }) {
         >
           <textarea rows={4} value={params} onInput={(e) => setParams(e.currentTarget.value)} />
         </Field>
-        <Field label="Timeout (ms)" error={timeoutErr} hint="for a sync service">
-          <input type="number" value={timeout} onInput={(e) => setTimeoutMs(e.currentTarget.value)} />
-        </Field>
-        <div>
-          <button type="submit" class="primary" disabled={busy}>
-            {busy ? "Sending…" : "Invoke"}
-          </button>
-        </div>
+        <TimeoutField value={timeout} error={timeoutErr} onInput={setTimeoutMs} hint="for a sync service" />
+        <SendButton busy={busy} label="Invoke" />
       </form>
       <ErrorText error={error} />
       {result && <CallOutcome r={result} />}
@@ -298,14 +311,8 @@ function RrpcCard(props: { pk: string; dn: string }) {
         <Field label="Request payload">
           <textarea rows={4} value={payload} onInput={(e) => setPayload(e.currentTarget.value)} />
         </Field>
-        <Field label="Timeout (ms)" error={timeoutErr}>
-          <input type="number" value={timeout} onInput={(e) => setTimeoutMs(e.currentTarget.value)} />
-        </Field>
-        <div>
-          <button type="submit" class="primary" disabled={busy}>
-            {busy ? "Sending…" : "Call"}
-          </button>
-        </div>
+        <TimeoutField value={timeout} error={timeoutErr} onInput={setTimeoutMs} />
+        <SendButton busy={busy} label="Call" />
       </form>
       <ErrorText error={error} />
       {result && (
