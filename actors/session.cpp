@@ -57,7 +57,7 @@ void session::on_connect(const connect& c, const iotb::auth::identity& who, bool
     client_alias_max_ = 0;
     problem_info_ = true;
   }
-  will_ = c.will_msg;
+  will_ = c.will_msg ? std::make_unique<mqtt::will>(*c.will_msg) : nullptr;
   alias_in_.clear();  // sized on first use: most clients never send an alias
   alias_in_.shrink_to_fit();
   alias_out_.clear();

@@ -10,7 +10,7 @@
 
 #include <chrono>
 #include <cstdint>
-#include <deque>
+#include <memory>
 #include <optional>
 #include <string>
 #include <unordered_map>
@@ -24,6 +24,7 @@
 #include "broker/mqtt/codec.hpp"
 #include "broker/net/out_queue.hpp"
 #include "broker/store/session_store.hpp"
+#include "broker/util/ring.hpp"
 
 namespace iotb::actors {
 
@@ -238,20 +239,20 @@ class session {
   std::uint32_t client_max_packet_ = 0;  ///< 0: no limit beyond the protocol's
   std::uint16_t client_alias_max_ = 0;
 
-  std::optional<mqtt::will> will_;
+  std::unique_ptr<mqtt::will> will_;  ///< allocated only when the client has one
   std::unordered_map<std::string, sub_record> subs_;
   std::size_t system_subs_ = 0;  ///< of subs_, made by subscribe_system
 
   // Outbound QoS 1/2.
-  std::deque<outflight> inflight_;
-  std::deque<pending> queue_;
+  util::ring<outflight> inflight_;
+  util::ring<pending> queue_;
   std::size_t queue_bytes_ = 0;  ///< payload bytes in queue_
   std::uint16_t last_packet_id_ = 0;
 
   // Inbound QoS 2 packet ids awaiting PUBREL.
   std::unordered_set<std::uint16_t> inbound_qos2_;
   // Inbound acknowledgements in arrival order.
-  std::deque<inbound_ack> acks_;
+  util::ring<inbound_ack> acks_;
   std::size_t puback_backlog_ = 0;  ///< PUBACKs among acks_ (QoS 1 not yet acknowledged)
   std::uint64_t next_cookie_ = 0;
 

@@ -57,14 +57,16 @@ session_actor_impl::session_actor_impl(caf::actor_config& cfg, context_ptr ctx,
 
 session_actor_impl::~session_actor_impl() = default;
 
-session_actor::behavior_type session_actor_impl::make_behavior() {
+void session_actor_impl::on_exit() {
   // Whatever ends this actor, the socket must close and the manager must
-  // forget it.
-  attach_functor([t = &transport_, mgr = ctx_->manager, name = name_, key = session_.key()] {
-    if (*t)
-      (*t)->close();
-    caf::anon_send(mgr, ended_msg{name, key});
-  });
+  // forget it. (An override, not attach_functor: that allocated a functor
+  // with a copy of the name per session.)
+  if (transport_)
+    transport_->close();
+  caf::anon_send(ctx_->manager, ended_msg{name_, session_.key()});
+}
+
+session_actor::behavior_type session_actor_impl::make_behavior() {
   // Every handler ends with after_handler(): output is flushed when the
   // mailbox runs empty, so a handler that skips it (e.g. for a stale event
   // of an old transport) could strand bytes queued by the previous one.
@@ -184,8 +186,7 @@ void session_actor_impl::on_attach(const connect_request_ptr& req) {
   deferred_ = 0;
   transport_ = req->transport;
   peer_ = transport_->peer();
-  for (auto& e : pub_acl_cache_)
-    e.topic.clear();
+  pub_acl_cache_.reset();
   ip_ = peer_.substr(0, peer_.rfind(':'));
   if (ip_.size() > 2 && ip_.front() == '[')
     ip_ = ip_.substr(1, ip_.size() - 2);
@@ -485,14 +486,17 @@ void session_actor_impl::flush() {
 }
 
 bool session_actor_impl::can_publish(std::string_view topic) {
-  for (auto& e : pub_acl_cache_)
+  if (!pub_acl_cache_)
+    pub_acl_cache_ = std::make_unique<std::array<acl_cache_entry, 8>>();
+  auto& cache = *pub_acl_cache_;
+  for (auto& e : cache)
     if (!e.topic.empty() && e.topic == topic) {
       if (!e.verdict.allowed)
         denied("publish to", topic, e.verdict.why);
       return e.verdict.allowed;
     }
   auto d = ctx_->authz->can_publish(session_.who(), topic);
-  auto& slot = pub_acl_cache_[pub_acl_next_++ % pub_acl_cache_.size()];
+  auto& slot = cache[pub_acl_next_++ % cache.size()];
   slot.topic.assign(topic);
   slot.verdict = d;
   if (!d.allowed)

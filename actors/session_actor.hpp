@@ -9,6 +9,7 @@
 /// move.
 
 #include <array>
+#include <memory>
 
 #include <caf/typed_event_based_actor.hpp>
 
@@ -29,6 +30,7 @@ class session_actor_impl : public session_actor::base, private session_env {
   ~session_actor_impl() override;
 
   behavior_type make_behavior() override;
+  void on_exit() override;
   [[nodiscard]] const char* name() const override { return "session"; }
 
  private:
@@ -112,7 +114,8 @@ class session_actor_impl : public session_actor::base, private session_env {
     std::string topic;
     acl::decision verdict;
   };
-  std::array<acl_cache_entry, 8> pub_acl_cache_;
+  /// Allocated at the first publish: an idle connection holds none.
+  std::unique_ptr<std::array<acl_cache_entry, 8>> pub_acl_cache_;
   unsigned pub_acl_next_ = 0;
   message_ptr pending_will_;
   unsigned held_batches_ = 0;

@@ -10,13 +10,13 @@
 
 #include <cstddef>
 #include <cstdint>
-#include <deque>
 #include <functional>
 #include <memory>
 #include <span>
 #include <vector>
 
 #include "broker/core/message.hpp"
+#include "broker/util/ring.hpp"
 
 namespace iotb::net {
 
@@ -70,7 +70,7 @@ class out_queue {
   };
   static constexpr std::size_t max_chunk = 64 * 1024;
   std::vector<std::uint8_t>& tail_buffer();
-  std::deque<chunk> chunks_;
+  util::ring<chunk> chunks_;
   std::size_t bytes_ = 0;
 };
 
