@@ -14,15 +14,19 @@ io_pool::io_pool(unsigned n) {
     // can skip internal locking.
     contexts_.push_back(std::make_unique<boost::asio::io_context>(1));
     guards_.emplace_back(contexts_.back()->get_executor());
+    pollers_.push_back(std::make_unique<poller>(*contexts_.back()));
   }
 }
 
 io_pool::~io_pool() {
   stop();
   join();
+  pollers_.clear();  // before the contexts they belong to
 }
 
 void io_pool::start() {
+  for (auto& p : pollers_)
+    p->start();
   for (std::size_t i = 0; i < contexts_.size(); ++i) {
     threads_.emplace_back([this, i] {
       auto name = "iotb-io-" + std::to_string(i);
@@ -33,6 +37,8 @@ void io_pool::start() {
 }
 
 void io_pool::stop() {
+  for (auto& p : pollers_)
+    p->stop();
   guards_.clear();
   for (auto& c : contexts_)
     c->stop();
@@ -45,9 +51,9 @@ void io_pool::join() {
   threads_.clear();
 }
 
-boost::asio::io_context& io_pool::next() noexcept {
+poller& io_pool::next() noexcept {
   auto i = next_.fetch_add(1, std::memory_order_relaxed);
-  return *contexts_[i % contexts_.size()];
+  return *pollers_[i % pollers_.size()];
 }
 
 }  // namespace iotb::net

@@ -1,7 +1,8 @@
 #pragma once
 /// @file
-/// One `io_context` per I/O thread; each connection lives on one of them for
-/// its whole life, so its handlers never run concurrently.
+/// One `io_context` per I/O thread, each with the `poller` its connections'
+/// sockets are registered in; a connection lives on one of them for its
+/// whole life, so its handlers never run concurrently.
 
 #include <atomic>
 #include <memory>
@@ -10,6 +11,8 @@
 
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
+
+#include "broker/net/poller.hpp"
 
 namespace iotb::net {
 
@@ -29,8 +32,8 @@ class io_pool {
   /// Waits for the threads.
   void join();
 
-  /// The context for the next connection (round-robin).
-  [[nodiscard]] boost::asio::io_context& next() noexcept;
+  /// The I/O thread (its poller) for the next connection (round-robin).
+  [[nodiscard]] poller& next() noexcept;
   /// The first context (listeners live here).
   [[nodiscard]] boost::asio::io_context& front() noexcept { return *contexts_.front(); }
   [[nodiscard]] std::size_t size() const noexcept { return contexts_.size(); }
@@ -39,6 +42,9 @@ class io_pool {
   using guard = boost::asio::executor_work_guard<boost::asio::io_context::executor_type>;
   std::vector<std::unique_ptr<boost::asio::io_context>> contexts_;
   std::vector<guard> guards_;
+  /// After the contexts: destroyed first (a poller's descriptor belongs to
+  /// its context).
+  std::vector<std::unique_ptr<poller>> pollers_;
   std::vector<std::thread> threads_;
   std::atomic<std::size_t> next_{0};
 };

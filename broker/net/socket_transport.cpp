@@ -1,5 +1,8 @@
 #include "broker/net/socket_transport.hpp"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -34,28 +37,47 @@ std::uint8_t* thread_read_buffer() {
 
 }  // namespace
 
-socket_transport::socket_transport(boost::asio::ip::tcp::socket socket,
+/// "ip:port" ("[ip]:port" for IPv6) of the socket's peer; empty on error.
+std::string peer_name(int fd) {
+  sockaddr_storage ss{};
+  socklen_t len = sizeof ss;
+  if (::getpeername(fd, reinterpret_cast<sockaddr*>(&ss), &len) != 0)
+    return {};
+  char host[INET6_ADDRSTRLEN] = {};
+  if (ss.ss_family == AF_INET) {
+    const auto& a = reinterpret_cast<const sockaddr_in&>(ss);
+    ::inet_ntop(AF_INET, &a.sin_addr, host, sizeof host);
+    return std::string{host} + ":" + std::to_string(ntohs(a.sin_port));
+  }
+  if (ss.ss_family == AF_INET6) {
+    const auto& a = reinterpret_cast<const sockaddr_in6&>(ss);
+    ::inet_ntop(AF_INET6, &a.sin6_addr, host, sizeof host);
+    return "[" + std::string{host} + "]:" + std::to_string(ntohs(a.sin6_port));
+  }
+  return {};
+}
+
+socket_transport::socket_transport(int fd, poller& p,
                                    std::shared_ptr<const transport_settings> settings,
                                    connect_handler on_connect,
                                    std::vector<std::unique_ptr<stream_layer>> layers)
     : transport(std::move(settings)),
-      socket_(std::move(socket)),
-      timer_(socket_.get_executor()),
-      fd_(socket_.native_handle()),
+      poller_(p),
+      fd_(fd),
       on_connect_(std::move(on_connect)),
       framing_(settings_->max_packet_size, settings_->max_connect_size),
       layers_(std::move(layers)) {
-  boost::system::error_code ec;
-  socket_.non_blocking(true, ec);
-  socket_.set_option(boost::asio::ip::tcp::no_delay(true), ec);
-  auto ep = socket_.remote_endpoint(ec);
-  if (!ec)
-    peer_ = ep.address().to_string() + ":" + std::to_string(ep.port());
+  int one = 1;
+  (void)::setsockopt(fd_, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+  peer_ = peer_name(fd_);
   if (layers_.size() > max_layers)
     layers_.resize(max_layers);
 }
 
-socket_transport::~socket_transport() = default;
+socket_transport::~socket_transport() {
+  if (!closed_)
+    ::close(fd_);  // never started, or epoll refused it
+}
 
 void socket_transport::start() {
   if (auto* lm = settings_->listener_metrics) {
@@ -68,25 +90,40 @@ void socket_transport::start() {
   connect_deadline_ = now + settings_->connect_timeout;
   if (settings_->max_bytes_per_s != 0)
     bw_ = limits::token_bucket(settings_->max_bytes_per_s, std::chrono::seconds{1});
-  arm_timer();
+  poll_handle_ = poller_.add(fd_, shared_from_this());
+  if (poll_handle_ == 0) {
+    IOTB_LOG_LIMITED(warn, "net") << "peer=" << peer_
+                                  << " closed: epoll refused the socket: " << std::strerror(errno);
+    do_close();
+    return;
+  }
+  // Bytes that came before the registration raised no edge: read now.
   wait_readable();
 }
 
-void socket_transport::wait_readable() {
-  if (reading_ || awaiting_attach_ || throttled_ || bw_paused_ || stopped_ || closed_)
+void socket_transport::on_ready(std::uint32_t events) {
+  if (closed_)
     return;
-  reading_ = true;
-  socket_.async_wait(boost::asio::socket_base::wait_read,
-                     [self = shared_from_this()](const boost::system::error_code& ec) {
-                       self->reading_ = false;
-                       if (self->closed_ || self->stopped_)
-                         return;
-                       if (ec) {
-                         self->fail({close_info::kind::io_error, {}, ec.message()});
-                         return;
-                       }
-                       self->on_readable();
-                     });
+  if ((events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR)) != 0) {
+    readable_ = true;
+    if ((events & (EPOLLRDHUP | EPOLLHUP | EPOLLERR)) != 0)
+      peer_done_ = true;  // no edge will follow the end: read up to it
+    if (may_read() && !read_posted_)
+      on_readable();
+  }
+  if (write_armed_ && !closed_ && (events & (EPOLLOUT | EPOLLHUP | EPOLLERR)) != 0)
+    on_write_ready();
+}
+
+void socket_transport::wait_readable() {
+  if (!readable_ || read_posted_ || !may_read())
+    return;
+  read_posted_ = true;
+  boost::asio::post(poller_.context(), [self = shared_from_this()] {
+    self->read_posted_ = false;
+    if (self->may_read() && self->readable_)
+      self->on_readable();
+  });
 }
 
 void socket_transport::on_readable() {
@@ -107,8 +144,14 @@ void socket_transport::on_readable() {
         return;
       if (!bw_.unlimited() && pause_for_bandwidth())
         return;
-      if (static_cast<std::size_t>(n) < read_chunk)
-        break;
+      if (static_cast<std::size_t>(n) < read_chunk && !peer_done_) {
+        // A short read emptied the receive queue; bytes arriving after it
+        // raise a new edge (as nginx relies on), so no read to see EAGAIN.
+        // Not so for an end (FIN, reset) that came with the bytes already
+        // read: then read on until it shows.
+        readable_ = false;
+        return;
+      }
       continue;
     }
     if (n == 0) {
@@ -117,12 +160,14 @@ void socket_transport::on_readable() {
     }
     if (errno == EINTR)
       continue;
-    if (errno == EAGAIN || errno == EWOULDBLOCK)
-      break;
+    if (errno == EAGAIN || errno == EWOULDBLOCK) {
+      readable_ = false;  // drained: the next edge tells
+      return;
+    }
     fail({close_info::kind::io_error, {}, std::strerror(errno)});
     return;
   }
-  wait_readable();
+  wait_readable();  // more may wait: yield to other connections, then go on
 }
 
 bool socket_transport::pause_for_bandwidth() {
@@ -133,7 +178,7 @@ bool socket_transport::pause_for_bandwidth() {
   // resume when the bucket has refilled.
   bw_paused_ = true;
   if (!bw_timer_)
-    bw_timer_ = std::make_unique<boost::asio::steady_timer>(socket_.get_executor());
+    bw_timer_ = std::make_unique<boost::asio::steady_timer>(poller_.context());
   bw_timer_->expires_after(wait);
   bw_timer_->async_wait([self = shared_from_this()](const boost::system::error_code& ec) {
     self->bw_paused_ = false;
@@ -222,7 +267,7 @@ void socket_transport::on_connect_attempt(connect_attempt&& a) {
   awaiting_attach_ = true;
   if (a.connect) {
     version_ = a.connect->ver;
-    timer_.cancel();
+    idle_limit_ = {};  // no keep-alive check until attach sets it
   }
   auto handler = std::move(on_connect_);
   on_connect_ = nullptr;
@@ -244,7 +289,7 @@ void socket_transport::deliver(std::vector<mqtt::packet>&& batch) {
 void socket_transport::batch_done() {
   auto prev = batches_in_flight_.fetch_sub(1, std::memory_order_acq_rel);
   if (static_cast<std::size_t>(prev) == settings_->max_batches_in_flight) {
-    boost::asio::post(socket_.get_executor(), [self = shared_from_this()] {
+    boost::asio::post(poller_.context(), [self = shared_from_this()] {
       self->throttled_ = false;
       self->wait_readable();
     });
@@ -255,7 +300,6 @@ void socket_transport::fail(close_info info) {
   if (stopped_)
     return;
   stopped_ = true;
-  timer_.cancel();
   if (owner_) {
     auto owner = std::move(owner_);
     owner->on_closed(info);
@@ -265,7 +309,7 @@ void socket_transport::fail(close_info info) {
 }
 
 void socket_transport::attach(std::shared_ptr<transport_listener> owner, std::uint16_t keep_alive) {
-  boost::asio::post(socket_.get_executor(),
+  boost::asio::post(poller_.context(),
                     [self = shared_from_this(), owner = std::move(owner), keep_alive]() mutable {
                       if (self->closed_)
                         return;
@@ -279,8 +323,6 @@ void socket_transport::attach(std::shared_ptr<transport_listener> owner, std::ui
                       }
                       self->last_rx_ = clock::now();
                       self->idle_limit_ = std::chrono::milliseconds{keep_alive * 1500};
-                      if (keep_alive > 0)
-                        self->arm_timer();
                       if (self->framing_.buffered() != 0)
                         self->frame({});
                       self->wait_readable();
@@ -317,7 +359,7 @@ bool socket_transport::flush_layers_locked(bool& failed) {
     if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
       if (!write_wait_) {
         write_wait_ = true;
-        boost::asio::post(socket_.get_executor(),
+        boost::asio::post(poller_.context(),
                           [self = shared_from_this()] { self->arm_write_wait(); });
       }
       return false;
@@ -328,22 +370,26 @@ bool socket_transport::flush_layers_locked(bool& failed) {
 }
 
 void socket_transport::arm_write_wait() {
-  if (closed_)
+  if (closed_ || write_armed_)
     return;
-  socket_.async_wait(boost::asio::socket_base::wait_write,
-                     [self = shared_from_this()](const boost::system::error_code& ec) {
-                       if (ec || self->closed_)
-                         return;
-                       if (!self->layers_.empty()) {
-                         std::unique_lock lk(self->mu_);
-                         self->write_wait_ = false;
-                         bool failed = false;
-                         if (!self->flush_layers_locked(failed))
-                           return;  // re-armed, or failed (the reader will see the error)
-                       }
-                       if (self->owner_)
-                         self->owner_->on_writable();
-                     });
+  write_armed_ = true;
+  // The edge may have come between the writer's EAGAIN and this post: ask.
+  pollfd p{fd_, POLLOUT, 0};
+  if (::poll(&p, 1, 0) > 0 && (p.revents & (POLLOUT | POLLERR | POLLHUP)) != 0)
+    on_write_ready();
+}
+
+void socket_transport::on_write_ready() {
+  write_armed_ = false;
+  if (!layers_.empty()) {
+    std::unique_lock lk(mu_);
+    write_wait_ = false;
+    bool failed = false;
+    if (!flush_layers_locked(failed))
+      return;  // re-armed, or failed (the reader will see the error)
+  }
+  if (owner_)
+    owner_->on_writable();
 }
 
 transport::write_status socket_transport::write_layered(out_queue& q) {
@@ -386,8 +432,7 @@ transport::write_status socket_transport::write(out_queue& q) {
     if (n < 0 && errno == EINTR)
       continue;
     if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-      boost::asio::post(socket_.get_executor(),
-                        [self = shared_from_this()] { self->arm_write_wait(); });
+      boost::asio::post(poller_.context(), [self = shared_from_this()] { self->arm_write_wait(); });
       return write_status::would_block;
     }
     return write_status::failed;
@@ -396,38 +441,27 @@ transport::write_status socket_transport::write(out_queue& q) {
 }
 
 void socket_transport::reject(std::vector<std::uint8_t> bytes) {
-  boost::asio::post(socket_.get_executor(),
-                    [self = shared_from_this(),
-                     buf = std::make_shared<std::vector<std::uint8_t>>(std::move(bytes))] {
-                      if (self->closed_)
-                        return;
-                      // Best effort: the refusal is tiny and the socket buffer empty.
-                      if (!self->layers_.empty()) {
-                        std::lock_guard lk(self->mu_);
-                        iovec v{buf->data(), buf->size()};
-                        bool failed = false;
-                        if (self->layers_.back()->encode(&v, 1) == layer_status::ok)
-                          (void)self->flush_layers_locked(failed);
-                      } else {
-                        [[maybe_unused]] auto n =
-                            ::send(self->fd_, buf->data(), buf->size(), MSG_NOSIGNAL);
-                      }
-                      self->do_close();
-                    });
+  boost::asio::post(
+      poller_.context(), [self = shared_from_this(),
+                          buf = std::make_shared<std::vector<std::uint8_t>>(std::move(bytes))] {
+        if (self->closed_)
+          return;
+        // Best effort: the refusal is tiny and the socket buffer empty.
+        if (!self->layers_.empty()) {
+          std::lock_guard lk(self->mu_);
+          iovec v{buf->data(), buf->size()};
+          bool failed = false;
+          if (self->layers_.back()->encode(&v, 1) == layer_status::ok)
+            (void)self->flush_layers_locked(failed);
+        } else {
+          [[maybe_unused]] auto n = ::send(self->fd_, buf->data(), buf->size(), MSG_NOSIGNAL);
+        }
+        self->do_close();
+      });
 }
 
 void socket_transport::close() {
-  boost::asio::post(socket_.get_executor(), [self = shared_from_this()] { self->do_close(); });
-}
-
-void socket_transport::arm_timer() {
-  auto deadline = framing_.got_connect() ? last_rx_ + idle_limit_ : connect_deadline_;
-  timer_.expires_at(deadline);
-  timer_.async_wait([self = shared_from_this()](const boost::system::error_code& ec) {
-    if (ec || self->closed_ || self->stopped_)
-      return;
-    self->on_timer();
-  });
+  boost::asio::post(poller_.context(), [self = shared_from_this()] { self->do_close(); });
 }
 
 bool socket_transport::readable_now() const {
@@ -435,32 +469,24 @@ bool socket_transport::readable_now() const {
   return ::poll(&p, 1, 0) > 0 && (p.revents & (POLLIN | POLLHUP)) != 0;
 }
 
-void socket_transport::on_timer() {
-  auto now = clock::now();
+void socket_transport::on_tick(std::chrono::steady_clock::time_point now) {
+  if (closed_ || stopped_)
+    return;
   if (!framing_.got_connect()) {
-    if (now < connect_deadline_) {
-      arm_timer();
+    if (now < connect_deadline_)
       return;
-    }
     IOTB_LOG_EVENT(info, "net") << "peer=" << peer_ << " closed: no complete CONNECT within "
                                 << settings_->connect_timeout.count() << " s of accept ("
                                 << framing_.buffered() << " bytes of it read)";
     do_close();
     return;
   }
-  if (now - last_rx_ < idle_limit_) {
-    arm_timer();
+  if (idle_limit_.count() == 0 || now - last_rx_ < idle_limit_ || now < recheck_at_)
     return;
-  }
   // The clock says the peer is silent, but a broker that stalled (SIGSTOP,
   // a slow disk) or paused reading may simply not have read it yet.
   if (readable_now()) {
-    timer_.expires_after(unread_recheck);
-    timer_.async_wait([self = shared_from_this()](const boost::system::error_code& ec) {
-      if (ec || self->closed_ || self->stopped_)
-        return;
-      self->on_timer();
-    });
+    recheck_at_ = now + unread_recheck;
     return;
   }
   fail({close_info::kind::keep_alive_timeout, {}, {}});
@@ -481,11 +507,11 @@ void socket_transport::do_close() {
       (void)flush_layers_locked(failed);
     }
   }
-  boost::system::error_code ec;
-  timer_.cancel();
   if (bw_timer_)
     bw_timer_->cancel();
-  socket_.close(ec);
+  poller_.remove(fd_, poll_handle_);
+  poll_handle_ = 0;
+  ::close(fd_);
   if (counted_) {
     settings_->listener_metrics->connections.sub();
     counted_ = false;

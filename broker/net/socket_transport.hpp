@@ -4,13 +4,13 @@
 /// byte-stream layers (TLS, WebSocket, or WebSocket over TLS) and the MQTT
 /// framing layer on top.
 ///
-/// Reading: the I/O thread reads into its 64 KiB buffer, passes the bytes
-/// up through the layers and the framing, and hands decoded packets to the
-/// owner (one call per read). Writing: the owning actor writes without a
-/// thread hop — plain TCP straight from its `out_queue` with `sendmsg`,
-/// layered connections through the layers (under `mu_`, which also guards
-/// the I/O thread's use of them) — and the I/O thread waits for
-/// writability only when the kernel buffer is full. The descriptor is
+/// Reading: the socket is registered once, edge-triggered, with its I/O
+/// thread's `poller`; on readiness the I/O thread reads into its 64 KiB
+/// buffer until EAGAIN, passes the bytes up through the layers and the
+/// framing, and hands decoded packets to the owner (one call per read). Writing: the owning actor
+/// writes without a thread hop — plain TCP straight from its `out_queue` with `sendmsg`, layered
+/// connections through the layers (under `mu_`, which also guards the I/O thread's use of them) —
+/// and the I/O thread waits for writability only when the kernel buffer is full. The descriptor is
 /// closed only by `close()`, which the owner calls after its last write, so
 /// a write never hits a reused fd.
 
@@ -19,23 +19,25 @@
 #include <memory>
 #include <mutex>
 
-#include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/steady_timer.hpp>
 
 #include "broker/limits/token_bucket.hpp"
 #include "broker/net/mqtt_framing.hpp"
+#include "broker/net/poller.hpp"
 #include "broker/net/stream_layer.hpp"
 #include "broker/net/transport.hpp"
 
 namespace iotb::net {
 
 class socket_transport final : public transport,
+                               public poll_watcher,
                                public std::enable_shared_from_this<socket_transport> {
  public:
-  /// `layers[0]` sits next to the socket; empty for plain TCP.
-  socket_transport(boost::asio::ip::tcp::socket socket,
-                   std::shared_ptr<const transport_settings> settings, connect_handler on_connect,
-                   std::vector<std::unique_ptr<stream_layer>> layers);
+  /// `fd`: a connected, non-blocking TCP socket, owned from now on; it is
+  /// served by `p`'s I/O thread. `layers[0]` sits next to the socket;
+  /// empty for plain TCP.
+  socket_transport(int fd, poller& p, std::shared_ptr<const transport_settings> settings,
+                   connect_handler on_connect, std::vector<std::unique_ptr<stream_layer>> layers);
   ~socket_transport() override;
 
   /// Starts reading, expecting CONNECT within the connect timeout.
@@ -48,7 +50,19 @@ class socket_transport final : public transport,
   void close() override;
   void batch_done() override;
 
+  /// Readiness from the poller (I/O thread).
+  void on_ready(std::uint32_t events) override;
+  /// The poller's tick: the CONNECT deadline, then the keep-alive.
+  void on_tick(std::chrono::steady_clock::time_point now) override;
+
  private:
+  /// Nothing stops reading (CONNECT handed over, throttled, over budget,
+  /// ended).
+  [[nodiscard]] bool may_read() const noexcept {
+    return !(awaiting_attach_ || throttled_ || bw_paused_ || stopped_ || closed_);
+  }
+  /// Reads again (posted) when reading may resume and bytes may wait;
+  /// otherwise the next edge from the poller starts it.
   void wait_readable();
   void on_readable();
   /// Bytes read from the socket. @returns false when the connection ended.
@@ -61,14 +75,14 @@ class socket_transport final : public transport,
   void on_connect_attempt(connect_attempt&& a);
   void deliver(std::vector<mqtt::packet>&& batch);
   void fail(close_info info);
-  void arm_timer();
-  void on_timer();
   /// True when bytes wait in the socket (a peer we did not read is alive).
   [[nodiscard]] bool readable_now() const;
   void do_close();
   /// Waits (on the I/O thread) until the socket is writable, then flushes
   /// the layers' output and tells the owner.
   void arm_write_wait();
+  /// The socket is writable again: flush the layers, tell the owner.
+  void on_write_ready();
   /// Moves each layer's output into the one below and sends the lowest
   /// one's; caller holds `mu_`. @returns true when everything went out,
   /// false on would-block (a wait is armed) or error (`failed` set).
@@ -77,21 +91,25 @@ class socket_transport final : public transport,
   bool pause_for_bandwidth();
   write_status write_layered(out_queue& q);
 
-  boost::asio::ip::tcp::socket socket_;
-  boost::asio::steady_timer timer_;
+  poller& poller_;
+  poller::handle poll_handle_ = 0;
   int fd_;
   connect_handler on_connect_;
   std::shared_ptr<transport_listener> owner_;  // io thread only
   mqtt_framing framing_;
   std::chrono::steady_clock::time_point last_rx_;
   std::chrono::steady_clock::time_point connect_deadline_;
-  std::chrono::milliseconds idle_limit_{0};
+  std::chrono::milliseconds idle_limit_{0};             // 0: no keep-alive check
+  std::chrono::steady_clock::time_point recheck_at_{};  // a silent peer with unread bytes
   std::atomic<int> batches_in_flight_{0};
-  bool reading_ = false;                                 // a readiness wait is pending
-  bool awaiting_attach_ = false;                         // CONNECT handed over, no owner yet
-  bool throttled_ = false;                               // too many batches unprocessed
-  bool bw_paused_ = false;                               // over the bandwidth budget
-  limits::token_bucket bw_;                              // bytes read (unlimited when rate 0)
+  bool readable_ = true;          // bytes may wait unread (no EAGAIN since the last edge)
+  bool read_posted_ = false;      // a read attempt is posted
+  bool peer_done_ = false;        // epoll reported EPOLLRDHUP/HUP/ERR: read up to the end
+  bool write_armed_ = false;      // waiting for EPOLLOUT (I/O thread)
+  bool awaiting_attach_ = false;  // CONNECT handed over, no owner yet
+  bool throttled_ = false;        // too many batches unprocessed
+  bool bw_paused_ = false;        // over the bandwidth budget
+  limits::token_bucket bw_;       // bytes read (unlimited when rate 0)
   std::unique_ptr<boost::asio::steady_timer> bw_timer_;  // made on first pause
   bool stopped_ = false;                                 // reading ended (on_closed sent)
   bool closed_ = false;

@@ -1,5 +1,10 @@
 #include "broker/net/tcp_listener.hpp"
 
+#include <sys/socket.h>
+
+#include <cerrno>
+#include <cstring>
+
 #include <boost/asio/post.hpp>
 
 #include "broker/log/log.hpp"
@@ -45,6 +50,8 @@ expected<std::shared_ptr<tcp_listener>, std::string> tcp_listener::open(
     acc.bind(tep, ec);
   if (!ec)
     acc.listen(boost::asio::socket_base::max_listen_connections, ec);
+  if (!ec)
+    acc.non_blocking(true, ec);  // accept() below loops until EAGAIN
   if (ec)
     return unexpected{ep.to_string() + ": " + ec.message()};
   auto port = acc.local_endpoint(ec).port();
@@ -74,25 +81,41 @@ void tcp_listener::stop() {
 }
 
 void tcp_listener::accept() {
-  auto& ctx = pool_.next();
-  acceptor_.async_accept(ctx, [self = shared_from_this(), &ctx](const boost::system::error_code& ec,
-                                                                tcp::socket sock) {
-    if (ec == boost::asio::error::operation_aborted || !self->acceptor_.is_open())
-      return;
-    if (ec) {
+  // One readiness wait, then every pending connection in one go: a storm's
+  // connections do not each pay a wait. The socket goes straight to its
+  // I/O thread's poller; Asio never registers it.
+  acceptor_.async_wait(
+      tcp::acceptor::wait_read, [self = shared_from_this()](const boost::system::error_code& ec) {
+        if (ec == boost::asio::error::operation_aborted || !self->acceptor_.is_open())
+          return;
+        if (!ec && !self->accept_ready())
+          return;  // retried later
+        self->accept();
+      });
+}
+
+bool tcp_listener::accept_ready() {
+  constexpr int max_per_wake = 256;
+  for (int i = 0; i < max_per_wake; ++i) {
+    int fd = ::accept4(acceptor_.native_handle(), nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
+    if (fd < 0) {
+      if (errno == EAGAIN || errno == EWOULDBLOCK)
+        return true;
+      if (errno == EINTR || errno == ECONNABORTED)
+        continue;
       // E.g. EMFILE: the backlog holds the peer; retry shortly instead of
       // spinning on an error that persists until a descriptor is freed.
       IOTB_LOG_LIMITED(warn, "net")
-          << "accept on port " << self->port_ << " failed: " << ec.message();
-      self->accept_later();
-      return;
-    } else {
-      auto t = std::make_shared<socket_transport>(std::move(sock), self->settings_,
-                                                  self->on_connect_, make_layers(*self->settings_));
-      boost::asio::post(ctx, [t] { t->start(); });
+          << "accept on port " << port_ << " failed: " << std::strerror(errno);
+      accept_later();
+      return false;
     }
-    self->accept();
-  });
+    auto& p = pool_.next();
+    auto t =
+        std::make_shared<socket_transport>(fd, p, settings_, on_connect_, make_layers(*settings_));
+    boost::asio::post(p.context(), [t] { t->start(); });
+  }
+  return true;
 }
 
 void tcp_listener::accept_later() {

@@ -35,6 +35,9 @@ class tcp_listener : public std::enable_shared_from_this<tcp_listener> {
 
  private:
   void accept();
+  /// Accepts what the backlog holds. @returns false when an error put
+  /// accepting off (`accept_later`).
+  bool accept_ready();
   void accept_later();
 
   io_pool& pool_;
