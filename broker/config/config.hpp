@@ -72,7 +72,7 @@ struct config {
   // MQTT limits (SPEC §6 defaults).
   std::uint32_t max_packet_size = 256 * 1024;       ///< bytes, both directions
   std::uint16_t receive_maximum = 100;              ///< unacked inbound QoS1/2
-  std::uint16_t max_inflight = 100;                 ///< outbound window cap
+  std::uint16_t max_inflight = 256;                 ///< outbound window cap
   std::uint32_t max_queued_messages = 1000;         ///< per offline/slow session
   std::size_t max_queued_bytes = 16 * 1024 * 1024;  ///< payload bytes, same queue
   std::uint16_t topic_alias_maximum = 64;           ///< inbound aliases
