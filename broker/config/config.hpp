@@ -70,18 +70,18 @@ struct config {
   bool local_mode = true;
 
   // MQTT limits (SPEC §6 defaults).
-  std::uint32_t max_packet_size = 256 * 1024;       ///< bytes, both directions
-  std::uint16_t receive_maximum = 100;              ///< unacked inbound QoS1/2
-  std::uint16_t max_inflight = 256;                 ///< outbound window cap
-  std::uint32_t max_queued_messages = 1000;         ///< per offline/slow session
-  std::size_t max_queued_bytes = 16 * 1024 * 1024;  ///< payload bytes, same queue
-  std::uint16_t topic_alias_maximum = 64;           ///< inbound aliases
-  std::uint16_t max_keep_alive = 65535;             ///< seconds; higher is cut
-  std::uint32_t max_session_expiry = 0xFFFFFFFF;    ///< seconds; 0xFFFFFFFF never
-  std::uint32_t max_client_id_length = 256;         ///< bytes
-  std::size_t max_output_buffer = 4 * 1024 * 1024;  ///< per connection, bytes
-  std::uint32_t connect_timeout = 10;               ///< seconds from accept to CONNECT
-  std::uint32_t max_connect_size = 16 * 1024;       ///< bytes of CONNECT (unauthenticated)
+  std::uint32_t max_packet_size = 256 * 1024;                    ///< bytes, both directions
+  std::uint16_t receive_maximum = 100;                           ///< unacked inbound QoS1/2
+  std::uint16_t max_inflight = 256;                              ///< outbound window cap
+  std::uint32_t max_queued_messages = 1000;                      ///< per offline/slow session
+  std::size_t max_queued_bytes = std::size_t{16} * 1024 * 1024;  ///< payload bytes, same queue
+  std::uint16_t topic_alias_maximum = 64;                        ///< inbound aliases
+  std::uint16_t max_keep_alive = 65535;                          ///< seconds; higher is cut
+  std::uint32_t max_session_expiry = 0xFFFFFFFF;                 ///< seconds; 0xFFFFFFFF never
+  std::uint32_t max_client_id_length = 256;                      ///< bytes
+  std::size_t max_output_buffer = std::size_t{4} * 1024 * 1024;  ///< per connection, bytes
+  std::uint32_t connect_timeout = 10;                            ///< seconds from accept to CONNECT
+  std::uint32_t max_connect_size = 16 * 1024;  ///< bytes of CONNECT (unauthenticated)
   /// Overlapping subscriptions of one client: one copy at the highest QoS
   /// with every subscription identifier (true, "single") or one copy per
   /// subscription ("multiple").
@@ -119,8 +119,9 @@ struct config {
   std::uint32_t commit_window_ms = 0;            ///< extra gathering time per group commit
   std::uint32_t batch_interval_ms = 100;         ///< sync period with durability=batch
   std::uint32_t qos1_retention = 7 * 24 * 3600;  ///< seconds a queued QoS 1 message lives
-  std::uint64_t store_max_size_mb = 64 * 1024;   ///< the sessions store grows up to this
-  bool persistence = true;                       ///< false: sessions and QoS 1 in memory only
+  std::uint64_t store_max_size_mb =
+      std::uint64_t{64} * 1024;  ///< the sessions store grows up to this
+  bool persistence = true;       ///< false: sessions and QoS 1 in memory only
 
   // Threads (0 = one per core).
   unsigned io_threads = 0;

@@ -68,7 +68,7 @@ class out_queue {
       return (ref ? ref_len : data.size()) - offset;
     }
   };
-  static constexpr std::size_t max_chunk = 64 * 1024;
+  static constexpr std::size_t max_chunk = std::size_t{64} * 1024;
   std::vector<std::uint8_t>& tail_buffer();
   util::ring<chunk> chunks_;
   std::size_t bytes_ = 0;

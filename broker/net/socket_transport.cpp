@@ -19,11 +19,11 @@ namespace iotb::net {
 
 namespace {
 
-constexpr std::size_t read_chunk = 64 * 1024;
+constexpr std::size_t read_chunk = std::size_t{64} * 1024;
 constexpr std::size_t max_iov = 64;
 /// Plaintext handed to the layers per step: a slow reader's backlog stays
 /// in the out_queue (where its limits apply), not in a layer.
-constexpr std::size_t layer_step = 64 * 1024;
+constexpr std::size_t layer_step = std::size_t{64} * 1024;
 constexpr std::size_t max_layers = 2;  // WebSocket over TLS
 /// How often a keep-alive that ran out is looked at again while the peer's
 /// bytes wait unread in the socket.
@@ -296,7 +296,7 @@ void socket_transport::batch_done() {
   }
 }
 
-void socket_transport::fail(close_info info) {
+void socket_transport::fail(const close_info& info) {
   if (stopped_)
     return;
   stopped_ = true;

@@ -74,7 +74,7 @@ class socket_transport final : public transport,
   void frame(std::span<const std::uint8_t> plain);
   void on_connect_attempt(connect_attempt&& a);
   void deliver(std::vector<mqtt::packet>&& batch);
-  void fail(close_info info);
+  void fail(const close_info& info);
   /// True when bytes wait in the socket (a peer we did not read is alive).
   [[nodiscard]] bool readable_now() const;
   void do_close();

@@ -24,9 +24,9 @@ namespace iotb::net {
 class ws_layer final : public stream_layer {
  public:
   struct options {
-    std::string path = "/mqtt";            ///< the only upgrade path served
-    std::size_t max_frame = 256 * 1024;    ///< larger data frames close with 1009
-    std::size_t max_handshake = 8 * 1024;  ///< bytes of the upgrade request
+    std::string path = "/mqtt";                         ///< the only upgrade path served
+    std::size_t max_frame = std::size_t{256} * 1024;    ///< larger data frames close with 1009
+    std::size_t max_handshake = std::size_t{8} * 1024;  ///< bytes of the upgrade request
   };
 
   explicit ws_layer(options opts) : opts_(std::move(opts)) {}
