@@ -12,6 +12,13 @@ namespace s = iotb::schema;
 
 std::vector<std::uint8_t> encode_message(const message& m, std::uint64_t received_ms) {
   fb::FlatBufferBuilder b(128 + m.topic.size() + m.payload.size());
+  auto bytes = encode_message(m, received_ms, b);
+  return {bytes.begin(), bytes.end()};
+}
+
+std::span<const std::uint8_t> encode_message(const message& m, std::uint64_t received_ms,
+                                             fb::FlatBufferBuilder& b) {
+  b.Clear();
   const auto& p = m.props;
   auto topic = b.CreateString(m.topic);
   auto payload =
@@ -55,7 +62,7 @@ std::vector<std::uint8_t> encode_message(const message& m, std::uint64_t receive
     mb.add_user_properties(ups);
   mb.add_origin(m.origin);
   b.Finish(mb.Finish());
-  return fb_bytes(b);
+  return {b.GetBufferPointer(), b.GetSize()};
 }
 
 expected<std::shared_ptr<message>, error> decode_message(

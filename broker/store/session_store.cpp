@@ -22,12 +22,22 @@ sub_id_list sub_ids_of(const s::QueueEntry& q) {
   return ids;
 }
 
-std::string queue_key(std::uint64_t store_id, std::uint64_t seq) {
-  std::string k(16, '\0');
-  put_be64(store_id, k.data());
-  put_be64(seq, k.data() + 8);
-  return k;
-}
+/// A queue entry's key: store id, then seq, big-endian (entries sort by
+/// session, then seq). On the stack: as a std::string (16 bytes, one past
+/// the short-string buffer) it cost an allocation per enqueue and per ack.
+class queue_key {
+ public:
+  queue_key(std::uint64_t store_id, std::uint64_t seq) noexcept {
+    put_be64(store_id, b_);
+    put_be64(seq, b_ + 8);
+  }
+  operator std::string_view() const noexcept { return {b_, sizeof b_}; }  // NOLINT: a key is a view
+  [[nodiscard]] char* data() noexcept { return b_; }
+  [[nodiscard]] static constexpr std::size_t size() noexcept { return sizeof(b_); }
+
+ private:
+  char b_[16];
+};
 
 std::string id_key(std::uint64_t id) {
   std::string k(8, '\0');
@@ -314,12 +324,15 @@ void session_store::enqueue(const message_ptr& m, std::vector<target> targets, b
       state{m, std::move(targets), {}, received_ms, retain_update, std::move(done)});
   writer_->submit(
       [this, st](write_txn& t) -> expected<bool, error> {
-        auto bytes = encode_message(*st->m, st->received_ms);
+        // Jobs run on the writer thread: its builders are reused, so a
+        // message and its queue entries are encoded without allocating.
+        thread_local flatbuffers::FlatBufferBuilder mb(1024);
+        thread_local flatbuffers::FlatBufferBuilder b(64);
+        auto bytes = encode_message(*st->m, st->received_ms, mb);
         st->seqs.clear();
         if (!st->targets.empty()) {
           if (auto ok = t.put(table::messages, id_key(st->m->id), bytes); !ok)
             return ok;
-          flatbuffers::FlatBufferBuilder b(64);
           for (auto& tg : st->targets) {
             // Sequence numbers only grow; a retried group leaves a gap.
             auto seq = ++seq_[tg.store_id];

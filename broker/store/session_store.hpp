@@ -31,9 +31,12 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <span>
 #include <string>
 #include <unordered_map>
 #include <vector>
+
+#include <flatbuffers/flatbuffers.h>
 
 #include "broker/core/message.hpp"
 #include "broker/mqtt/packet.hpp"
@@ -125,6 +128,12 @@ struct loaded_state {
 
 /// Encodes `m` as a StoredMessage; `received_ms` is its wall-clock arrival.
 [[nodiscard]] std::vector<std::uint8_t> encode_message(const message& m, std::uint64_t received_ms);
+/// The same into `b` (cleared first; its buffer is reused, so a writer
+/// thread encodes without allocating). @returns the bytes, valid until `b`
+/// changes.
+[[nodiscard]] std::span<const std::uint8_t> encode_message(const message& m,
+                                                           std::uint64_t received_ms,
+                                                           flatbuffers::FlatBufferBuilder& b);
 /// Decodes a StoredMessage; `received` is mapped back onto the steady clock
 /// using `now_ms`/`now`. Errors: corrupt.
 [[nodiscard]] expected<std::shared_ptr<message>, error> decode_message(

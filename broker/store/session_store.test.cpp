@@ -115,6 +115,29 @@ TEST_F(SessionStoreTest, MessageRecordRoundTripsEveryProperty) {
             2000);
 }
 
+TEST_F(SessionStoreTest, ReusedBuilderEncodesLikeAFreshOne) {
+  // The writer thread encodes every message into one builder: a large
+  // message and then a small one must give the small one's exact bytes.
+  auto big = std::make_shared<message>();
+  big->id = 1;
+  big->topic = "big/topic";
+  big->payload = std::string(100'000, 'x');
+  big->props.user_properties = {{"a", "b"}};
+  auto small = std::make_shared<message>();
+  small->id = 2;
+  small->topic = "s";
+  small->payload = "p";
+  flatbuffers::FlatBufferBuilder reused(16);
+  for (const auto& m : {big, small, big, small}) {
+    auto fresh = encode_message(*m, 7);
+    auto view = encode_message(*m, 7, reused);
+    ASSERT_EQ(std::vector<std::uint8_t>(view.begin(), view.end()), fresh);
+    auto d = decode_message(view, 7, clock::now());
+    ASSERT_TRUE(d) << d.error().what;
+    EXPECT_EQ((*d)->payload, m->payload);
+  }
+}
+
 TEST_F(SessionStoreTest, CorruptRecordsAreErrorsNotCrashes) {
   std::vector<std::uint8_t> junk = {1, 2, 3, 4, 5, 6, 7, 8, 9};
   EXPECT_EQ(decode_message(junk, 0, {}).error().code, errc::corrupt);
